@@ -1,0 +1,94 @@
+/*
+ * cli.h - what the railcut subcommands share: exit codes, option helpers,
+ * report outputs and the progress line.
+ *
+ * Each subcommand is one file (cmd_<name>.c) with one entry point
+ * `int cmd_<name>(int argc, char **argv)` returning the process exit code.
+ */
+#ifndef RC_CLI_H
+#define RC_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "railcut/analyze.h"
+#include "railcut/error.h"
+#include "railcut/rig.h"
+
+/* Exit codes, documented in `railcut --help` and the README. */
+enum {
+    RC_EXIT_PASS = 0,   /* every applicable check passed */
+    RC_EXIT_FAIL = 1,   /* a check failed */
+    RC_EXIT_USAGE = 2,  /* bad input or usage */
+    RC_EXIT_DEVICE = 3, /* device or I/O failure, or the run did not complete */
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_backends(int argc, char **argv);
+
+/* Prints "railcut: <msg>" to stderr and returns the exit code for status. */
+int cli_error(rc_status status, const rc_error *err);
+/* Prints "railcut <cmd>: <formatted>" plus a hint to run --help; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A growable list of "name=value" strings from repeated options. */
+typedef struct cli_strings {
+    const char **items;
+    size_t count;
+} cli_strings;
+void cli_strings_add(cli_strings *list, const char *item);
+void cli_strings_free(cli_strings *list);
+
+/* Options of the analyzer shared by run and analyze. Returns 1 when the
+ * option was one of them, 0 if not, -1 (after printing) on a bad value. */
+int cli_analysis_option(const char *cmd, int opt, const char *arg, rc_analysis_config *cfg);
+#define CLI_ANALYSIS_LONG_OPTIONS                                                             \
+    {"guard", required_argument, NULL, 0x100}, {"merge-gap", required_argument, NULL, 0x101}, \
+        {"scenario", required_argument, NULL, 0x102},                                        \
+        {"ad1-latency-max", required_argument, NULL, 0x103},                                 \
+        {"outage-below", required_argument, NULL, 0x104},                                    \
+        {"restore-above", required_argument, NULL, 0x105}
+#define CLI_ANALYSIS_HELP                                                                      \
+    "  --guard T             mark results within T of 180 s as marginal (e.g. 2s)\n"          \
+    "  --merge-gap T         restores shorter than T do not end a merged episode (1s)\n"       \
+    "  --scenario NAME       ota, outage or test; overrides the profile's\n"                   \
+    "  --ad1-latency-max T   AD1 must follow qualification or restore within T (60s)\n"       \
+    "  --outage-below V      outage threshold (8V); exact crossings come from the backend\n"   \
+    "  --restore-above V     restore threshold (9V)\n"
+
+/* Report outputs: --json FILE and --junit FILE, "-" meaning stdout. Files
+ * are opened before a run starts, so a bad path never wastes a run. */
+typedef struct cli_reports {
+    const char *json_path;
+    const char *junit_path;
+    FILE *json;
+    FILE *junit;
+    bool quiet;
+} cli_reports;
+
+rc_status cli_reports_open(cli_reports *r, rc_error *err);
+/* Writes the text report (stdout, or stderr when a machine report goes to
+ * stdout) and the JSON and JUnit reports; closes the files. */
+rc_status cli_reports_write(cli_reports *r, const rc_analysis *a, const rc_report_context *ctx,
+                            rc_error *err);
+void cli_reports_close(cli_reports *r);
+
+/* Exit code for a finished analysis. */
+int cli_verdict_exit(const rc_analysis *a);
+
+/* Progress line on stderr for long runs: shown only on a terminal. */
+typedef struct cli_progress {
+    bool enabled;
+    int64_t last_draw_ms;
+} cli_progress;
+void cli_progress_init(cli_progress *p, bool quiet);
+void cli_progress_draw(cli_progress *p, const rc_run_progress *rp, bool final);
+
+/* Monotonic wall clock in milliseconds. */
+int64_t cli_now_ms(void);
+
+#endif
