@@ -22,7 +22,7 @@ rc_status rc_error_prefix(rc_error *err, rc_status status, const char *fmt, ...)
 {
     if (!err)
         return status;
-    char prefix[RC_ERROR_MSG_MAX];
+    char prefix[RC_ERROR_MSG_MAX / 4];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
@@ -30,7 +30,9 @@ rc_status rc_error_prefix(rc_error *err, rc_status status, const char *fmt, ...)
     char old[RC_ERROR_MSG_MAX];
     memcpy(old, err->msg, sizeof old);
     old[sizeof old - 1] = '\0';
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* The prefix is short by construction; the old message keeps what fits. */
+    int room = (int)(sizeof err->msg - strlen(prefix) - 3);
+    snprintf(err->msg, sizeof err->msg, "%s: %.*s", prefix, room, old);
     return status;
 }
 

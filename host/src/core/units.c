@@ -153,7 +153,7 @@ static void format_scaled(int64_t value, int digits, const char *unit, char *buf
         snprintf(buf, len, "%s%" PRIu64 "%s", sign, whole, unit);
         return;
     }
-    char fracbuf[16];
+    char fracbuf[24];
     snprintf(fracbuf, sizeof fracbuf, "%0*" PRIu64, digits, frac);
     for (size_t i = strlen(fracbuf); i > 0 && fracbuf[i - 1] == '0'; i--)
         fracbuf[i - 1] = '\0';
