@@ -1,0 +1,102 @@
+/*
+ * analyze.c - the analyzer's entry points: defaults, and the core that turns
+ * one run (profile, events, samples, run end) into an rc_analysis.
+ *
+ * An rc_analysis owns four heap arrays (raw and merged episodes, AD1 alerts,
+ * checks); rc_analysis_free releases them. Episodes are built first
+ * (episodes.c), then the checks and the verdict read them (checks.c). The
+ * wrapper over an open trace is in analyze_trace.c.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/analyze_internal.h"
+#include "railcut/rig.h"
+
+void rc_analysis_config_default(rc_analysis_config *cfg)
+{
+    assert(cfg);
+    memset(cfg, 0, sizeof *cfg);
+    cfg->outage_below_mv = RC_DEFAULT_OUTAGE_BELOW_MV;
+    cfg->restore_above_mv = RC_DEFAULT_RESTORE_ABOVE_MV;
+    cfg->merge_gap_us = RC_DEFAULT_MERGE_GAP_US;
+    cfg->limit_us = RC_MP102A_LIMIT_US;
+    cfg->ad1_latency_max_us = RC_DEFAULT_AD1_LATENCY_MAX_US;
+    cfg->guard_us = 0;
+    cfg->scenario_override = false;
+    cfg->scenario = RC_SCENARIO_TEST;
+}
+
+const char *rc_verdict_name(rc_verdict v)
+{
+    switch (v) {
+    case RC_VERDICT_PASS:
+        return "pass";
+    case RC_VERDICT_FAIL:
+        return "fail";
+    case RC_VERDICT_ERROR:
+        return "error";
+    }
+    return "unknown";
+}
+
+void rc_analysis_free(rc_analysis *a)
+{
+    if (!a)
+        return;
+    free(a->raw);
+    free(a->merged);
+    free(a->ad1);
+    free(a->checks);
+    free(a);
+}
+
+static rc_status check_input(const rc_analysis_input *in, const rc_analysis_config *cfg,
+                             rc_error *err)
+{
+    if (cfg->limit_us <= 0 || cfg->merge_gap_us < 0 || cfg->ad1_latency_max_us < 0 ||
+        cfg->guard_us < 0)
+        return rc_error_set(err, RC_ERR_ARG,
+                            "analysis limits must be positive (limit, merge gap, latency, "
+                            "guard)");
+    if (cfg->restore_above_mv < cfg->outage_below_mv)
+        return rc_error_set(err, RC_ERR_ARG,
+                            "restore threshold %d mV is below the outage threshold %d mV",
+                            (int)cfg->restore_above_mv, (int)cfg->outage_below_mv);
+    if (in->n_events > 0 && !in->events)
+        return rc_error_set(err, RC_ERR_ARG, "events missing");
+    for (size_t i = 1; i < in->n_events; i++)
+        if (in->events[i].t_us < in->events[i - 1].t_us)
+            return rc_error_set(err, RC_ERR_FORMAT, "events out of time order at %lld us",
+                                (long long)in->events[i].t_us);
+    return RC_OK;
+}
+
+rc_status rc_analyze_run(const rc_analysis_input *in, const rc_analysis_config *cfg,
+                         rc_analysis **out, rc_error *err)
+{
+    if (!in || !cfg || !out)
+        return rc_error_set(err, RC_ERR_ARG, "rc_analyze_run: missing argument");
+    *out = NULL;
+    rc_status st = check_input(in, cfg, err);
+    if (st != RC_OK)
+        return st;
+    rc_analysis *a = calloc(1, sizeof *a);
+    if (!a)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory for the analysis");
+    a->scenario = cfg->scenario_override ? cfg->scenario : in->scenario;
+    a->end_us = in->end_us;
+    rc_span *ac = NULL;
+    size_t n_ac = 0;
+    st = rc_episodes_build(in, cfg, a, &ac, &n_ac, err);
+    if (st == RC_OK)
+        st = rc_checks_build(in, cfg, a, ac, n_ac, err);
+    free(ac);
+    if (st != RC_OK) {
+        rc_analysis_free(a);
+        return st;
+    }
+    *out = a;
+    return RC_OK;
+}

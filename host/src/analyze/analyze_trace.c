@@ -1,0 +1,42 @@
+/*
+ * analyze_trace.c - rc_analyze_trace: gathers one run from an open trace
+ * (compiled profile, header, events, damage, end) and hands it to the core,
+ * streaming the samples from disk through rc_trace_read_samples.
+ */
+#include <stdint.h>
+
+#include "analyze/analyze_internal.h"
+
+static rc_status read_trace_samples(void *ctx, rc_sample_fn fn, void *fn_ctx, rc_error *err)
+{
+    return rc_trace_read_samples(ctx, INT64_MIN, INT64_MAX, fn, fn_ctx, err);
+}
+
+/* The header's scenario is the one the run used (after --scenario); the
+ * profile's is what the file said. */
+static rc_scenario trace_scenario(const rc_trace *t)
+{
+    const rc_trace_header *h = rc_trace_get_header(t);
+    const rc_profile *p = rc_trace_get_profile(t);
+    rc_scenario s;
+    if (h && h->scenario && rc_scenario_from_name(h->scenario, &s) == RC_OK)
+        return s;
+    return p ? p->scenario : RC_SCENARIO_TEST;
+}
+
+rc_status rc_analyze_trace(rc_trace *t, const rc_analysis_config *cfg, rc_analysis **out,
+                           rc_error *err)
+{
+    if (!t || !cfg || !out)
+        return rc_error_set(err, RC_ERR_ARG, "rc_analyze_trace: missing argument");
+    const rc_trace_damage *dmg = rc_trace_get_damage(t);
+    const rc_trace_stats *stats = rc_trace_get_stats(t);
+    rc_analysis_input in = {.profile = rc_trace_get_profile(t),
+                            .scenario = trace_scenario(t),
+                            .read_samples = read_trace_samples,
+                            .samples_ctx = t,
+                            .end_us = stats->end_us,
+                            .damage = dmg && dmg->damaged ? dmg->reason : NULL};
+    in.events = rc_trace_get_events(t, &in.n_events);
+    return rc_analyze_run(&in, cfg, out, err);
+}
