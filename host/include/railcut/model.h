@@ -57,6 +57,7 @@ typedef struct rc_ch_params {
     int64_t defect_timer_offset_us;  /* timer qualifies at outage_qualify_us + offset */
     bool defect_no_ad1;              /* AD1 never sent */
     bool defect_double_ad1;          /* AD1 sent twice */
+    int32_t leak_ma;            /* drawn by the input stage while under UVLO (bleed) */
 } rc_ch_params;
 
 /* Conformant defaults; see docs/ch-model.md for the values and why. */
@@ -100,9 +101,15 @@ void rc_bench_model_free(rc_bench_model *m);
 void rc_bench_model_set_inputs(rc_bench_model *m, int32_t setpoint_mv, bool rail_on,
                                bool ac_lost);
 
-/* Advances the model from its current time to t_us (> current time).
+/* Advances the model from its current time to t_us (> current time), or
+ * less far when the event callback calls rc_bench_model_halt.
  * Events are emitted in time order. */
 void rc_bench_model_advance(rc_bench_model *m, int64_t t_us);
+
+/* Called from the event callback: the running advance() returns as soon as
+ * the current microsecond is complete (the sim backend ends a wait segment at
+ * the microsecond its event happened). */
+void rc_bench_model_halt(rc_bench_model *m);
 
 /* Instantaneous outputs at the model's current time. */
 void rc_bench_model_sample(const rc_bench_model *m, rc_sample *out);
