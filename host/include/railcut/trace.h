@@ -95,6 +95,9 @@ typedef struct rc_trace_stats {
     int64_t last_us;    /* last sample or event time */
     bool complete;      /* an end chunk was found */
     int64_t end_us;     /* from the end chunk, else last_us */
+    uint32_t end_reason; /* from the end chunk: the value of the last run-end
+                          * event (0 complete, 1 stopped, 2 device error), 255
+                          * when the writer closed without one; 0 if incomplete */
 } rc_trace_stats;
 
 /* Opens a trace and reads it up to its end or up to the first damage. A
@@ -103,6 +106,8 @@ typedef struct rc_trace_stats {
 rc_status rc_trace_open(const char *path, rc_trace **out, rc_error *err);
 void rc_trace_close(rc_trace *t);
 
+/* The header's strings are never NULL (empty when the HEAD chunk was not
+ * read); the profile is never NULL (empty when the PROF chunk was not read). */
 const rc_trace_header *rc_trace_get_header(const rc_trace *t);
 void rc_trace_get_version(const rc_trace *t, unsigned *major, unsigned *minor);
 const rc_profile *rc_trace_get_profile(const rc_trace *t);
