@@ -132,15 +132,14 @@ static rc_status read_header(reader *r, char cells[][MAX_CELL], int n, columns *
 static rc_status read_value(const reader *r, const char *cell, const char *column, int scale,
                             bool may_be_negative, int64_t *out)
 {
-    bool negative = may_be_negative && cell[0] == '-';
     const char *unit;
     rc_error e;
     if (cell[0] == '\0')
         return fail(r, "empty %s cell", column);
-    if (rc_parse_decimal(cell + negative, scale, out, &unit, &e) != RC_OK || *unit != '\0')
+    if (rc_parse_decimal(cell, scale, out, &unit, &e) != RC_OK || *unit != '\0')
         return fail(r, "bad %s value '%s'", column, cell);
-    if (negative)
-        *out = -*out;
+    if (!may_be_negative && *out < 0)
+        return fail(r, "negative %s value '%s'", column, cell);
     return RC_OK;
 }
 

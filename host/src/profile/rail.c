@@ -403,6 +403,8 @@ static rc_status declare_param(parser *ps, const stmt *st)
         return fail_tok(ps, st, 4, "unexpected `%s` after the default value",
                         st->toks[4].text);
     const param_decl *old = find_param(ps, st->toks[1].text);
+    if (old && old->file == st->file && old->line == st->line)
+        return RC_OK; /* the same file included twice declares it once */
     if (old)
         return fail_tok(ps, st, 1, "parameter `%s` already declared at %s:%d",
                         st->toks[1].text, ps->p->files[old->file], old->line);
@@ -633,7 +635,9 @@ static rc_status arg_value(parser *ps, const stmt *st, int i, const char *what,
     if (i >= st->ntok)
         return fail_tok(ps, st, i, "missing %s: %s", what, st->info->usage);
     const tok *t = &st->toks[i];
-    if (t->quoted || t->text[0] != '$') {
+    if (t->quoted)
+        return fail_tok(ps, st, i, "expected %s, not a quoted string: %s", what, st->info->usage);
+    if (t->text[0] != '$') {
         *value = t->text;
         return RC_OK;
     }
@@ -660,7 +664,8 @@ static rc_status arg_duration(parser *ps, const stmt *st, int i, int64_t *us)
     rc_error e;
     if (rc_parse_duration_us(v, us, &e) != RC_OK)
         return fail_tok(ps, st, i, "%s%s", e.msg, from);
-    assert(*us >= 0);
+    if (*us < 0)
+        return fail_tok(ps, st, i, "duration '%s' is negative%s", v, from);
     return RC_OK;
 }
 
@@ -1022,7 +1027,7 @@ static rc_status exec_stmt(parser *ps, const stmt *st, bool dry)
         ps->m.rail_on = st->info->id == CMD_RESTORE;
         return s;
     case CMD_AC_LOST:
-        s = arg_choice(ps, st, 1, "on or off", on_off, &k);
+        s = arg_choice(ps, st, 1, "a state", on_off, &k);
         if (s == RC_OK)
             s = no_more(ps, st, 2);
         ps->m.ac_lost = k == 1;
