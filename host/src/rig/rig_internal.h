@@ -9,4 +9,8 @@
 
 extern const rc_driver rc_driver_sim;
 
+/* sim: step every microsecond (ramps included) instead of jumping over
+ * quiet spans; the brute-force reference for the tests. */
+void rc_sim_set_exact_stepping(rc_device *dev, bool on);
+
 #endif
