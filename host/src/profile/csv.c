@@ -53,8 +53,10 @@ static rc_status fail(const reader *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* A long message is cut short; its "file:line:" head survives. */
     int w = snprintf(r->err->msg, sizeof r->err->msg, "%s:%d: %s", r->name, r->line, msg);
-    assert(w > 0); /* a long message is cut short; its "file:line:" head survives */
+    if (w < 0)
+        r->err->msg[0] = '\0';
     return RC_ERR_PARSE;
 }
 

@@ -190,7 +190,8 @@ static rc_status fail_at(parser *ps, int file, int line, int col, const char *fm
     /* A long message or name is cut short; its "file:line:col:" head survives. */
     int w = snprintf(ps->err->msg, sizeof ps->err->msg, "%s:%d:%d: %s\n  %s\n  %s",
                      ps->p->files[file], line, col, msg, shown, caret);
-    assert(w > 0);
+    if (w < 0)
+        ps->err->msg[0] = '\0';
     return RC_ERR_PARSE;
 }
 
