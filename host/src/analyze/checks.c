@@ -155,7 +155,7 @@ static rc_status check_ch(const rc_analysis *a, const rc_analysis_config *cfg, r
                           rc_error *err)
 {
     check_init(c, "mp102a.ch");
-    ch_episode *ce = calloc(a->n_raw + 1, sizeof *ce);
+    ch_episode *ce = calloc(a->n_raw + 1, sizeof *ce); /* + 1: never calloc(0) */
     if (!ce)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory checking AD1");
     for (size_t k = 0; k < a->n_ad1; k++) {

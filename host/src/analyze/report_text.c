@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "analyze/analyze_internal.h"
 
@@ -49,17 +48,17 @@ static void print_episodes(FILE *out, const char *title, const rc_episode *eps, 
             "AC Lost");
     for (size_t i = 0; i < n; i++) {
         const rc_episode *e = &eps[i];
-        char start[32], end[32], dur[32], ac[32], minv[16];
+        char start[32], end_s[32], end[48], dur[32], ac[32], minv[16];
         rc_format_seconds(e->start_us, start, sizeof start);
-        rc_format_seconds(e->end_us, end, sizeof end);
+        rc_format_seconds(e->end_us, end_s, sizeof end_s);
+        snprintf(end, sizeof end, "%s%s", end_s, e->open ? " (open)" : "");
         rc_format_duration(e->end_us - e->start_us, dur, sizeof dur);
         rc_format_duration(e->ac_lost_us, ac, sizeof ac);
         if (isnan(e->min_v))
             snprintf(minv, sizeof minv, "-");
         else
             snprintf(minv, sizeof minv, "%.3f", (double)e->min_v);
-        fprintf(out, "  %-14s %-20s %-14s %-8s %s\n", start,
-                e->open ? strcat(end, " (open)") : end, dur, minv, ac);
+        fprintf(out, "  %-14s %-20s %-14s %-8s %s\n", start, end, dur, minv, ac);
     }
 }
 
