@@ -957,6 +957,15 @@ static rc_status exec_expect(parser *ps, const stmt *st)
 
 static rc_status exec_block(parser *ps, const block *b, bool dry);
 
+/* Every command executed and every pass through a repeat block counts, so
+ * even empty nested repeats stay within MAX_STEPS. */
+static rc_status count_step(parser *ps, const stmt *st)
+{
+    if (++ps->steps > MAX_STEPS)
+        return fail_tok(ps, st, 0, "profile expands to more than %ld commands", MAX_STEPS);
+    return RC_OK;
+}
+
 static rc_status exec_repeat(parser *ps, const stmt *st, bool dry)
 {
     long count = 0;
@@ -971,8 +980,11 @@ static rc_status exec_repeat(parser *ps, const stmt *st, bool dry)
         ps->m = saved;
         return s;
     }
-    for (long k = 0; k < count && s == RC_OK; k++)
-        s = exec_block(ps, &st->body, false);
+    for (long k = 0; k < count && s == RC_OK; k++) {
+        s = count_step(ps, st);
+        if (s == RC_OK)
+            s = exec_block(ps, &st->body, false);
+    }
     return s;
 }
 
@@ -983,8 +995,9 @@ static rc_status exec_stmt(parser *ps, const stmt *st, bool dry)
     int32_t mv = 0;
     int64_t us = 0;
     int k = 0;
-    if (++ps->steps > MAX_STEPS)
-        return fail_tok(ps, st, 0, "profile expands to more than %ld commands", MAX_STEPS);
+    s = count_step(ps, st);
+    if (s != RC_OK)
+        return s;
     switch (st->info->id) {
     case CMD_SCENARIO:
     case CMD_NOMINAL:
