@@ -25,12 +25,16 @@
 
 /* ---- Encoding -------------------------------------------------------------- */
 
-/* Adds an integer member; false when it cannot be stored exactly. */
+/* Adds an integer member; false when it cannot be stored exactly. It is
+ * printed by us, in plain decimal, because cJSON would print a double
+ * (1700000000000000 as "1.7e+15"). */
 static bool add_int(cJSON *obj, const char *key, int64_t v)
 {
     if (v > RC_JSON_INT_MAX || v < -RC_JSON_INT_MAX)
         return false;
-    return cJSON_AddNumberToObject(obj, key, (double)v) != NULL;
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)v);
+    return cJSON_AddRawToObject(obj, key, text) != NULL;
 }
 
 static bool add_str(cJSON *obj, const char *key, const char *s)
@@ -290,7 +294,7 @@ static rc_status decode_model(const cJSON *model, rc_head_store *h, rc_error *er
 static rc_status decode_head(const cJSON *root, rc_head_store *h, rc_error *err)
 {
     rc_trace_header *hdr = &h->hdr;
-    int64_t v;
+    int64_t v = 0;
     rc_status st = get_int(root, "start_unix_us", -RC_JSON_INT_MAX, RC_JSON_INT_MAX,
                            &hdr->start_unix_us, err);
     static const char *const keys[4] = {"railcut_version", "backend", "scenario", "profile_path"};
@@ -426,7 +430,7 @@ static rc_status decode_expect(const cJSON *o, rc_expect *e, rc_error *err)
 static rc_status decode_segments(const cJSON *root, rc_profile *p, rc_error *err)
 {
     const cJSON *arr, *o;
-    size_t n, i = 0;
+    size_t n = 0, i = 0;
     rc_status st = get_array(root, "segments", &arr, &n, err);
     if (st != RC_OK)
         return st;
@@ -445,7 +449,7 @@ static rc_status decode_segments(const cJSON *root, rc_profile *p, rc_error *err
 static rc_status decode_marks(const cJSON *root, rc_profile *p, rc_error *err)
 {
     const cJSON *arr, *o;
-    size_t n, i = 0;
+    size_t n = 0, i = 0;
     rc_status st = get_array(root, "marks", &arr, &n, err);
     if (st != RC_OK)
         return st;
@@ -468,7 +472,7 @@ static rc_status decode_marks(const cJSON *root, rc_profile *p, rc_error *err)
 static rc_status decode_expects(const cJSON *root, rc_profile *p, rc_error *err)
 {
     const cJSON *arr, *o;
-    size_t n, i = 0;
+    size_t n = 0, i = 0;
     rc_status st = get_array(root, "expects", &arr, &n, err);
     if (st != RC_OK)
         return st;
@@ -487,7 +491,7 @@ static rc_status decode_expects(const cJSON *root, rc_profile *p, rc_error *err)
 static rc_status decode_params(const cJSON *root, rc_profile *p, rc_error *err)
 {
     const cJSON *arr, *o;
-    size_t n, i = 0;
+    size_t n = 0, i = 0;
     rc_status st = get_array(root, "params", &arr, &n, err);
     if (st != RC_OK)
         return st;
@@ -509,7 +513,7 @@ static rc_status decode_params(const cJSON *root, rc_profile *p, rc_error *err)
 static rc_status decode_files(const cJSON *root, rc_profile *p, rc_error *err)
 {
     const cJSON *arr, *o;
-    size_t n, i = 0;
+    size_t n = 0, i = 0;
     rc_status st = get_array(root, "files", &arr, &n, err);
     if (st != RC_OK)
         return st;
