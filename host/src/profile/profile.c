@@ -197,8 +197,8 @@ size_t rc_profile_segment_at(const rc_profile *p, int64_t t_us)
 {
     if (!p || p->n_segs == 0)
         return 0;
-    /* Last segment whose start is at or before t; zero-length segments at
-     * the same start give way to the one that actually runs. */
+    /* The last segment whose start is at or before t: starts never decrease,
+     * and only the observation window may be zero-length (it comes last). */
     size_t lo = 0, hi = p->n_segs;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;

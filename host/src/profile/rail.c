@@ -22,7 +22,6 @@
 
 #include <assert.h>
 #include <ctype.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,7 +364,7 @@ static bool is_name(const char *s)
     return true;
 }
 
-static stmt *block_push(parser *ps, block *b)
+static stmt *block_push(block *b)
 {
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 8;
@@ -375,7 +374,6 @@ static stmt *block_push(parser *ps, block *b)
         b->v = grown;
         b->cap = cap;
     }
-    (void)ps;
     stmt *st = &b->v[b->n++];
     memset(st, 0, sizeof *st);
     return st;
@@ -581,7 +579,7 @@ static rc_status parse_line(parser *ps, int file, int line, const char *text, si
         free_stmt(&tmp);
         return s;
     }
-    stmt *st = block_push(ps, stack[*top].body);
+    stmt *st = block_push(stack[*top].body);
     if (!st) {
         free_stmt(&tmp);
         return nomem(ps);
