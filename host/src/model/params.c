@@ -270,29 +270,15 @@ static int64_t load_value(const param_desc *d, const void *p)
     }
 }
 
-/* Scaled integer text with the largest unit that keeps it exact:
- * 12000 with units {V:1000, mV:1} -> "12V"; 12500 -> "12.5V". */
+/* In the big unit when exact, else in the small one: 1000 -> "1A",
+ * 150 -> "150mA". */
 static void format_scaled(int64_t v, const char *big, int64_t factor, const char *small,
                           char *buf, size_t len)
 {
-    if (v % factor == 0) {
+    if (v % factor == 0)
         snprintf(buf, len, "%lld%s", (long long)(v / factor), big);
-        return;
-    }
-    int digits = 0;
-    for (int64_t f = factor; f > 1; f /= 10)
-        digits++;
-    int64_t frac = (v < 0 ? -v : v) % factor;
-    int64_t whole = (v < 0 ? -v : v) / factor;
-    char fracbuf[24];
-    snprintf(fracbuf, sizeof fracbuf, "%0*lld", digits, (long long)frac);
-    size_t n = strlen(fracbuf);
-    while (n > 0 && fracbuf[n - 1] == '0')
-        fracbuf[--n] = '\0';
-    if (n > 3)
-        snprintf(buf, len, "%lld%s", (long long)v, small);
     else
-        snprintf(buf, len, "%s%lld.%s%s", v < 0 ? "-" : "", (long long)whole, fracbuf, big);
+        snprintf(buf, len, "%lld%s", (long long)v, small);
 }
 
 static void format_value(const param_desc *d, int64_t v, char *buf, size_t len)
