@@ -41,9 +41,13 @@ static void print_segment(const rc_profile *p, size_t i)
         snprintf(level, sizeof level, "%s->%s", from, to);
     const char *file = s->file >= 0 && (size_t)s->file < p->n_files ? p->files[s->file] : "?";
     const char *base = strrchr(file, '/');
-    printf("  %4zu  %12s  %10s  %-7s  %-13s  %-4s  %-7s  %s:%d", i, start, dur,
+    printf("  %4zu  %12s  %10s  %-7s  %-13s  %-4s  %-7s  ", i, start, dur,
            rc_seg_kind_name(s->kind), level, s->rail_on ? "on" : "cut",
-           s->ac_lost ? "lost" : "ok", base ? base + 1 : file, s->line);
+           s->ac_lost ? "lost" : "ok");
+    if (s->line > 0)
+        printf("%s:%d", base ? base + 1 : file, s->line);
+    else
+        printf("(observation window)");
     if (s->kind == RC_SEG_WAIT)
         printf("  until %s", rc_wait_on_name(s->wait_on));
     for (size_t m = 0; m < p->n_marks; m++)
