@@ -1,0 +1,322 @@
+/*
+ * job.c - one run from profile to verdict: the pipeline behind `railcut run`
+ * and every case of a suite.
+ *
+ * A job goes through two steps. rc_job_prepare does everything that can be
+ * rejected without touching a device or writing a file (CH model parameters,
+ * profile, backend) and holds the results in an rc_job_plan: the model
+ * parameters in a private rc_rig_config, the compiled profile, the driver.
+ * rc_job_execute then opens the trace writer (header with the model
+ * parameters as name/value text), runs the profile into it through a sink
+ * that flushes every flush_interval_ms of wall time, finalises the trace
+ * whatever the run did, re-opens it and analyzes it. Nothing here is global,
+ * so jobs on different threads do not share state.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "railcut/model.h"
+#include "railcut/suite.h"
+#include "railcut/trace.h"
+#include "railcut/version.h"
+
+struct rc_job_plan {
+    const rc_job *job;
+    rc_rig_config rig;
+    rc_profile *profile;
+    const rc_driver *drv;
+    bool executed;
+};
+
+void rc_job_init(rc_job *job)
+{
+    memset(job, 0, sizeof *job);
+    job->observe_us = -1;
+    job->backend = "sim";
+    rc_rig_config_default(&job->rig);
+    rc_analysis_config_default(&job->analysis);
+    job->pace = RC_PACE_MAX;
+    job->pace_factor = 1.0;
+    job->flush_interval_ms = RC_JOB_FLUSH_INTERVAL_MS;
+}
+
+static rc_status load_model(const rc_job *job, rc_rig_config *rig, rc_error *err)
+{
+    if (job->ch_file) {
+        rc_status st = rc_model_params_load(&rig->ch, &rig->supply, job->ch_file, err);
+        if (st != RC_OK)
+            return st;
+    }
+    for (size_t i = 0; i < job->n_ch_set; i++) {
+        const char *item = job->ch_set[i];
+        const char *eq = strchr(item, '=');
+        if (!eq)
+            return rc_error_set(err, RC_ERR_ARG, "--ch-set %s: expected NAME=VALUE", item);
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - item), item);
+        rc_status st = rc_model_param_set(&rig->ch, &rig->supply, name, eq + 1, err);
+        if (st != RC_OK)
+            return rc_error_prefix(err, st, "--ch-set %s", item);
+    }
+    return RC_OK;
+}
+
+rc_status rc_job_prepare(const rc_job *job, rc_job_plan **out, rc_job_stage *stage,
+                         rc_error *err)
+{
+    *out = NULL;
+    *stage = RC_JOB_MODEL;
+    if (!job->profile_path || !job->backend)
+        return rc_error_set(err, RC_ERR_ARG, "job without a profile or a backend");
+    rc_job_plan *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    plan->job = job;
+    plan->rig = job->rig;
+    /* One threshold pair serves the crossing detector and the analyzer. */
+    plan->rig.outage_below_mv = job->analysis.outage_below_mv;
+    plan->rig.restore_above_mv = job->analysis.restore_above_mv;
+    rc_status st = load_model(job, &plan->rig, err);
+    if (st == RC_OK) {
+        *stage = RC_JOB_PROFILE;
+        rc_profile_options popt = RC_PROFILE_OPTIONS_INIT;
+        popt.set = job->set;
+        popt.n_set = job->n_set;
+        popt.observe_us = job->observe_us;
+        st = rc_profile_load_any(job->profile_path, &popt, &plan->profile, err);
+    }
+    if (st == RC_OK) {
+        if (job->analysis.scenario_override)
+            plan->profile->scenario = job->analysis.scenario;
+        *stage = RC_JOB_BACKEND;
+        plan->drv = rc_driver_find(job->backend);
+        if (!plan->drv)
+            st = rc_error_set(err, RC_ERR_NOT_FOUND,
+                              "no backend '%s' (railcut backends lists them)", job->backend);
+    }
+    if (st != RC_OK) {
+        rc_job_plan_free(plan);
+        return st;
+    }
+    *out = plan;
+    return RC_OK;
+}
+
+const rc_profile *rc_job_plan_profile(const rc_job_plan *plan)
+{
+    return plan->profile;
+}
+
+const rc_driver *rc_job_plan_driver(const rc_job_plan *plan)
+{
+    return plan->drv;
+}
+
+void rc_job_plan_free(rc_job_plan *plan)
+{
+    if (!plan)
+        return;
+    rc_profile_free(plan->profile);
+    free(plan);
+}
+
+/* The CH and supply parameters as name/value text for the trace header. */
+typedef struct model_kvs {
+    rc_kv *items;
+    size_t count;
+    size_t cap;
+    bool failed;
+} model_kvs;
+
+static void collect_param(void *ctx, const char *name, const char *value, const char *unit,
+                          const char *description)
+{
+    (void)unit;
+    (void)description;
+    model_kvs *kvs = ctx;
+    if (kvs->failed)
+        return;
+    if (kvs->count == kvs->cap) {
+        size_t cap = kvs->cap ? kvs->cap * 2 : 32;
+        rc_kv *grown = realloc(kvs->items, cap * sizeof *grown);
+        if (!grown) {
+            kvs->failed = true;
+            return;
+        }
+        kvs->items = grown;
+        kvs->cap = cap;
+    }
+    char *k = strdup(name), *v = strdup(value);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        kvs->failed = true;
+        return;
+    }
+    kvs->items[kvs->count++] = (rc_kv){k, v};
+}
+
+static void free_kvs(model_kvs *kvs)
+{
+    for (size_t i = 0; i < kvs->count; i++) {
+        free(kvs->items[i].key);
+        free(kvs->items[i].value);
+    }
+    free(kvs->items);
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t unix_now_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* The sink the run loop writes to: the trace writer, flushed at least every
+ * interval_ms of wall time so a reader (or a crash) sees recent data. */
+typedef struct recording {
+    rc_trace_writer *writer;
+    rc_sink writer_sink;
+    int64_t interval_ms;
+    int64_t last_flush_ms;
+} recording;
+
+static rc_status maybe_flush(recording *r, rc_error *err)
+{
+    int64_t now = monotonic_ms();
+    if (now - r->last_flush_ms < r->interval_ms)
+        return RC_OK;
+    r->last_flush_ms = now;
+    return rc_trace_writer_flush(r->writer, err);
+}
+
+static rc_status record_samples(void *ctx, const rc_sample *s, size_t n, rc_error *err)
+{
+    recording *r = ctx;
+    rc_status st = r->writer_sink.on_samples(r->writer_sink.ctx, s, n, err);
+    return st == RC_OK ? maybe_flush(r, err) : st;
+}
+
+static rc_status record_event(void *ctx, const rc_event *ev, rc_error *err)
+{
+    recording *r = ctx;
+    rc_status st = r->writer_sink.on_event(r->writer_sink.ctx, ev, err);
+    return st == RC_OK ? maybe_flush(r, err) : st;
+}
+
+static rc_status open_writer(const rc_job_plan *plan, const char *trace_path,
+                             rc_trace_writer **w, rc_error *err)
+{
+    model_kvs kvs = {0};
+    rc_model_params_foreach(&plan->rig.ch, &plan->rig.supply, collect_param, &kvs);
+    if (kvs.failed) {
+        free_kvs(&kvs);
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    }
+    rc_trace_header hdr = {
+        .start_unix_us = unix_now_us(),
+        .railcut_version = RAILCUT_VERSION,
+        .backend = plan->drv->name,
+        .scenario = rc_scenario_name(plan->profile->scenario),
+        .profile_path = plan->job->profile_path,
+        .sample_rate_hz = plan->rig.sample_rate_hz,
+        .outage_below_mv = plan->rig.outage_below_mv,
+        .restore_above_mv = plan->rig.restore_above_mv,
+        .model_params = kvs.items,
+        .n_model_params = kvs.count,
+    };
+    rc_status st = rc_trace_writer_open(trace_path, &hdr, plan->profile, w, err);
+    free_kvs(&kvs);
+    return st;
+}
+
+/* Runs the profile into an open writer and closes it whatever happens. The
+ * run's own status goes to out->run_status; the return value is the close's. */
+static rc_status record_run(const rc_job_plan *plan, rc_trace_writer *writer,
+                            rc_job_outcome *out, rc_error *err)
+{
+    const rc_job *job = plan->job;
+    recording rec = {.writer = writer,
+                     .interval_ms = job->flush_interval_ms,
+                     .last_flush_ms = monotonic_ms()};
+    rc_trace_writer_sink(writer, &rec.writer_sink);
+    rc_sink sink = {&rec, record_samples, record_event};
+    rc_run_options opt = {
+        .pace = job->pace,
+        .pace_factor = job->pace_factor,
+        .stop_requested = job->stop_requested,
+        .progress = job->progress,
+        .progress_ctx = job->progress_ctx,
+    };
+    out->run_status = rc_run(plan->drv, &plan->rig, plan->profile, &opt, &sink, &out->run,
+                             &out->run_error);
+    return rc_trace_writer_close(writer, out->run.end_us, err);
+}
+
+static rc_status judge(const rc_job *job, const char *trace_path, rc_job_outcome *out,
+                       rc_error *err)
+{
+    rc_trace *trace;
+    rc_status st = rc_trace_open(trace_path, &trace, err);
+    if (st != RC_OK)
+        return st;
+    st = rc_analyze_trace(trace, &job->analysis, &out->analysis, err);
+    rc_trace_close(trace);
+    return st;
+}
+
+rc_status rc_job_execute(rc_job_plan *plan, const char *trace_path, rc_job_outcome *out,
+                         rc_error *err)
+{
+    assert(!plan->executed);
+    plan->executed = true;
+    memset(out, 0, sizeof *out);
+    out->stage = RC_JOB_TRACE;
+    rc_trace_writer *writer;
+    rc_status st = open_writer(plan, trace_path, &writer, err);
+    if (st != RC_OK)
+        return st;
+    st = record_run(plan, writer, out, err);
+    if (st != RC_OK)
+        return st;
+    /* A device error or a stop ends the run early but the trace is whole up
+     * to there: it is judged (verdict "error"). Anything else is not a run. */
+    if (out->run_status != RC_OK && out->run_status != RC_ERR_DEVICE &&
+        out->run_status != RC_ERR_INTERRUPTED) {
+        out->stage = RC_JOB_RUN;
+        *err = out->run_error;
+        return out->run_status;
+    }
+    out->stage = RC_JOB_ANALYZE;
+    st = judge(plan->job, trace_path, out, err);
+    if (st != RC_OK)
+        return st;
+    out->stage = RC_JOB_DONE;
+    return RC_OK;
+}
+
+rc_status rc_job_run(const rc_job *job, const char *trace_path, rc_job_outcome *out,
+                     rc_error *err)
+{
+    rc_job_plan *plan;
+    rc_job_stage stage;
+    rc_status st = rc_job_prepare(job, &plan, &stage, err);
+    if (st != RC_OK) {
+        memset(out, 0, sizeof *out);
+        out->stage = stage;
+        return st;
+    }
+    st = rc_job_execute(plan, trace_path, out, err);
+    rc_job_plan_free(plan);
+    return st;
+}
