@@ -333,6 +333,29 @@ START_TEST(test_wait_ad1_ends_early)
 }
 END_TEST
 
+START_TEST(test_wait_ready_after_ride_through)
+{
+    /* 1 s cut of a ready CH with full storage: it rides through, so a wait
+     * for ready at the restore ends at once */
+    rc_segment segs[] = {seg(RC_SEG_HOLD, 60 * S, 12000, 12000, true),
+                         seg(RC_SEG_HOLD, 1 * S, 12000, 12000, false),
+                         seg(RC_SEG_WAIT, 60 * S, 12000, 12000, true),
+                         seg(RC_SEG_OBSERVE, 1 * S, 12000, 12000, true)};
+    segs[2].wait_on = RC_WAIT_READY;
+    rc_profile *p = profile_of(segs, 4);
+    rc_rig_config cfg;
+    rc_rig_config_default(&cfg);
+    capture c = {0};
+    rc_run_result res;
+    ck_assert_int_eq(run_sim(p, &cfg, &c, &res, NULL), RC_OK);
+    ck_assert_int_eq(at(&c, RC_EV_CH_DOWN, 0), -1);
+    ck_assert_int_eq(at(&c, RC_EV_WAIT_DONE, 0), 61 * S);
+    ck_assert_int_eq(res.end_us, 62 * S);
+    cap_free(&c);
+    rc_profile_free(p);
+}
+END_TEST
+
 START_TEST(test_ramp_exact)
 {
     const rc_segment segs[] = {seg(RC_SEG_HOLD, 1 * S, 12000, 12000, true),
@@ -508,6 +531,7 @@ static Suite *rig_suite(void)
     tcase_add_test(tc, test_sample_rate_grid);
     tcase_add_test(tc, test_wait_done_and_timeout);
     tcase_add_test(tc, test_wait_ad1_ends_early);
+    tcase_add_test(tc, test_wait_ready_after_ride_through);
     tcase_add_test(tc, test_ramp_exact);
     tcase_add_test(tc, test_fast_equals_brute);
     tcase_add_test(tc, test_stop_requested);

@@ -10,6 +10,7 @@
  */
 #include <assert.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -44,7 +45,6 @@ typedef struct param_desc {
  * model; 2000 s each keeps the product inside int64_t. */
 #define STORAGE_MAX_US (2000LL * 1000000LL)
 #define DURATION_MAX_US (24LL * 3600LL * 1000000LL)
-#define INT32_LIMIT 2147483647LL
 
 #define CH(field) false, offsetof(rc_ch_params, field)
 #define SUP(field) true, offsetof(rc_supply_params, field)
@@ -79,7 +79,7 @@ static const param_desc params[] = {
     {"defect_no_ad1", CH(defect_no_ad1), P_BOOL, 0, 1, "defect: AD1 is never sent"},
     {"defect_double_ad1", CH(defect_double_ad1), P_BOOL, 0, 1,
      "defect: AD1 is sent twice, 5 s apart"},
-    {"slew", SUP(slew_mv_per_ms), P_SLEW, 1, INT32_LIMIT,
+    {"slew", SUP(slew_mv_per_ms), P_SLEW, 1, INT32_MAX,
      "how fast the supply output follows its setpoint"},
     {"current_limit", SUP(current_limit_ma), P_CURRENT, 1, 100000,
      "output current limit; it clips the inrush into the rail"},

@@ -19,10 +19,10 @@
  *   - WAIT: ends at the microsecond its event happens (RC_EV_WAIT_DONE) or at
  *     start + duration (RC_EV_WAIT_TIMEOUT), and the next segment starts
  *     then. "ready" and "down" are states as well as events: a wait for ready
- *     while the CH is already ready (down while it is off) ends at once.
+ *     while the CH is already running (ready, or riding through on hold-up),
+ *     or for down while it is off, ends at once.
  *   - samples at t = k * 1e6 / rate, instantaneous, from t = 0 to the end.
  */
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,12 +195,14 @@ static void apply_ramp(rc_device *d)
     d->ramp_next_us = next < 0 || next >= s->duration_us ? -1 : d->seg_start_us + next;
 }
 
+/* A CH riding through on hold-up is still running, its ready signal still
+ * asserted, so it counts as ready. */
 static bool wait_already_met(const rc_device *d, rc_wait_on w)
 {
     rc_sample now;
     rc_bench_model_sample(d->model, &now);
-    return (w == RC_WAIT_READY && now.ch_state == RC_CH_READY) ||
-           (w == RC_WAIT_DOWN && now.ch_state == RC_CH_OFF);
+    bool running = now.ch_state == RC_CH_READY || now.ch_state == RC_CH_HOLDUP;
+    return (w == RC_WAIT_READY && running) || (w == RC_WAIT_DOWN && now.ch_state == RC_CH_OFF);
 }
 
 /* Starts segment i at the model's current time; returns true when it ended
