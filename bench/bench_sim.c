@@ -36,8 +36,8 @@ static rc_status count_event(void *ctx, const rc_event *ev, rc_error *err)
     return RC_OK;
 }
 
-static void add(rc_profile *p, rc_seg_kind kind, int64_t dur_us, int32_t from_mv,
-                int32_t to_mv, bool on)
+static void add(rc_profile *p, rc_seg_kind kind, int64_t dur_us, int32_t from_mv, int32_t to_mv,
+                bool on)
 {
     rc_segment *s = &p->segs[p->n_segs++];
     memset(s, 0, sizeof *s);
@@ -103,8 +103,8 @@ static int bench(const char *name, const rc_profile *p, uint32_t rate_hz)
         return 1;
     }
     double virt = (double)res.end_us / 1e6;
-    printf("%-8s %7u %9.1f %10.4f %14.0f %14.0f %8zu\n", name, rate_hz, virt, wall,
-           virt / wall, (double)c.samples / wall, c.events);
+    printf("%-8s %7u %9.1f %10.4f %14.0f %14.0f %8zu\n", name, rate_hz, virt, wall, virt / wall,
+           (double)c.samples / wall, c.events);
     return 0;
 }
 

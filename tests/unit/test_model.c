@@ -82,7 +82,8 @@ static void one_cut(const rc_ch_params *ch, int64_t off_us, recorder *r)
 {
     rc_supply_params sup;
     rc_supply_params_default(&sup);
-    const step steps[] = {{0, 12000, true}, {60 * S, 12000, false}, {60 * S + off_us, 12000, true}};
+    const step steps[] = {
+        {0, 12000, true}, {60 * S, 12000, false}, {60 * S + off_us, 12000, true}};
     run_steps(ch, &sup, steps, 3, 60 * S + off_us + 300 * S, false, r);
 }
 
@@ -307,12 +308,8 @@ START_TEST(test_uvlo_hysteresis)
     rc_supply_params_default(&sup);
     /* Rail on throughout; the supply sinks, so the rail follows the output
      * down at the 12 mV/us slew, and rises at the current limit. */
-    const step steps[] = {{0, 12000, true},
-                          {50 * S, 8500, true},
-                          {51 * S, 7900, true},
-                          {52 * S, 8500, true},
-                          {53 * S, 8900, true},
-                          {54 * S, 9000, true}};
+    const step steps[] = {{0, 12000, true},     {50 * S, 8500, true}, {51 * S, 7900, true},
+                          {52 * S, 8500, true}, {53 * S, 8900, true}, {54 * S, 9000, true}};
     recorder r;
     run_steps(&ch, &sup, steps, 6, 80 * S, false, &r);
     ck_assert_int_eq(count(&r, RC_EV_RAIL_FALL), 1);
@@ -470,12 +467,11 @@ START_TEST(test_fast_equals_brute)
     rc_supply_params sup;
     rc_supply_params_default(&sup);
     /* power-up, ride-through, short restore, qualifying outage, brown-outs */
-    const step steps[] = {{0, 12000, true},         {1500000, 12000, false},
-                          {1600000, 12000, true},   {1700000, 12000, false},
-                          {2100000, 12000, true},   {3 * S, 12000, false},
-                          {5 * S + 12, 12000, true}, {6 * S, 8500, true},
-                          {6100000, 7000, true},    {6200000, 12000, true},
-                          {7 * S, 12000, false},    {9 * S + 8282, 12000, true}};
+    const step steps[] = {
+        {0, 12000, true},          {1500000, 12000, false}, {1600000, 12000, true},
+        {1700000, 12000, false},   {2100000, 12000, true},  {3 * S, 12000, false},
+        {5 * S + 12, 12000, true}, {6 * S, 8500, true},     {6100000, 7000, true},
+        {6200000, 12000, true},    {7 * S, 12000, false},   {9 * S + 8282, 12000, true}};
     compare_fast_brute(&ch, &sup, steps, sizeof steps / sizeof steps[0], 12 * S);
 
     ch.ad1_mode = RC_AD1_ON_RESTORE;

@@ -94,8 +94,7 @@ START_TEST(test_set_each_type)
     ck_assert_int_eq(ch.ad1_mode, RC_AD1_ON_RESTORE);
     ck_assert_int_eq(rc_model_param_set(&ch, &sup, "defect_double_ad1", "true", &err), RC_OK);
     ck_assert(ch.defect_double_ad1);
-    ck_assert_int_eq(rc_model_param_set(&ch, &sup, "defect_timer_offset", "-10s", &err),
-                     RC_OK);
+    ck_assert_int_eq(rc_model_param_set(&ch, &sup, "defect_timer_offset", "-10s", &err), RC_OK);
     ck_assert_int_eq(ch.defect_timer_offset_us, -10000000);
     ck_assert_int_eq(rc_model_param_set(&ch, &sup, "supply.slew", "500mV/ms", &err), RC_OK);
     ck_assert_int_eq(sup.slew_mv_per_ms, 500);
@@ -104,9 +103,8 @@ START_TEST(test_set_each_type)
     ck_assert_int_eq(rc_model_param_set(&ch, &sup, "supply.rail_capacitance", "2.2mF", &err),
                      RC_OK);
     ck_assert_int_eq(sup.rail_uf, 2200);
-    ck_assert_int_eq(rc_model_param_set(&ch, &sup, "supply.discharge_resistance", "1.5kohm",
-                                        &err),
-                     RC_OK);
+    ck_assert_int_eq(
+        rc_model_param_set(&ch, &sup, "supply.discharge_resistance", "1.5kohm", &err), RC_OK);
     ck_assert_int_eq(sup.discharge_ohm, 1500);
     ck_assert_int_eq(rc_model_param_set(&ch, &sup, "supply.discharge", "active", &err), RC_OK);
     ck_assert_int_eq(sup.discharge, RC_DISCHARGE_ACTIVE);

@@ -199,9 +199,12 @@ START_TEST(test_segments_samples_run_end)
         int64_t t;
         rc_event_kind kind;
         int32_t value;
-    } want[] = {{0, RC_EV_SEGMENT, 0},         {0, RC_EV_RAIL_RESTORE, 0},
-                {RISE_US, RC_EV_RAIL_RISE, 9000}, {RISE_US, RC_EV_CH_BOOT, 0},
-                {S, RC_EV_SEGMENT, 1},         {S, RC_EV_OBSERVE, 0},
+    } want[] = {{0, RC_EV_SEGMENT, 0},
+                {0, RC_EV_RAIL_RESTORE, 0},
+                {RISE_US, RC_EV_RAIL_RISE, 9000},
+                {RISE_US, RC_EV_CH_BOOT, 0},
+                {S, RC_EV_SEGMENT, 1},
+                {S, RC_EV_OBSERVE, 0},
                 {1500000, RC_EV_RUN_END, 0}};
     ck_assert_uint_eq(c.n, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < c.n; i++) {

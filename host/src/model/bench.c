@@ -383,8 +383,9 @@ static rc_status check_params(const rc_ch_params *ch, const rc_supply_params *su
     if (ch->uvlo_off_mv <= 0 || ch->uvlo_on_mv < ch->uvlo_off_mv)
         return rc_error_set(err, RC_ERR_ARG, "CH: need 0 < uvlo_off <= uvlo_on");
     if (sup->slew_mv_per_ms <= 0 || sup->rail_uf <= 0 || sup->discharge_ohm <= 0)
-        return rc_error_set(err, RC_ERR_ARG,
-                            "supply: slew, rail_capacitance and discharge_resistance must be > 0");
+        return rc_error_set(
+            err, RC_ERR_ARG,
+            "supply: slew, rail_capacitance and discharge_resistance must be > 0");
     if (sup->current_limit_ma <= ch->run_ma + ch->charge_ma)
         return rc_error_set(err, RC_ERR_ARG,
                             "supply.current_limit must exceed run_current + charge_current");

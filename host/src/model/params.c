@@ -21,15 +21,15 @@
 #include "railcut/units.h"
 
 typedef enum param_type {
-    P_VOLTAGE,   /* int32_t millivolts: "8V", "9000mV" */
-    P_DURATION,  /* int64_t microseconds: "20s", "250ms" */
-    P_CURRENT,   /* int32_t milliamps: "150mA", "1A" */
-    P_SLEW,      /* int32_t mV per ms: "12V/ms", "500mV/ms", "12mV/us" */
-    P_CAPACITY,  /* int32_t microfarads: "470uF", "1mF" */
+    P_VOLTAGE,    /* int32_t millivolts: "8V", "9000mV" */
+    P_DURATION,   /* int64_t microseconds: "20s", "250ms" */
+    P_CURRENT,    /* int32_t milliamps: "150mA", "1A" */
+    P_SLEW,       /* int32_t mV per ms: "12V/ms", "500mV/ms", "12mV/us" */
+    P_CAPACITY,   /* int32_t microfarads: "470uF", "1mF" */
     P_RESISTANCE, /* int32_t ohms: "100ohm", "1kohm" */
-    P_BOOL,      /* bool: true/false, yes/no, on/off, 1/0 */
-    P_AD1_MODE,  /* rc_ad1_mode: last-gasp, on-restore */
-    P_DISCHARGE, /* rc_discharge: open, active */
+    P_BOOL,       /* bool: true/false, yes/no, on/off, 1/0 */
+    P_AD1_MODE,   /* rc_ad1_mode: last-gasp, on-restore */
+    P_DISCHARGE,  /* rc_discharge: open, active */
 } param_type;
 
 typedef struct param_desc {
@@ -216,8 +216,7 @@ static rc_status parse_choice(const char *text, const char *a, const char *b, in
     return RC_OK;
 }
 
-static rc_status parse_value(const param_desc *d, const char *text, int64_t *out,
-                             rc_error *err)
+static rc_status parse_value(const param_desc *d, const char *text, int64_t *out, rc_error *err)
 {
     int32_t v32;
     rc_status st;
@@ -419,8 +418,8 @@ static int on_ini_value(void *user, const char *section, const char *name, const
     else if (strcmp(section, "supply") == 0)
         c->status = set_in_section(c->ch, c->sup, true, name, value, &c->err);
     else if (section[0] == '\0')
-        c->status = rc_error_set(&c->err, RC_ERR_PARSE, "'%s' is outside a [ch] or [supply] section",
-                                 name);
+        c->status = rc_error_set(&c->err, RC_ERR_PARSE,
+                                 "'%s' is outside a [ch] or [supply] section", name);
     else
         c->status = rc_error_set(&c->err, RC_ERR_PARSE,
                                  "unknown section [%s] (expected [ch] or [supply])", section);
@@ -459,8 +458,8 @@ void rc_model_params_foreach(const rc_ch_params *ch, const rc_supply_params *sup
 {
     for (size_t i = 0; i < N_PARAMS; i++) {
         const param_desc *d = &params[i];
-        const void *p = (const char *)(d->supply ? (const void *)sup : (const void *)ch) +
-                        d->offset;
+        const void *p =
+            (const char *)(d->supply ? (const void *)sup : (const void *)ch) + d->offset;
         char name[64], value[64];
         canonical_name(d, name, sizeof name);
         format_value(d, load_value(d, p), value, sizeof value);

@@ -124,8 +124,10 @@ static void report_progress(const rc_run_options *opt, const run_ctx *r, int64_t
 {
     if (!opt->progress)
         return;
-    rc_run_progress p = {.now_us = now_us, .nominal_us = r->profile->nominal_us,
-                         .segment = r->segment, .profile = r->profile};
+    rc_run_progress p = {.now_us = now_us,
+                         .nominal_us = r->profile->nominal_us,
+                         .segment = r->segment,
+                         .profile = r->profile};
     opt->progress(opt->progress_ctx, &p);
 }
 
