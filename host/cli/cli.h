@@ -25,6 +25,7 @@ enum {
 };
 
 int cmd_run(int argc, char **argv);
+int cmd_suite(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_check(int argc, char **argv);

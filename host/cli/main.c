@@ -16,6 +16,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"run", cmd_run, "run a profile into a CH on a backend, write a trace, judge it"},
+    {"suite", cmd_suite, "run a suite of profiles with expected verdicts (JUnit, JSON)"},
     {"analyze", cmd_analyze, "judge a recorded trace again (other thresholds, reports)"},
     {"info", cmd_info, "print what a trace holds, and where it is damaged"},
     {"check", cmd_check, "compile a profile and list its segments, without running it"},
@@ -46,9 +47,10 @@ static void print_help(FILE *out)
             "\n"
             "example:\n"
             "  railcut run fixtures/profiles/ota-reboot.rail --set off=185s --json -\n"
+            "  railcut suite fixtures/suites/mp102a-ch.suite --jobs 2 --junit ch.xml\n"
             "\n"
             "docs: docs/profile-language.md, docs/analysis.md, docs/ch-model.md,\n"
-            "      docs/trace-format.md\n");
+            "      docs/trace-format.md, docs/suite-format.md\n");
 }
 
 int main(int argc, char **argv)

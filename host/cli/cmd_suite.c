@@ -1,0 +1,328 @@
+/*
+ * cmd_suite.c - `railcut suite`: run every case of a suite file, print a live
+ * table as cases finish, write JUnit and JSON reports, and exit non-zero if
+ * any case did not give the verdict and check results it expects.
+ *
+ * Order follows `railcut run`: the suite is read and every selected case is
+ * prepared (profile, CH file, backend) before anything runs; the report files
+ * are opened before the first case; each case's trace is kept in the trace
+ * directory, named after the case.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "railcut/suite.h"
+#include "railcut/units.h"
+
+static const char suite_help[] =
+    "usage: railcut suite FILE [options]\n"
+    "\n"
+    "Runs every case of a suite file (docs/suite-format.md): each case is a\n"
+    "profile with its parameters, a CH and a backend, and the verdict and check\n"
+    "results it must give. Prints one table row per case as it finishes (case,\n"
+    "longest outage, first AD1, verdict, expected verdict, result) and what\n"
+    "differed for each case that did not match. Every case's trace is kept.\n"
+    "\n"
+    "options:\n"
+    "  --backend NAME        run every case on this backend instead of its own\n"
+    "  --jobs N              run up to N sim cases at once (default 1); cases on\n"
+    "                        any other backend always run one at a time\n"
+    "  --filter PATTERN      only the cases whose name matches (shell pattern, or\n"
+    "                        a plain substring)\n"
+    "  --trace-dir DIR       where traces go (default traces/<suite>-<UTC time>/)\n"
+    "  --rate HZ             sample rate (default 1000)\n"
+    "  --json FILE           JSON summary ('-' = stdout)\n"
+    "  --junit FILE          JUnit XML, one testcase per case ('-' = stdout)\n"
+    "  -q, --quiet           no table\n"
+    "analysis:\n" CLI_ANALYSIS_HELP "\n"
+    "exit codes: 0 every case as expected, 1 a case differed, 2 bad suite file\n"
+    "            (or a case's profile, CH file or backend), 3 device or I/O failure\n";
+
+typedef struct suite_args {
+    const char *suite_path;
+    const char *trace_dir;
+    rc_suite_run_options run;
+    cli_reports reports;
+} suite_args;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+    signal(SIGINT, SIG_DFL);
+}
+
+static int parse_count(const char *opt, const char *arg, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (errno || *end || v == 0 || v > max || arg[0] == '-')
+        return cli_usage_error("suite", "--%s: '%s' is not a number from 1 to %lu", opt, arg,
+                               max);
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, suite_args *a)
+{
+    static const struct option longopts[] = {
+        {"backend", required_argument, NULL, 'b'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"filter", required_argument, NULL, 'f'},
+        {"trace-dir", required_argument, NULL, 't'},
+        {"rate", required_argument, NULL, 'r'},
+        {"json", required_argument, NULL, 'J'},
+        {"junit", required_argument, NULL, 'U'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_ANALYSIS_LONG_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    unsigned long v;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        int handled = cli_analysis_option("suite", opt, optarg, &a->run.analysis);
+        if (handled < 0)
+            return RC_EXIT_USAGE;
+        if (handled)
+            continue;
+        switch (opt) {
+        case 'b': a->run.backend = optarg; break;
+        case 'f': a->run.filter = optarg; break;
+        case 't': a->trace_dir = optarg; break;
+        case 'J': a->reports.json_path = optarg; break;
+        case 'U': a->reports.junit_path = optarg; break;
+        case 'q': a->reports.quiet = true; break;
+        case 'j':
+            if (parse_count("jobs", optarg, 64, &v))
+                return RC_EXIT_USAGE;
+            a->run.jobs = (unsigned)v;
+            break;
+        case 'r':
+            if (parse_count("rate", optarg, 1000000, &v))
+                return RC_EXIT_USAGE;
+            a->run.rig.sample_rate_hz = (uint32_t)v;
+            break;
+        case 'h': fputs(suite_help, stdout); return -1;
+        default: return cli_usage_error("suite", "unknown option");
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("suite", optind >= argc ? "no suite FILE given" : "one FILE only");
+    a->suite_path = argv[optind];
+    return 0;
+}
+
+/* traces/<suite>-<UTC>/, with -2, -3... if two suites start in one second.
+ * *created says whether this call made the directory. */
+static rc_status make_trace_dir(const char *given, const char *suite, char *out, size_t len,
+                                bool *created, rc_error *err)
+{
+    *created = false;
+    if (given) {
+        snprintf(out, len, "%s", given);
+        if (mkdir(out, 0777) == 0)
+            *created = true;
+        else if (errno != EEXIST)
+            return rc_error_set(err, RC_ERR_IO, "cannot create trace directory '%s': %s", out,
+                                strerror(errno));
+        return RC_OK;
+    }
+    if (mkdir("traces", 0777) != 0 && errno != EEXIST)
+        return rc_error_set(err, RC_ERR_IO, "cannot create ./traces: %s", strerror(errno));
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    for (int n = 1; n < 1000; n++) {
+        if (n == 1)
+            snprintf(out, len, "traces/%s-%s", suite, stamp);
+        else
+            snprintf(out, len, "traces/%s-%s-%d", suite, stamp, n);
+        if (mkdir(out, 0777) == 0) {
+            *created = true;
+            return RC_OK;
+        }
+        if (errno != EEXIST)
+            return rc_error_set(err, RC_ERR_IO, "cannot create trace directory '%s': %s", out,
+                                strerror(errno));
+    }
+    return rc_error_set(err, RC_ERR_IO, "too many trace directories named traces/%s-%s*", suite,
+                        stamp);
+}
+
+/* ---- The live table -------------------------------------------------------- */
+
+typedef struct table {
+    FILE *out;
+    int name_width;
+    bool quiet;
+} table;
+
+static void print_header(const table *t)
+{
+    fprintf(t->out, "%-*s  %-14s  %-12s  %-7s  %-8s  %s\n", t->name_width, "case", "outage",
+            "AD1 s", "verdict", "expected", "result");
+}
+
+static void on_case_done(void *ctx, const rc_case_result *r)
+{
+    const table *t = ctx;
+    if (t->quiet)
+        return;
+    const rc_analysis *a = r->job.analysis;
+    char outage[32] = "-", ad1[32] = "-";
+    if (a) {
+        rc_format_duration(a->max_outage_us, outage, sizeof outage);
+        if (a->n_ad1)
+            rc_format_seconds(a->ad1[0].t_us, ad1, sizeof ad1);
+        if (a->n_ad1 > 1)
+            snprintf(ad1 + strlen(ad1), sizeof ad1 - strlen(ad1), " +%zu", a->n_ad1 - 1);
+    }
+    const char *result = r->outcome == RC_CASE_MATCHED      ? "ok"
+                         : r->outcome == RC_CASE_MISMATCHED ? "MISMATCH"
+                                                            : "ERROR";
+    fprintf(t->out, "%-*s  %-14s  %-12s  %-7s  %-8s  %s\n", t->name_width, r->c->name, outage,
+            ad1, a ? rc_verdict_name(a->verdict) : "-", rc_verdict_name(r->c->verdict), result);
+    if (r->outcome == RC_CASE_MISMATCHED)
+        fprintf(t->out, "    %s\n    trace: %s\n", r->diff, r->trace_path);
+    else if (r->outcome == RC_CASE_ERROR)
+        fprintf(t->out, "    %s\n", r->error.msg);
+    fflush(t->out);
+}
+
+static int name_width(const rc_suite *s, const char *filter)
+{
+    int w = 4;
+    for (size_t i = 0; i < s->n_cases; i++) {
+        int len = (int)strlen(s->cases[i].name);
+        if (rc_suite_case_selected(&s->cases[i], filter) && len > w)
+            w = len;
+    }
+    return w;
+}
+
+/* ---- Reports and exit code ------------------------------------------------- */
+
+static rc_status write_reports(cli_reports *rep, const rc_suite *s, const rc_case_result *r,
+                               rc_error *err)
+{
+    rc_status st = RC_OK;
+    if (rep->json) {
+        st = rc_suite_report_json(rep->json, s, r, s->n_cases, err);
+        if (rep->json != stdout && fclose(rep->json) != 0 && st == RC_OK)
+            st = rc_error_set(err, RC_ERR_IO, "error writing report '%s'", rep->json_path);
+        rep->json = NULL;
+    }
+    if (rep->junit) {
+        rc_status jst = rc_suite_report_junit(rep->junit, s, r, s->n_cases, err);
+        if (rep->junit != stdout && fclose(rep->junit) != 0 && jst == RC_OK)
+            jst = rc_error_set(err, RC_ERR_IO, "error writing report '%s'", rep->junit_path);
+        rep->junit = NULL;
+        if (st == RC_OK)
+            st = jst;
+    }
+    return st;
+}
+
+static int exit_code(const rc_suite *s, const rc_case_result *r, const table *t,
+                     const char *trace_dir)
+{
+    size_t run = 0, matched = 0, mismatched = 0, errors = 0;
+    bool device = false;
+    for (size_t i = 0; i < s->n_cases; i++) {
+        if (r[i].outcome == RC_CASE_NOT_RUN)
+            continue;
+        run++;
+        matched += r[i].outcome == RC_CASE_MATCHED;
+        mismatched += r[i].outcome == RC_CASE_MISMATCHED;
+        errors += r[i].outcome == RC_CASE_ERROR;
+        device |= r[i].outcome == RC_CASE_ERROR || r[i].job.run_status == RC_ERR_DEVICE;
+    }
+    if (!t->quiet)
+        fprintf(t->out, "%zu case%s: %zu as expected, %zu not, %zu error%s; traces in %s\n", run,
+                run == 1 ? "" : "s", matched, mismatched, errors, errors == 1 ? "" : "s",
+                trace_dir);
+    if (run == 0) {
+        fprintf(stderr, "railcut suite: no case matches the filter\n");
+        return RC_EXIT_USAGE;
+    }
+    if (device)
+        return RC_EXIT_DEVICE;
+    return mismatched ? RC_EXIT_FAIL : RC_EXIT_PASS;
+}
+
+static int run_suite(suite_args *a)
+{
+    rc_error err;
+    rc_suite *s;
+    rc_status st = rc_suite_load(a->suite_path, &s, &err);
+    if (st != RC_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        return st == RC_ERR_NOMEM ? RC_EXIT_DEVICE : RC_EXIT_USAGE;
+    }
+    char dir[4096];
+    bool created = false;
+    st = make_trace_dir(a->trace_dir, s->name, dir, sizeof dir, &created, &err);
+    if (st == RC_OK)
+        st = cli_reports_open(&a->reports, &err);
+    if (st != RC_OK) {
+        rc_suite_free(s);
+        return cli_error(st, &err);
+    }
+    bool stdout_taken = a->reports.json == stdout || a->reports.junit == stdout;
+    table t = {stdout_taken ? stderr : stdout, name_width(s, a->run.filter), a->reports.quiet};
+    a->run.trace_dir = dir;
+    a->run.stop_requested = &stop_requested;
+    a->run.on_case_done = on_case_done;
+    a->run.ctx = &t;
+    if (!t.quiet)
+        print_header(&t);
+    rc_case_result *results;
+    signal(SIGINT, on_sigint);
+    st = rc_suite_run(s, &a->run, &results, &err);
+    signal(SIGINT, SIG_DFL);
+    int code;
+    if (st != RC_OK && st != RC_ERR_INTERRUPTED) {
+        /* A case could not be prepared: nothing ran, leave nothing behind. */
+        if (created)
+            rmdir(dir);
+        cli_reports_close(&a->reports);
+        fprintf(stderr, "%s\n", err.msg);
+        code = st == RC_ERR_NOMEM ? RC_EXIT_DEVICE : RC_EXIT_USAGE;
+    } else {
+        code = exit_code(s, results, &t, dir);
+        if (st == RC_ERR_INTERRUPTED) {
+            fprintf(stderr, "railcut: suite stopped; cases not run are left out\n");
+            code = RC_EXIT_DEVICE;
+        }
+        rc_status rst = write_reports(&a->reports, s, results, &err);
+        if (rst != RC_OK)
+            code = cli_error(rst, &err);
+        rc_suite_results_free(results, s->n_cases);
+    }
+    rc_suite_free(s);
+    return code;
+}
+
+int cmd_suite(int argc, char **argv)
+{
+    suite_args a = {0};
+    rc_suite_run_options_init(&a.run);
+    int code = parse_args(argc, argv, &a);
+    if (code == 0)
+        return run_suite(&a);
+    return code < 0 ? RC_EXIT_PASS : code;
+}
