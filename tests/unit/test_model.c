@@ -410,6 +410,27 @@ START_TEST(test_active_discharge_faster)
 }
 END_TEST
 
+START_TEST(test_zero_boot_and_latency)
+{
+    rc_ch_params ch;
+    rc_ch_params_default(&ch);
+    ch.boot_us = 0;
+    ch.ad1_latency_us = 0;
+    ch.restored_latency_us = 0;
+    recorder r;
+    one_cut(&ch, off_for_interruption(180 * S + 1), &r);
+    ck_assert_int_eq(at(&r, RC_EV_CH_READY, 0), RISE_US);
+    int64_t lost = at(&r, RC_EV_CH_POWER_LOST, 0);
+    ck_assert_int_eq(at(&r, RC_EV_AD1, 0), lost + 180 * S + 1);
+    ck_assert_int_eq(at(&r, RC_EV_CH_READY, 1), lost + 180 * S + 1);
+    ck_assert_int_eq(at(&r, RC_EV_RESTORED, 0), lost + 180 * S + 1);
+
+    ch.ad1_mode = RC_AD1_ON_RESTORE;
+    one_cut(&ch, off_for_interruption(180 * S + 1), &r);
+    ck_assert_int_eq(at(&r, RC_EV_AD1, 0), lost + 180 * S + 1);
+}
+END_TEST
+
 START_TEST(test_bad_params)
 {
     rc_ch_params ch;
@@ -505,6 +526,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_holdup_exhausted_exactly);
     tcase_add_test(tc, test_boot_brownout_restarts);
     tcase_add_test(tc, test_active_discharge_faster);
+    tcase_add_test(tc, test_zero_boot_and_latency);
     tcase_add_test(tc, test_bad_params);
     tcase_add_test(tc, test_fast_equals_brute);
     suite_add_tcase(s, tc);

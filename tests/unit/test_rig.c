@@ -523,6 +523,43 @@ START_TEST(test_load_errors)
 }
 END_TEST
 
+START_TEST(test_sim_call_order)
+{
+    const rc_segment segs[] = {seg(RC_SEG_OBSERVE, 1000, 12000, 12000, true)};
+    rc_profile *p = profile_of(segs, 1);
+    rc_rig_config cfg;
+    rc_rig_config_default(&cfg);
+    const rc_driver *drv = rc_driver_find("sim");
+    rc_device *dev;
+    rc_error err;
+    capture c = {0};
+    rc_sink sink = sink_for(&c);
+    rc_poll_result pr;
+    ck_assert_int_eq(drv->open(&cfg, &dev, &err), RC_OK);
+    ck_assert_int_eq(drv->start(dev, &err), RC_ERR_ARG);
+    ck_assert_int_eq(drv->poll(dev, 1000, &sink, &pr, &err), RC_ERR_ARG);
+    ck_assert_int_eq(drv->load(dev, p, &err), RC_OK);
+    ck_assert_int_eq(drv->start(dev, &err), RC_OK);
+    ck_assert_int_eq(drv->start(dev, &err), RC_ERR_ARG);
+    ck_assert_int_eq(drv->load(dev, p, &err), RC_ERR_ARG);
+    ck_assert_int_eq(drv->poll(dev, 400, &sink, &pr, &err), RC_OK);
+    ck_assert_int_eq(pr.now_us, 400);
+    ck_assert(!pr.done);
+    ck_assert_int_eq(drv->poll(dev, 5000, &sink, &pr, &err), RC_OK);
+    ck_assert_int_eq(pr.now_us, 1000);
+    ck_assert(pr.done);
+    ck_assert_int_eq(drv->stop(dev, &err), RC_OK);
+    ck_assert_int_eq(drv->poll(dev, 6000, &sink, &pr, &err), RC_ERR_ARG);
+    drv->close(dev);
+    cap_free(&c);
+    p->segs[0].duration_us = -1;
+    ck_assert_int_eq(drv->open(&cfg, &dev, &err), RC_OK);
+    ck_assert_int_eq(drv->load(dev, p, &err), RC_ERR_ARG);
+    drv->close(dev);
+    rc_profile_free(p);
+}
+END_TEST
+
 static Suite *rig_suite(void)
 {
     Suite *s = suite_create("rig");
@@ -541,6 +578,7 @@ static Suite *rig_suite(void)
     tcase_add_test(tc, test_sink_error_ends_run);
     tcase_add_test(tc, test_realtime_pace);
     tcase_add_test(tc, test_load_errors);
+    tcase_add_test(tc, test_sim_call_order);
     suite_add_tcase(s, tc);
     return s;
 }
