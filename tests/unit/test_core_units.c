@@ -88,7 +88,9 @@ static void check_format_duration(int64_t us, const char *want)
 START_TEST(formatting_round_trips)
 {
     check_format_duration(179900000, "179.9s");
-    check_format_duration(180000000, "3min");
+    check_format_duration(180000000, "180s");
+    check_format_duration(600000000, "10min");
+    check_format_duration(900000000, "15min");
     check_format_duration(180000001, "180.000001s");
     check_format_duration(250000, "250ms");
     check_format_duration(1500, "1.5ms");

@@ -30,7 +30,7 @@ rc_status rc_parse_decimal(const char *text, int scale_digits, int64_t *out_scal
                            const char **unit, rc_error *err);
 
 /* Exact, shortest human form: 179900000 -> "179.9s", 250000 -> "250ms",
- * 180000000 -> "180s", 12 -> "12us". Never rounds. */
+ * 180000000 -> "180s", 900000000 -> "15min", 12 -> "12us". Never rounds. */
 void rc_format_duration(int64_t us, char *buf, size_t len);
 /* Seconds with 6 decimals, trailing zeros trimmed: "179.9", "0.000012". */
 void rc_format_seconds(int64_t us, char *buf, size_t len);

@@ -165,7 +165,8 @@ void rc_format_duration(int64_t us, char *buf, size_t len)
     int64_t mag = us < 0 ? -us : us;
     if (mag != 0 && mag % 3600000000LL == 0)
         format_scaled(us / 3600000000LL, 0, "h", buf, len);
-    else if (mag != 0 && mag % 60000000LL == 0)
+    else if (mag >= 600000000LL && mag % 60000000LL == 0)
+        /* Minutes only from 10 min on: the 180 s limit reads best in seconds. */
         format_scaled(us / 60000000LL, 0, "min", buf, len);
     else if (mag >= 1000000)
         format_scaled(us, 6, "s", buf, len);
