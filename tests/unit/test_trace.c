@@ -122,7 +122,7 @@ static rc_profile *full_profile(void)
     p->n_expects = 4;
     p->expects = calloc(4, sizeof *p->expects);
     p->expects[0] = (rc_expect){RC_EXPECT_AD1, -1, 0, 0, 0, fix_strdup("expect ad1"), 0, 10};
-    p->expects[1] = (rc_expect){RC_EXPECT_NO_AD1, -1, 0, 0, 0, NULL, 0, 11};
+    p->expects[1] = (rc_expect){RC_EXPECT_NO_AD1, -1, 0, 0, 0, fix_strdup(""), 0, 11};
     p->expects[2] = (rc_expect){RC_EXPECT_AD1_WINDOW, 1, 180000001, 185000000, 0,
                                 fix_strdup("expect ad1 between 180.000001s and 185s after cut"), 0, 12};
     p->expects[3] = (rc_expect){RC_EXPECT_MAX_OUTAGE_BELOW, -1, 0, 0, 180000000,
@@ -805,6 +805,11 @@ START_TEST(test_writer_refuses_bad_input)
     ck_assert_int_eq(rc_trace_writer_open(path, &h, p, &w, &err), RC_ERR_ARG);
     ck_assert_ptr_nonnull(strstr(err.msg, "mark 0"));
     ck_assert_int_ne(access(path, F_OK), 0);
+    p->marks[0].segment = 1;
+    free(p->expects[0].text);
+    p->expects[0].text = NULL;
+    ck_assert_int_eq(rc_trace_writer_open(path, &h, p, &w, &err), RC_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "expectation 0 has no text"));
     rc_profile_free(p);
 
     h.start_unix_us = 9007199254740993LL; /* 2^53 + 1: not exact in JSON */

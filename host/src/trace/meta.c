@@ -6,7 +6,7 @@
  * JSON numbers and must lie within +-2^53 so that a double holds them
  * exactly; the writer refuses anything larger rather than store it rounded.
  * Enumerations in PROF are stored as their C values (they are stable: see
- * railcut/profile.h). Strings may be null. Decoding ignores members it does
+ * railcut/profile.h). Only the source text may be null. Decoding ignores members it does
  * not know, so a newer minor version can add some; it checks every member
  * it uses, and the profile as a whole with rc_prof_check, so a reader never
  * hands out an index that points nowhere.
@@ -614,6 +614,29 @@ static rc_status check_refs(const rc_profile *p, rc_error *err)
     return RC_OK;
 }
 
+/* Names and texts are never NULL in a profile, so users can print them;
+ * only the source text is optional. */
+static rc_status check_strings(const rc_profile *p, rc_error *err)
+{
+    for (size_t i = 0; i < p->n_marks; i++) {
+        if (!p->marks[i].name)
+            return rc_error_set(err, RC_ERR_FORMAT, "mark %zu has no name", i);
+    }
+    for (size_t i = 0; i < p->n_expects; i++) {
+        if (!p->expects[i].text)
+            return rc_error_set(err, RC_ERR_FORMAT, "expectation %zu has no text", i);
+    }
+    for (size_t i = 0; i < p->n_params; i++) {
+        if (!p->params[i].name || !p->params[i].value)
+            return rc_error_set(err, RC_ERR_FORMAT, "parameter %zu has no name or value", i);
+    }
+    for (size_t i = 0; i < p->n_files; i++) {
+        if (!p->files[i])
+            return rc_error_set(err, RC_ERR_FORMAT, "file %zu has no name", i);
+    }
+    return RC_OK;
+}
+
 rc_status rc_prof_check(const rc_profile *p, rc_error *err)
 {
     if ((p->n_segs && !p->segs) || (p->n_marks && !p->marks) || (p->n_expects && !p->expects)
@@ -622,5 +645,7 @@ rc_status rc_prof_check(const rc_profile *p, rc_error *err)
     if ((unsigned)p->scenario > RC_SCENARIO_OUTAGE)
         return rc_error_set(err, RC_ERR_FORMAT, "unknown scenario %d", (int)p->scenario);
     rc_status st = check_segments(p, err);
-    return st == RC_OK ? check_refs(p, err) : st;
+    if (st == RC_OK)
+        st = check_refs(p, err);
+    return st == RC_OK ? check_strings(p, err) : st;
 }
