@@ -150,10 +150,12 @@ static char *resolve_path(const parser *ps, const word *w)
 {
     if (w->text[0] == '/' || ps->dir[0] == '\0')
         return word_dup(w);
-    size_t n = strlen(ps->dir) + 1 + w->len + 1;
+    size_t dir_len = strlen(ps->dir);
+    const char *sep = ps->dir[dir_len - 1] == '/' ? "" : "/";
+    size_t n = dir_len + 1 + w->len + 1;
     char *p = malloc(n);
     if (p)
-        snprintf(p, n, "%s/%.*s", ps->dir, (int)w->len, w->text);
+        snprintf(p, n, "%s%s%.*s", ps->dir, sep, (int)w->len, w->text);
     return p;
 }
 
