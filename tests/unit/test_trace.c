@@ -836,6 +836,52 @@ START_TEST(test_writer_refuses_bad_input)
 }
 END_TEST
 
+START_TEST(test_writer_reports_io_errors)
+{
+    /* /dev/full accepts the open and fails every flush with ENOSPC. */
+    if (access("/dev/full", W_OK) != 0)
+        return;
+    rc_trace_header h;
+    fix_header(&h);
+    rc_trace_writer *w = (rc_trace_writer *)1;
+    rc_error err;
+    ck_assert_int_eq(rc_trace_writer_open("/dev/full", &h, NULL, &w, &err), RC_ERR_IO);
+    ck_assert_ptr_null(w);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/dev/full: flush failed"));
+    ck_assert_int_eq(access("/dev/full", F_OK), 0); /* a device is never removed */
+}
+END_TEST
+
+START_TEST(test_chunks_after_end_are_read)
+{
+    uint8_t p[64];
+    put32(p, 1);
+    put64(p + 4, 7000);
+    p[12] = RC_EV_NOTE;
+    p[13] = 0;
+    put32(p + 14, 5);
+    p[18] = 2;
+    memcpy(p + 19, "ok", 2);
+    uint8_t chunk[96];
+    size_t n = make_chunk(chunk, "EVNT", p, 21);
+    const char *path = insert_into_fixture("END ", chunk, n);
+    rc_trace *t;
+    rc_error err;
+    ck_assert_int_eq(rc_trace_open(path, &t, &err), RC_OK);
+    ck_assert(!rc_trace_get_damage(t)->damaged);
+    const rc_trace_stats *st = rc_trace_get_stats(t);
+    ck_assert(st->complete);
+    ck_assert_int_eq(st->end_us, FIX_END_US);
+    ck_assert_uint_eq(st->events, FIX_EVENTS + 1);
+    ck_assert_int_eq(st->last_us, 7000);
+    size_t n_ev;
+    const rc_event *ev = rc_trace_get_events(t, &n_ev);
+    ck_assert_str_eq(ev[FIX_EVENTS].text, "ok");
+    ck_assert_int_eq(ev[FIX_EVENTS].value, 5);
+    rc_trace_close(t);
+}
+END_TEST
+
 START_TEST(test_reader_refuses_non_traces)
 {
     rc_trace *t = (rc_trace *)1;
@@ -872,6 +918,8 @@ static Suite *trace_suite(void)
     tcase_add_test(tc, test_unknown_channels_skipped);
     tcase_add_test(tc, test_incomplete_is_not_damaged);
     tcase_add_test(tc, test_writer_refuses_bad_input);
+    tcase_add_test(tc, test_writer_reports_io_errors);
+    tcase_add_test(tc, test_chunks_after_end_are_read);
     tcase_add_test(tc, test_reader_refuses_non_traces);
     suite_add_tcase(s, tc);
     return s;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "railcut/rig.h"
@@ -123,16 +124,11 @@ static rc_status write_channels(rc_trace_writer *w, rc_error *err)
     return write_chunk(w, RC_CHUNK_CHAN, buf, n, err);
 }
 
-static rc_status write_preamble(rc_trace_writer *w, const rc_trace_header *hdr,
-                                const rc_profile *profile, rc_error *err)
+/* Writes the file header and the HEAD, PROF and CHAN chunks; takes the
+ * JSON texts (and frees them). */
+static rc_status write_preamble(rc_trace_writer *w, char *head, char *prof, rc_error *err)
 {
-    static const rc_profile empty;
-    char *head = NULL, *prof = NULL;
-    rc_status st = rc_head_encode(hdr, &head, err);
-    if (st == RC_OK)
-        st = rc_prof_encode(profile ? profile : &empty, &prof, err);
-    if (st == RC_OK)
-        st = write_file_header(w, err);
+    rc_status st = write_file_header(w, err);
     if (st == RC_OK) {
         st = write_text_chunk(w, RC_CHUNK_HEAD, head, err);
         head = NULL;
@@ -159,35 +155,65 @@ static void writer_free(rc_trace_writer *w)
     free(w);
 }
 
+/* After a failed start: closes, and removes the partial file if it is a
+ * regular file we made (never a device such as /dev/full). */
+static void writer_abandon(rc_trace_writer *w)
+{
+    struct stat st;
+    bool regular = fstat(fileno(w->f), &st) == 0 && S_ISREG(st.st_mode);
+    char *path = w->path;
+    w->path = NULL;
+    writer_free(w);
+    if (regular)
+        unlink(path);
+    free(path);
+}
+
+static rc_trace_writer *writer_new(const char *path, rc_error *err)
+{
+    rc_trace_writer *w = calloc(1, sizeof *w);
+    if (w) {
+        w->end_reason = RC_END_REASON_CLOSED;
+        w->path = strdup(path);
+        w->payload_cap = RC_SAMP_HEADER_LEN + (size_t)RC_TRACE_SAMP_BLOCK * RC_SAMPLE_BYTES;
+        w->payload = malloc(w->payload_cap);
+    }
+    if (!w || !w->path || !w->payload) {
+        if (w)
+            writer_free(w);
+        rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    return w;
+}
+
 rc_status rc_trace_writer_open(const char *path, const rc_trace_header *hdr,
                                const rc_profile *profile, rc_trace_writer **out,
                                rc_error *err)
 {
+    static const rc_profile empty;
     *out = NULL;
     if (!path || !hdr)
         return rc_error_set(err, RC_ERR_ARG, "trace writer: path and header are required");
-    rc_trace_writer *w = calloc(1, sizeof *w);
-    if (!w)
-        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
-    w->end_reason = RC_END_REASON_CLOSED;
-    w->path = strdup(path);
-    w->payload_cap = RC_SAMP_HEADER_LEN + (size_t)RC_TRACE_SAMP_BLOCK * RC_SAMPLE_BYTES;
-    w->payload = malloc(w->payload_cap);
-    if (!w->path || !w->payload) {
+    /* Metadata is encoded first, so a refused header or profile leaves no file. */
+    char *head = NULL, *prof = NULL;
+    rc_status st = rc_head_encode(hdr, &head, err);
+    if (st == RC_OK)
+        st = rc_prof_encode(profile ? profile : &empty, &prof, err);
+    rc_trace_writer *w = st == RC_OK ? writer_new(path, err) : NULL;
+    if (w && !(w->f = fopen(path, "wb"))) {
+        st = rc_error_set(err, RC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
         writer_free(w);
-        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+        w = NULL;
     }
-    w->f = fopen(path, "wb");
-    if (!w->f) {
-        rc_status st = rc_error_set(err, RC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-        writer_free(w);
-        return st;
+    if (!w) {
+        free(head);
+        free(prof);
+        return st == RC_OK ? RC_ERR_NOMEM : st;
     }
-    rc_status st = write_preamble(w, hdr, profile, err);
+    st = write_preamble(w, head, prof, err);
     if (st != RC_OK) {
-        /* Leave no half-written trace behind a refused start. */
-        writer_free(w);
-        unlink(path);
+        writer_abandon(w);
         return st;
     }
     *out = w;
