@@ -319,63 +319,81 @@ static void set_damage(rc_trace *t, uint64_t offset, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Reads and checks the chunk at offset; returns its total size, or 0 after
- * recording damage (or when the file ends exactly here). */
-static uint64_t read_chunk(rc_trace *t, uint64_t n, uint64_t offset, rc_status *fatal)
+/* A chunk whose framing has been checked; payload points into t->buf. */
+typedef struct chunk {
+    uint64_t n; /* 1-based position in the file, for messages */
+    uint64_t offset;
+    uint32_t type;
+    uint32_t len;
+    char name[12];
+    const uint8_t *payload;
+} chunk;
+
+/* Reads the chunk at c->offset into t->buf and checks its header, length and
+ * CRC. Returns false after recording damage, when the file ends exactly at
+ * c->offset (no damage), or when memory runs out (*fatal set). */
+static bool load_chunk(rc_trace *t, chunk *c, rc_status *fatal)
 {
-    uint64_t left = t->stats.file_bytes - offset;
+    uint64_t off = c->offset, left = t->stats.file_bytes - off;
     uint8_t h[RC_TRACE_CHUNK_HEADER_LEN];
     if (left == 0)
-        return 0;
-    if (left < sizeof h || !read_at(t, offset, h, sizeof h)) {
-        set_damage(t, offset, "truncated chunk header at offset %llu: %llu of %d bytes present",
-                   (unsigned long long)offset, (unsigned long long)left, RC_TRACE_CHUNK_HEADER_LEN);
-        return 0;
+        return false;
+    if (left < sizeof h || !read_at(t, off, h, sizeof h)) {
+        set_damage(t, off, "truncated chunk header at offset %llu: %llu of %d bytes present",
+                   (unsigned long long)off, (unsigned long long)left, RC_TRACE_CHUNK_HEADER_LEN);
+        return false;
     }
-    uint32_t type = rc_get_u32(h), len = rc_get_u32(h + 8);
-    char name[12];
-    rc_fourcc_name(type, name);
-    if (len > RC_TRACE_CHUNK_MAX) {
-        set_damage(t, offset, "chunk %llu (%s) at offset %llu: length %u exceeds the limit",
-                   (unsigned long long)n, name, (unsigned long long)offset, (unsigned)len);
-        return 0;
+    c->type = rc_get_u32(h);
+    c->len = rc_get_u32(h + 8);
+    rc_fourcc_name(c->type, c->name);
+    if (c->len > RC_TRACE_CHUNK_MAX) {
+        set_damage(t, off, "chunk %llu (%s) at offset %llu: length %u exceeds the limit",
+                   (unsigned long long)c->n, c->name, (unsigned long long)off, (unsigned)c->len);
+        return false;
     }
-    uint64_t total = RC_TRACE_CHUNK_HEADER_LEN + (uint64_t)len + RC_TRACE_CHUNK_CRC_LEN;
+    uint64_t total = RC_TRACE_CHUNK_HEADER_LEN + (uint64_t)c->len + RC_TRACE_CHUNK_CRC_LEN;
     if (left < total) {
-        set_damage(t, offset, "truncated chunk %s at offset %llu: %llu of %llu bytes present", name,
-                   (unsigned long long)offset, (unsigned long long)left,
+        set_damage(t, off, "truncated chunk %s at offset %llu: %llu of %llu bytes present",
+                   c->name, (unsigned long long)off, (unsigned long long)left,
                    (unsigned long long)total);
-        return 0;
+        return false;
     }
     uint8_t *buf = grow(t->buf, &t->buf_cap, total, 1);
     if (!buf) {
         *fatal = RC_ERR_NOMEM;
-        return 0;
+        return false;
     }
     t->buf = buf;
-    if (!read_at(t, offset, t->buf, total)) {
-        set_damage(t, offset, "chunk %llu (%s) at offset %llu: read failed",
-                   (unsigned long long)n, name, (unsigned long long)offset);
+    c->payload = buf + RC_TRACE_CHUNK_HEADER_LEN;
+    const char *failure = !read_at(t, off, buf, total) ? "read failed"
+                        : rc_get_u32(c->payload + c->len) != rc_chunk_crc(buf, c->payload, c->len)
+                            ? "CRC mismatch"
+                            : NULL;
+    if (failure)
+        set_damage(t, off, "chunk %llu (%s) at offset %llu: %s", (unsigned long long)c->n,
+                   c->name, (unsigned long long)off, failure);
+    return failure == NULL;
+}
+
+/* Reads, checks and takes in the chunk at offset; returns its total size,
+ * or 0 when the walk must stop. */
+static uint64_t read_chunk(rc_trace *t, uint64_t n, uint64_t offset, rc_status *fatal)
+{
+    chunk c = {.n = n, .offset = offset};
+    if (!load_chunk(t, &c, fatal))
         return 0;
-    }
-    const uint8_t *payload = t->buf + RC_TRACE_CHUNK_HEADER_LEN;
-    if (rc_get_u32(payload + len) != rc_chunk_crc(t->buf, payload, len)) {
-        set_damage(t, offset, "chunk %llu (%s) at offset %llu: CRC mismatch",
-                   (unsigned long long)n, name, (unsigned long long)offset);
-        return 0;
-    }
     rc_error cerr;
-    rc_status st = on_chunk(t, n, type, offset, payload, len, &cerr);
+    rc_status st = on_chunk(t, n, c.type, offset, c.payload, c.len, &cerr);
     if (st == RC_ERR_NOMEM) {
         *fatal = st;
         return 0;
     }
     if (st != RC_OK) {
-        set_damage(t, offset, "chunk %llu (%s) at offset %llu: %s", (unsigned long long)n, name,
+        set_damage(t, offset, "chunk %llu (%s) at offset %llu: %s", (unsigned long long)n, c.name,
                    (unsigned long long)offset, cerr.msg);
         return 0;
     }
-    return total;
+    return RC_TRACE_CHUNK_HEADER_LEN + (uint64_t)c.len + RC_TRACE_CHUNK_CRC_LEN;
 }
 
 static rc_status walk(rc_trace *t)
