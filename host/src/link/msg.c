@@ -41,6 +41,8 @@ static const char *name_in(const char *const *names, int n, int i)
 
 const char *rc_link_type_name(int type)
 {
+    if (type < 0 || type > 0xFF)
+        return NULL;
     if (type & 0x80)
         return name_in(f2h_names, N_OF(f2h_names), type & 0x7F);
     return name_in(h2f_names, N_OF(h2f_names), type);
