@@ -61,7 +61,10 @@ rc_status rc_trace_writer_open(const char *path, const rc_trace_header *hdr,
                                const rc_profile *profile, rc_trace_writer **out,
                                rc_error *err);
 
-/* Buffered; a block is written when it fills or on flush. */
+/* Buffered; a block is written when it fills (4096 samples, 256 events),
+ * when the sample period changes, or on flush. Sample times must strictly
+ * increase and event times must not decrease across calls: anything else is
+ * refused with RC_ERR_ARG, because readers would take it for damage. */
 rc_status rc_trace_write_samples(rc_trace_writer *w, const rc_sample *s, size_t n,
                                  rc_error *err);
 rc_status rc_trace_write_event(rc_trace_writer *w, const rc_event *ev, rc_error *err);
