@@ -110,11 +110,14 @@ static rc_profile *full_profile(void)
     p->nominal_us = 4000000000LL;
     p->n_segs = 4;
     p->segs = calloc(4, sizeof *p->segs);
-    p->segs[0] = (rc_segment){RC_SEG_WAIT, 0, 60000000, 12000, 12000, true, false, RC_WAIT_READY, 0, 3};
-    p->segs[1] = (rc_segment){RC_SEG_RAMP, 60000000, 1500, 12000, 0, true, true, RC_WAIT_NONE, 1, 7};
-    p->segs[2] = (rc_segment){RC_SEG_HOLD, 60001500, 179999999, 0, 0, false, true, RC_WAIT_NONE, 1, 8};
-    p->segs[3] = (rc_segment){RC_SEG_OBSERVE, 240001499, 3759998501LL, 12000, 12000, true, false,
-                              RC_WAIT_NONE, -1, 0};
+    p->segs[0] =
+        (rc_segment){RC_SEG_WAIT, 0, 60000000, 12000, 12000, true, false, RC_WAIT_READY, 0, 3};
+    p->segs[1] =
+        (rc_segment){RC_SEG_RAMP, 60000000, 1500, 12000, 0, true, true, RC_WAIT_NONE, 1, 7};
+    p->segs[2] =
+        (rc_segment){RC_SEG_HOLD, 60001500, 179999999, 0, 0, false, true, RC_WAIT_NONE, 1, 8};
+    p->segs[3] = (rc_segment){RC_SEG_OBSERVE, 240001499, 3759998501LL, 12000, 12000,
+                              true,           false,     RC_WAIT_NONE, -1,    0};
     p->n_marks = 2;
     p->marks = calloc(2, sizeof *p->marks);
     p->marks[0] = (rc_mark){fix_strdup("cut"), 1};
@@ -123,10 +126,22 @@ static rc_profile *full_profile(void)
     p->expects = calloc(4, sizeof *p->expects);
     p->expects[0] = (rc_expect){RC_EXPECT_AD1, -1, 0, 0, 0, fix_strdup("expect ad1"), 0, 10};
     p->expects[1] = (rc_expect){RC_EXPECT_NO_AD1, -1, 0, 0, 0, fix_strdup(""), 0, 11};
-    p->expects[2] = (rc_expect){RC_EXPECT_AD1_WINDOW, 1, 180000001, 185000000, 0,
-                                fix_strdup("expect ad1 between 180.000001s and 185s after cut"), 0, 12};
-    p->expects[3] = (rc_expect){RC_EXPECT_MAX_OUTAGE_BELOW, -1, 0, 0, 180000000,
-                                fix_strdup("expect max_outage < 180s"), 0, 13};
+    p->expects[2] = (rc_expect){RC_EXPECT_AD1_WINDOW,
+                                1,
+                                180000001,
+                                185000000,
+                                0,
+                                fix_strdup("expect ad1 between 180.000001s and 185s after cut"),
+                                0,
+                                12};
+    p->expects[3] = (rc_expect){RC_EXPECT_MAX_OUTAGE_BELOW,
+                                -1,
+                                0,
+                                0,
+                                180000000,
+                                fix_strdup("expect max_outage < 180s"),
+                                0,
+                                13};
     p->n_params = 2;
     p->params = calloc(2, sizeof *p->params);
     p->params[0] = (rc_param){fix_strdup("off"), fix_strdup("179.999999s"), true};
@@ -185,7 +200,8 @@ static void check_profiles_equal(const rc_profile *a, const rc_profile *b)
 
 static rc_sample rt_sample(size_t i)
 {
-    int64_t t = i < RT_FAST ? (int64_t)i * 1000 : RT_FAST * 1000LL + (int64_t)(i - RT_FAST) * 2000;
+    int64_t t =
+        i < RT_FAST ? (int64_t)i * 1000 : RT_FAST * 1000LL + (int64_t)(i - RT_FAST) * 2000;
     rc_sample s = {t, 12.0f - (float)i / 1000.0f, (float)i * 1e-4f, (uint8_t)(i % 7 == 0),
                    (uint8_t)(i % 4)};
     if (i == 77)
@@ -204,7 +220,8 @@ static rc_event rt_event(size_t i)
     else
         snprintf(text, sizeof text, "%039zu-and-more-that-is-cut", i);
     /* Pairs of events share a time: equal times are in order. */
-    rc_event_init(&ev, (int64_t)(i / 2) * 17, (rc_event_kind)(1 + i % 19), (int32_t)i - 300, text);
+    rc_event_init(&ev, (int64_t)(i / 2) * 17, (rc_event_kind)(1 + i % 19), (int32_t)i - 300,
+                  text);
     return ev;
 }
 
@@ -212,8 +229,16 @@ START_TEST(test_round_trip)
 {
     const char *path = rc_test_tmp_path("rt");
     rc_kv kv[] = {{"uvlo_off", "8V"}, {"boot", "20s"}, {"ad1_mode", "on-restore"}};
-    rc_trace_header h = {1732521918123456LL, "0.1.0", "sim", "outage", "profiles/ota.rail", 5000,
-                         7999, 9001, kv, 3};
+    rc_trace_header h = {1732521918123456LL,
+                         "0.1.0",
+                         "sim",
+                         "outage",
+                         "profiles/ota.rail",
+                         5000,
+                         7999,
+                         9001,
+                         kv,
+                         3};
     rc_profile *p = full_profile();
     rc_trace_writer *w;
     rc_error err;
@@ -401,7 +426,8 @@ START_TEST(test_read_range_exact)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const range_case *c = &cases[i];
         fix_collect col = {got, 0, 10100};
-        ck_assert_int_eq(rc_trace_read_samples(t, c->from, c->to, fix_collect_fn, &col, &err), RC_OK);
+        ck_assert_int_eq(rc_trace_read_samples(t, c->from, c->to, fix_collect_fn, &col, &err),
+                         RC_OK);
         ck_assert_msg(col.n == c->count, "case %zu: %zu samples, want %zu", i, col.n, c->count);
         if (c->count) {
             ck_assert_int_eq(got[0].t_us, c->first);
@@ -436,8 +462,8 @@ START_TEST(test_read_stops_when_asked)
     rc_error err;
     ck_assert_int_eq(rc_trace_open(path, &t, &err), RC_OK);
     size_t calls = 0;
-    ck_assert_int_eq(rc_trace_read_samples(t, INT64_MIN, INT64_MAX, stop_after_first, &calls, &err),
-                     RC_OK);
+    ck_assert_int_eq(
+        rc_trace_read_samples(t, INT64_MIN, INT64_MAX, stop_after_first, &calls, &err), RC_OK);
     ck_assert_uint_eq(calls, 1);
     ck_assert_int_eq(rc_trace_read_samples(t, 0, 1, NULL, NULL, &err), RC_ERR_ARG);
     rc_trace_close(t);
@@ -723,9 +749,9 @@ END_TEST
 START_TEST(test_unknown_channels_skipped)
 {
     /* rail_v f32, temp_c f32 (unknown to this reader), ch_state u8. */
-    static const uint8_t chan[] = {3, 0, 1, 6, 'r', 'a', 'i', 'l', '_', 'v', 1, 'V',
-                                   1, 6, 't', 'e', 'm', 'p', '_', 'c', 1, 'C',
-                                   2, 8, 'c', 'h', '_', 's', 't', 'a', 't', 'e', 0};
+    static const uint8_t chan[] = {3,   0, 1,   6,   'r', 'a', 'i', 'l', '_', 'v', 1,
+                                   'V', 1, 6,   't', 'e', 'm', 'p', '_', 'c', 1,   'C',
+                                   2,   8, 'c', 'h', '_', 's', 't', 'a', 't', 'e', 0};
     uint8_t samp[20 + 2 * 9];
     put64(samp, 1000);
     put64(samp + 8, 500);
@@ -794,8 +820,9 @@ START_TEST(test_writer_refuses_bad_input)
     fix_header(&h);
     rc_trace_writer *w = (rc_trace_writer *)1;
     rc_error err;
-    ck_assert_int_eq(rc_trace_writer_open(RC_TEST_TMP_DIR "/no/such/dir/x.rct", &h, NULL, &w, &err),
-                     RC_ERR_IO);
+    ck_assert_int_eq(
+        rc_trace_writer_open(RC_TEST_TMP_DIR "/no/such/dir/x.rct", &h, NULL, &w, &err),
+        RC_ERR_IO);
     ck_assert_ptr_null(w);
     ck_assert_ptr_nonnull(strstr(err.msg, "cannot create"));
 
@@ -890,8 +917,9 @@ START_TEST(test_reader_refuses_non_traces)
     ck_assert_ptr_null(t);
     ck_assert_int_eq(rc_trace_open(rc_test_write_file("empty", ""), &t, &err), RC_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(err.msg, "too short"));
-    ck_assert_int_eq(rc_trace_open(rc_test_write_file("text", "time,rail_v\n0,12.0\n"), &t, &err),
-                     RC_ERR_FORMAT);
+    ck_assert_int_eq(
+        rc_trace_open(rc_test_write_file("text", "time,rail_v\n0,12.0\n"), &t, &err),
+        RC_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(err.msg, "bad magic"));
     ck_assert_int_eq(rc_trace_open(NULL, &t, &err), RC_ERR_ARG);
 }

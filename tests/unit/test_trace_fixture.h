@@ -54,15 +54,17 @@ static inline rc_profile *fix_profile(void)
     p->nominal_us = 6000;
     p->n_segs = 2;
     p->segs = calloc(2, sizeof *p->segs);
-    p->segs[0] = (rc_segment){RC_SEG_HOLD, 0, 3000, 12000, 12000, true, false, RC_WAIT_NONE, 0, 1};
-    p->segs[1] = (rc_segment){RC_SEG_OBSERVE, 3000, 3000, 12000, 12000, false, false,
-                              RC_WAIT_NONE, 0, 2};
+    p->segs[0] =
+        (rc_segment){RC_SEG_HOLD, 0, 3000, 12000, 12000, true, false, RC_WAIT_NONE, 0, 1};
+    p->segs[1] = (rc_segment){RC_SEG_OBSERVE, 3000,  3000,         12000, 12000,
+                              false,          false, RC_WAIT_NONE, 0,     2};
     p->n_marks = 1;
     p->marks = calloc(1, sizeof *p->marks);
     p->marks[0] = (rc_mark){fix_strdup("cut"), 1};
     p->n_expects = 1;
     p->expects = calloc(1, sizeof *p->expects);
-    p->expects[0] = (rc_expect){RC_EXPECT_NO_AD1, -1, 0, 0, 0, fix_strdup("expect no ad1"), 0, 3};
+    p->expects[0] =
+        (rc_expect){RC_EXPECT_NO_AD1, -1, 0, 0, 0, fix_strdup("expect no ad1"), 0, 3};
     p->n_params = 1;
     p->params = calloc(1, sizeof *p->params);
     p->params[0] = (rc_param){fix_strdup("on"), fix_strdup("3ms"), false};
@@ -121,15 +123,15 @@ static inline void fix_write(const char *path)
 
 static inline int fix_same_sample(const rc_sample *a, const rc_sample *b)
 {
-    return a->t_us == b->t_us && memcmp(&a->rail_v, &b->rail_v, sizeof a->rail_v) == 0
-        && memcmp(&a->rail_a, &b->rail_a, sizeof a->rail_a) == 0 && a->ac_lost == b->ac_lost
-        && a->ch_state == b->ch_state;
+    return a->t_us == b->t_us && memcmp(&a->rail_v, &b->rail_v, sizeof a->rail_v) == 0 &&
+           memcmp(&a->rail_a, &b->rail_a, sizeof a->rail_a) == 0 && a->ac_lost == b->ac_lost &&
+           a->ch_state == b->ch_state;
 }
 
 static inline int fix_same_event(const rc_event *a, const rc_event *b)
 {
-    return a->t_us == b->t_us && a->kind == b->kind && a->value == b->value
-        && strcmp(a->text, b->text) == 0;
+    return a->t_us == b->t_us && a->kind == b->kind && a->value == b->value &&
+           strcmp(a->text, b->text) == 0;
 }
 
 /* Collects every sample into a caller-sized array. */

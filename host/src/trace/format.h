@@ -30,7 +30,7 @@
 #define RC_TRACE_CHUNK_MAX (64u * 1024u * 1024u)
 
 /* Fourccs are the four ASCII bytes in file order, read as a u32 LE. */
-#define RC_FOURCC(a, b, c, d) \
+#define RC_FOURCC(a, b, c, d)                                                                  \
     ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define RC_CHUNK_HEAD RC_FOURCC('H', 'E', 'A', 'D')
 #define RC_CHUNK_PROF RC_FOURCC('P', 'R', 'O', 'F')

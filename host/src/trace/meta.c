@@ -90,15 +90,16 @@ rc_status rc_head_encode(const rc_trace_header *hdr, char **out, rc_error *err)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory encoding the trace header");
     char utc[64];
     format_utc(hdr->start_unix_us, utc, sizeof utc);
-    bool ok = add_str(root, "start_utc", utc) && add_int(root, "start_unix_us", hdr->start_unix_us)
-           && add_str(root, "railcut_version", hdr->railcut_version ? hdr->railcut_version : "")
-           && add_str(root, "backend", hdr->backend ? hdr->backend : "")
-           && add_str(root, "scenario", hdr->scenario ? hdr->scenario : "")
-           && add_str(root, "profile_path", hdr->profile_path ? hdr->profile_path : "")
-           && add_int(root, "sample_rate_hz", hdr->sample_rate_hz);
+    bool ok =
+        add_str(root, "start_utc", utc) && add_int(root, "start_unix_us", hdr->start_unix_us) &&
+        add_str(root, "railcut_version", hdr->railcut_version ? hdr->railcut_version : "") &&
+        add_str(root, "backend", hdr->backend ? hdr->backend : "") &&
+        add_str(root, "scenario", hdr->scenario ? hdr->scenario : "") &&
+        add_str(root, "profile_path", hdr->profile_path ? hdr->profile_path : "") &&
+        add_int(root, "sample_rate_hz", hdr->sample_rate_hz);
     cJSON *thr = ok ? cJSON_AddObjectToObject(root, "thresholds") : NULL;
-    ok = thr && add_int(thr, "outage_below_mv", hdr->outage_below_mv)
-      && add_int(thr, "restore_above_mv", hdr->restore_above_mv);
+    ok = thr && add_int(thr, "outage_below_mv", hdr->outage_below_mv) &&
+         add_int(thr, "restore_above_mv", hdr->restore_above_mv);
     cJSON *model = ok ? cJSON_AddObjectToObject(root, "model") : NULL;
     ok = model != NULL;
     for (size_t i = 0; ok && i < hdr->n_model_params; i++) {
@@ -115,11 +116,11 @@ static bool encode_segment(cJSON *arr, const rc_segment *s)
         cJSON_Delete(o);
         return false;
     }
-    return add_int(o, "kind", s->kind) && add_int(o, "start_us", s->start_us)
-        && add_int(o, "duration_us", s->duration_us) && add_int(o, "from_mv", s->from_mv)
-        && add_int(o, "to_mv", s->to_mv) && add_bool(o, "rail_on", s->rail_on)
-        && add_bool(o, "ac_lost", s->ac_lost) && add_int(o, "wait_on", s->wait_on)
-        && add_int(o, "file", s->file) && add_int(o, "line", s->line);
+    return add_int(o, "kind", s->kind) && add_int(o, "start_us", s->start_us) &&
+           add_int(o, "duration_us", s->duration_us) && add_int(o, "from_mv", s->from_mv) &&
+           add_int(o, "to_mv", s->to_mv) && add_bool(o, "rail_on", s->rail_on) &&
+           add_bool(o, "ac_lost", s->ac_lost) && add_int(o, "wait_on", s->wait_on) &&
+           add_int(o, "file", s->file) && add_int(o, "line", s->line);
 }
 
 static bool encode_mark(cJSON *arr, const rc_mark *m)
@@ -139,10 +140,10 @@ static bool encode_expect(cJSON *arr, const rc_expect *e)
         cJSON_Delete(o);
         return false;
     }
-    return add_int(o, "kind", e->kind) && add_int(o, "mark", e->mark)
-        && add_int(o, "lo_us", e->lo_us) && add_int(o, "hi_us", e->hi_us)
-        && add_int(o, "bound_us", e->bound_us) && add_str(o, "text", e->text)
-        && add_int(o, "file", e->file) && add_int(o, "line", e->line);
+    return add_int(o, "kind", e->kind) && add_int(o, "mark", e->mark) &&
+           add_int(o, "lo_us", e->lo_us) && add_int(o, "hi_us", e->hi_us) &&
+           add_int(o, "bound_us", e->bound_us) && add_str(o, "text", e->text) &&
+           add_int(o, "file", e->file) && add_int(o, "line", e->line);
 }
 
 static bool encode_param(cJSON *arr, const rc_param *p)
@@ -152,8 +153,8 @@ static bool encode_param(cJSON *arr, const rc_param *p)
         cJSON_Delete(o);
         return false;
     }
-    return add_str(o, "name", p->name) && add_str(o, "value", p->value)
-        && add_bool(o, "overridden", p->overridden);
+    return add_str(o, "name", p->name) && add_str(o, "value", p->value) &&
+           add_bool(o, "overridden", p->overridden);
 }
 
 static bool encode_string(cJSON *arr, const char *s)
@@ -175,9 +176,10 @@ rc_status rc_prof_encode(const rc_profile *p, char **out, rc_error *err)
     cJSON *root = cJSON_CreateObject();
     if (!root)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory encoding the trace profile");
-    bool ok = add_int(root, "scenario", p->scenario) && add_int(root, "nominal_mv", p->nominal_mv)
-           && add_int(root, "observe_us", p->observe_us)
-           && add_int(root, "nominal_us", p->nominal_us);
+    bool ok = add_int(root, "scenario", p->scenario) &&
+              add_int(root, "nominal_mv", p->nominal_mv) &&
+              add_int(root, "observe_us", p->observe_us) &&
+              add_int(root, "nominal_us", p->nominal_us);
     cJSON *segs = ok ? cJSON_AddArrayToObject(root, "segments") : NULL;
     ok = segs != NULL;
     for (size_t i = 0; ok && i < p->n_segs; i++)
@@ -218,8 +220,8 @@ static rc_status get_int(const cJSON *obj, const char *key, int64_t lo, int64_t 
     return RC_OK;
 }
 
-static rc_status get_i32(const cJSON *obj, const char *key, int64_t lo, int64_t hi, int32_t *out,
-                         rc_error *err)
+static rc_status get_i32(const cJSON *obj, const char *key, int64_t lo, int64_t hi,
+                         int32_t *out, rc_error *err)
 {
     int64_t v = 0;
     rc_status st = get_int(obj, key, lo, hi, &v, err);
@@ -297,7 +299,8 @@ static rc_status decode_head(const cJSON *root, rc_head_store *h, rc_error *err)
     int64_t v = 0;
     rc_status st = get_int(root, "start_unix_us", -RC_JSON_INT_MAX, RC_JSON_INT_MAX,
                            &hdr->start_unix_us, err);
-    static const char *const keys[4] = {"railcut_version", "backend", "scenario", "profile_path"};
+    static const char *const keys[4] = {"railcut_version", "backend", "scenario",
+                                        "profile_path"};
     for (int i = 0; st == RC_OK && i < 4; i++)
         st = get_str_nonnull(root, keys[i], &h->strings[i], err);
     if (st != RC_OK)
@@ -314,7 +317,8 @@ static rc_status decode_head(const cJSON *root, rc_head_store *h, rc_error *err)
     if (st == RC_OK)
         st = get_i32(thr, "outage_below_mv", INT32_MIN, INT32_MAX, &hdr->outage_below_mv, err);
     if (st == RC_OK)
-        st = get_i32(thr, "restore_above_mv", INT32_MIN, INT32_MAX, &hdr->restore_above_mv, err);
+        st =
+            get_i32(thr, "restore_above_mv", INT32_MIN, INT32_MAX, &hdr->restore_above_mv, err);
     if (st == RC_OK)
         st = decode_model(cJSON_GetObjectItemCaseSensitive(root, "model"), h, err);
     hdr->model_params = h->kv;
@@ -461,8 +465,8 @@ static rc_status decode_marks(const cJSON *root, rc_profile *p, rc_error *err)
     {
         rc_mark *m = &p->marks[i++];
         int64_t seg = 0;
-        if ((st = get_str(o, "name", &m->name, err)) != RC_OK
-            || (st = get_int(o, "segment", 0, RC_JSON_INT_MAX, &seg, err)) != RC_OK)
+        if ((st = get_str(o, "name", &m->name, err)) != RC_OK ||
+            (st = get_int(o, "segment", 0, RC_JSON_INT_MAX, &seg, err)) != RC_OK)
             return st;
         m->segment = (size_t)seg;
     }
@@ -502,9 +506,9 @@ static rc_status decode_params(const cJSON *root, rc_profile *p, rc_error *err)
     cJSON_ArrayForEach(o, arr)
     {
         rc_param *pa = &p->params[i++];
-        if ((st = get_str(o, "name", &pa->name, err)) != RC_OK
-            || (st = get_str(o, "value", &pa->value, err)) != RC_OK
-            || (st = get_bool(o, "overridden", &pa->overridden, err)) != RC_OK)
+        if ((st = get_str(o, "name", &pa->name, err)) != RC_OK ||
+            (st = get_str(o, "value", &pa->value, err)) != RC_OK ||
+            (st = get_bool(o, "overridden", &pa->overridden, err)) != RC_OK)
             return st;
     }
     return RC_OK;
@@ -537,9 +541,11 @@ static rc_status decode_prof(const cJSON *root, rc_profile *p, rc_error *err)
     if (st == RC_OK)
         st = get_i32(root, "nominal_mv", INT32_MIN, INT32_MAX, &p->nominal_mv, err);
     if (st == RC_OK)
-        st = get_int(root, "observe_us", -RC_JSON_INT_MAX, RC_JSON_INT_MAX, &p->observe_us, err);
+        st =
+            get_int(root, "observe_us", -RC_JSON_INT_MAX, RC_JSON_INT_MAX, &p->observe_us, err);
     if (st == RC_OK)
-        st = get_int(root, "nominal_us", -RC_JSON_INT_MAX, RC_JSON_INT_MAX, &p->nominal_us, err);
+        st =
+            get_int(root, "nominal_us", -RC_JSON_INT_MAX, RC_JSON_INT_MAX, &p->nominal_us, err);
     if (st == RC_OK)
         st = decode_segments(root, p, err);
     if (st == RC_OK)
@@ -564,7 +570,8 @@ rc_status rc_prof_decode(const char *text, size_t len, rc_profile **out, rc_erro
     if (!root)
         return RC_ERR_FORMAT;
     rc_profile *p = rc_profile_new();
-    rc_status st = p ? decode_prof(root, p, err) : rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    rc_status st =
+        p ? decode_prof(root, p, err) : rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     cJSON_Delete(root);
     if (st != RC_OK) {
         rc_profile_free(p);
@@ -639,8 +646,8 @@ static rc_status check_strings(const rc_profile *p, rc_error *err)
 
 rc_status rc_prof_check(const rc_profile *p, rc_error *err)
 {
-    if ((p->n_segs && !p->segs) || (p->n_marks && !p->marks) || (p->n_expects && !p->expects)
-        || (p->n_params && !p->params) || (p->n_files && !p->files))
+    if ((p->n_segs && !p->segs) || (p->n_marks && !p->marks) || (p->n_expects && !p->expects) ||
+        (p->n_params && !p->params) || (p->n_files && !p->files))
         return rc_error_set(err, RC_ERR_ARG, "profile has a count without its array");
     if ((unsigned)p->scenario > RC_SCENARIO_OUTAGE)
         return rc_error_set(err, RC_ERR_FORMAT, "unknown scenario %d", (int)p->scenario);

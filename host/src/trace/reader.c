@@ -132,8 +132,8 @@ static field field_of(const char *name, size_t len, uint8_t storage)
         {"ch_state", RC_STORE_U8, F_CH_STATE},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        if (strlen(known[i].name) == len && memcmp(known[i].name, name, len) == 0
-            && known[i].storage == storage)
+        if (strlen(known[i].name) == len && memcmp(known[i].name, name, len) == 0 &&
+            known[i].storage == storage)
             return known[i].field;
     }
     return F_NONE;
@@ -151,10 +151,12 @@ static rc_status on_chan(rc_trace *t, const uint8_t *p, size_t len, rc_error *er
                             MAX_COLUMNS);
     for (size_t i = 0; i < n; i++) {
         if (len - pos < 2 || len - pos - 2 < p[pos + 1] + 1u)
-            return rc_error_set(err, RC_ERR_FORMAT, "CHAN channel %zu runs past the payload", i);
+            return rc_error_set(err, RC_ERR_FORMAT, "CHAN channel %zu runs past the payload",
+                                i);
         uint8_t storage = p[pos], name_len = p[pos + 1], unit_len = p[pos + 2 + name_len];
         if (len - pos - 3 - name_len < unit_len)
-            return rc_error_set(err, RC_ERR_FORMAT, "CHAN channel %zu runs past the payload", i);
+            return rc_error_set(err, RC_ERR_FORMAT, "CHAN channel %zu runs past the payload",
+                                i);
         if (storage != RC_STORE_F32 && storage != RC_STORE_U8)
             return rc_error_set(err, RC_ERR_FORMAT, "CHAN channel %zu: unknown storage type %u",
                                 i, storage);
@@ -184,16 +186,17 @@ static rc_status parse_samp(const rc_trace *t, const uint8_t *p, size_t len, sam
     b->t0_us = (int64_t)rc_get_u64(p);
     b->period_us = (int64_t)rc_get_u64(p + 8);
     b->count = rc_get_u32(p + 16);
-    if (b->count == 0 || (len - RC_SAMP_HEADER_LEN) / t->sample_bytes != b->count
-        || (len - RC_SAMP_HEADER_LEN) % t->sample_bytes != 0)
-        return rc_error_set(err, RC_ERR_FORMAT, "SAMP count %u does not match %zu payload bytes",
+    if (b->count == 0 || (len - RC_SAMP_HEADER_LEN) / t->sample_bytes != b->count ||
+        (len - RC_SAMP_HEADER_LEN) % t->sample_bytes != 0)
+        return rc_error_set(err, RC_ERR_FORMAT,
+                            "SAMP count %u does not match %zu payload bytes",
                             (unsigned)b->count, len);
     if (b->period_us < 0 || (b->count > 1 && b->period_us == 0))
         return rc_error_set(err, RC_ERR_FORMAT, "SAMP period %lld us is invalid",
                             (long long)b->period_us);
     int64_t span;
-    if (__builtin_mul_overflow(b->period_us, (int64_t)(b->count - 1), &span)
-        || __builtin_add_overflow(b->t0_us, span, &b->last_us))
+    if (__builtin_mul_overflow(b->period_us, (int64_t)(b->count - 1), &span) ||
+        __builtin_add_overflow(b->t0_us, span, &b->last_us))
         return rc_error_set(err, RC_ERR_FORMAT, "SAMP time range overflows");
     return RC_OK;
 }
@@ -340,7 +343,8 @@ static bool load_chunk(rc_trace *t, chunk *c, rc_status *fatal)
         return false;
     if (left < sizeof h || !read_at(t, off, h, sizeof h)) {
         set_damage(t, off, "truncated chunk header at offset %llu: %llu of %d bytes present",
-                   (unsigned long long)off, (unsigned long long)left, RC_TRACE_CHUNK_HEADER_LEN);
+                   (unsigned long long)off, (unsigned long long)left,
+                   RC_TRACE_CHUNK_HEADER_LEN);
         return false;
     }
     c->type = rc_get_u32(h);
@@ -348,7 +352,8 @@ static bool load_chunk(rc_trace *t, chunk *c, rc_status *fatal)
     rc_fourcc_name(c->type, c->name);
     if (c->len > RC_TRACE_CHUNK_MAX) {
         set_damage(t, off, "chunk %llu (%s) at offset %llu: length %u exceeds the limit",
-                   (unsigned long long)c->n, c->name, (unsigned long long)off, (unsigned)c->len);
+                   (unsigned long long)c->n, c->name, (unsigned long long)off,
+                   (unsigned)c->len);
         return false;
     }
     uint64_t total = RC_TRACE_CHUNK_HEADER_LEN + (uint64_t)c->len + RC_TRACE_CHUNK_CRC_LEN;
@@ -365,10 +370,11 @@ static bool load_chunk(rc_trace *t, chunk *c, rc_status *fatal)
     }
     t->buf = buf;
     c->payload = buf + RC_TRACE_CHUNK_HEADER_LEN;
-    const char *failure = !read_at(t, off, buf, total) ? "read failed"
-                        : rc_get_u32(c->payload + c->len) != rc_chunk_crc(buf, c->payload, c->len)
-                            ? "CRC mismatch"
-                            : NULL;
+    const char *failure =
+        !read_at(t, off, buf, total) ? "read failed"
+        : rc_get_u32(c->payload + c->len) != rc_chunk_crc(buf, c->payload, c->len)
+            ? "CRC mismatch"
+            : NULL;
     if (failure)
         set_damage(t, off, "chunk %llu (%s) at offset %llu: %s", (unsigned long long)c->n,
                    c->name, (unsigned long long)off, failure);
@@ -389,8 +395,8 @@ static uint64_t read_chunk(rc_trace *t, uint64_t n, uint64_t offset, rc_status *
         return 0;
     }
     if (st != RC_OK) {
-        set_damage(t, offset, "chunk %llu (%s) at offset %llu: %s", (unsigned long long)n, c.name,
-                   (unsigned long long)offset, cerr.msg);
+        set_damage(t, offset, "chunk %llu (%s) at offset %llu: %s", (unsigned long long)n,
+                   c.name, (unsigned long long)offset, cerr.msg);
         return 0;
     }
     return RC_TRACE_CHUNK_HEADER_LEN + (uint64_t)c.len + RC_TRACE_CHUNK_CRC_LEN;
@@ -415,8 +421,9 @@ static rc_status check_file_header(rc_trace *t, rc_error *err)
 {
     uint8_t h[RC_TRACE_FILE_HEADER_LEN];
     if (t->stats.file_bytes < sizeof h || !read_at(t, 0, h, sizeof h))
-        return rc_error_set(err, RC_ERR_FORMAT, "%s: too short to be a railcut trace (%llu bytes)",
-                            t->path, (unsigned long long)t->stats.file_bytes);
+        return rc_error_set(err, RC_ERR_FORMAT,
+                            "%s: too short to be a railcut trace (%llu bytes)", t->path,
+                            (unsigned long long)t->stats.file_bytes);
     if (memcmp(h, RC_TRACE_MAGIC, RC_TRACE_MAGIC_LEN) != 0)
         return rc_error_set(err, RC_ERR_FORMAT, "%s: not a railcut trace (bad magic)", t->path);
     if (rc_get_u32(h + 12) != rc_crc32(h, 12))
@@ -589,8 +596,8 @@ static rc_status load_block(rc_trace *t, const samp_block *b, rc_error *err)
     size_t total = RC_TRACE_CHUNK_HEADER_LEN + (size_t)b->len + RC_TRACE_CHUNK_CRC_LEN;
     assert(total <= t->buf_cap); /* the walk already held this chunk */
     const uint8_t *payload = t->buf + RC_TRACE_CHUNK_HEADER_LEN;
-    if (!read_at(t, b->offset, t->buf, total) || rc_get_u32(t->buf + 8) != b->len
-        || rc_get_u32(payload + b->len) != rc_chunk_crc(t->buf, payload, b->len))
+    if (!read_at(t, b->offset, t->buf, total) || rc_get_u32(t->buf + 8) != b->len ||
+        rc_get_u32(payload + b->len) != rc_chunk_crc(t->buf, payload, b->len))
         return rc_error_set(err, RC_ERR_FORMAT,
                             "%s: sample block at offset %llu changed or became unreadable",
                             t->path, (unsigned long long)b->offset);

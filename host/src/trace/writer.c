@@ -48,8 +48,9 @@ typedef struct channel_def {
 
 /* One payload buffer serves both block kinds: a full event block (texts at
  * most RC_EVENT_TEXT_MAX - 1 bytes) fits in a full sample block. */
-_Static_assert(RC_EVNT_HEADER_LEN + RC_TRACE_EVNT_BLOCK * (RC_EVNT_RECORD_MIN + RC_EVENT_TEXT_MAX)
-                   <= RC_SAMP_HEADER_LEN + RC_TRACE_SAMP_BLOCK * RC_SAMPLE_BYTES,
+_Static_assert(RC_EVNT_HEADER_LEN +
+                       RC_TRACE_EVNT_BLOCK * (RC_EVNT_RECORD_MIN + RC_EVENT_TEXT_MAX) <=
+                   RC_SAMP_HEADER_LEN + RC_TRACE_SAMP_BLOCK * RC_SAMPLE_BYTES,
                "event block larger than sample block");
 
 static const channel_def channels[RC_TRACE_CHANNELS] = {
@@ -74,9 +75,9 @@ static rc_status write_chunk(rc_trace_writer *w, uint32_t type, const uint8_t *p
     rc_put_u32(head + 4, 0);
     rc_put_u32(head + 8, (uint32_t)len);
     rc_put_u32(crc, rc_chunk_crc(head, payload, len));
-    if (fwrite(head, 1, sizeof head, w->f) != sizeof head
-        || (len && fwrite(payload, 1, len, w->f) != len)
-        || fwrite(crc, 1, sizeof crc, w->f) != sizeof crc)
+    if (fwrite(head, 1, sizeof head, w->f) != sizeof head ||
+        (len && fwrite(payload, 1, len, w->f) != len) ||
+        fwrite(crc, 1, sizeof crc, w->f) != sizeof crc)
         return io_error(w, "write failed", err);
     return RC_OK;
 }
@@ -97,9 +98,10 @@ static rc_status write_file_header(rc_trace_writer *w, rc_error *err)
 static rc_status write_text_chunk(rc_trace_writer *w, uint32_t type, char *text, rc_error *err)
 {
     size_t len = strlen(text);
-    rc_status st = len > RC_TRACE_CHUNK_MAX
-                       ? rc_error_set(err, RC_ERR_ARG, "trace metadata too large (%zu bytes)", len)
-                       : write_chunk(w, type, (const uint8_t *)text, len, err);
+    rc_status st =
+        len > RC_TRACE_CHUNK_MAX
+            ? rc_error_set(err, RC_ERR_ARG, "trace metadata too large (%zu bytes)", len)
+            : write_chunk(w, type, (const uint8_t *)text, len, err);
     free(text);
     return st;
 }
@@ -188,8 +190,7 @@ static rc_trace_writer *writer_new(const char *path, rc_error *err)
 }
 
 rc_status rc_trace_writer_open(const char *path, const rc_trace_header *hdr,
-                               const rc_profile *profile, rc_trace_writer **out,
-                               rc_error *err)
+                               const rc_profile *profile, rc_trace_writer **out, rc_error *err)
 {
     static const rc_profile empty;
     *out = NULL;
@@ -253,8 +254,8 @@ static bool fits_block(rc_trace_writer *w, const rc_sample *s)
     int64_t t0 = w->samples[0].t_us, want;
     if (w->n_samples == 1)
         return !__builtin_sub_overflow(s->t_us, t0, &w->period_us);
-    return !__builtin_mul_overflow(w->period_us, (int64_t)w->n_samples, &want)
-        && !__builtin_add_overflow(t0, want, &want) && want == s->t_us;
+    return !__builtin_mul_overflow(w->period_us, (int64_t)w->n_samples, &want) &&
+           !__builtin_add_overflow(t0, want, &want) && want == s->t_us;
 }
 
 static rc_status add_sample(rc_trace_writer *w, const rc_sample *s, rc_error *err)
