@@ -203,15 +203,16 @@ static void on_case_done(void *ctx, const rc_case_result *r)
     fflush(t->out);
 }
 
+/* Width of the case column; 0 when the filter selects no case. */
 static int name_width(const rc_suite *s, const char *filter)
 {
-    int w = 4;
+    int w = 0;
     for (size_t i = 0; i < s->n_cases; i++) {
         int len = (int)strlen(s->cases[i].name);
         if (rc_suite_case_selected(&s->cases[i], filter) && len > w)
             w = len;
     }
-    return w;
+    return w == 0 ? 0 : w < 4 ? 4 : w;
 }
 
 /* ---- Reports and exit code ------------------------------------------------- */
@@ -255,10 +256,6 @@ static int exit_code(const rc_suite *s, const rc_case_result *r, const table *t,
         fprintf(t->out, "%zu case%s: %zu as expected, %zu not, %zu error%s; traces in %s\n", run,
                 run == 1 ? "" : "s", matched, mismatched, errors, errors == 1 ? "" : "s",
                 trace_dir);
-    if (run == 0) {
-        fprintf(stderr, "railcut suite: no case matches the filter\n");
-        return RC_EXIT_USAGE;
-    }
     if (device)
         return RC_EXIT_DEVICE;
     return mismatched ? RC_EXIT_FAIL : RC_EXIT_PASS;
@@ -273,6 +270,11 @@ static int run_suite(suite_args *a)
         fprintf(stderr, "%s\n", err.msg);
         return st == RC_ERR_NOMEM ? RC_EXIT_DEVICE : RC_EXIT_USAGE;
     }
+    int width = name_width(s, a->run.filter);
+    if (width == 0) {
+        rc_suite_free(s);
+        return cli_usage_error("suite", "no case matches the filter '%s'", a->run.filter);
+    }
     char dir[4096];
     bool created = false;
     st = make_trace_dir(a->trace_dir, s->name, dir, sizeof dir, &created, &err);
@@ -283,7 +285,7 @@ static int run_suite(suite_args *a)
         return cli_error(st, &err);
     }
     bool stdout_taken = a->reports.json == stdout || a->reports.junit == stdout;
-    table t = {stdout_taken ? stderr : stdout, name_width(s, a->run.filter), a->reports.quiet};
+    table t = {stdout_taken ? stderr : stdout, width, a->reports.quiet};
     a->run.trace_dir = dir;
     a->run.stop_requested = &stop_requested;
     a->run.on_case_done = on_case_done;

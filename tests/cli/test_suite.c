@@ -1,0 +1,340 @@
+/*
+ * test_suite.c - end-to-end tests of `railcut suite`: every suite in
+ * fixtures/suites runs on sim and gives the verdicts it expects; each CH
+ * defect fails in the way the defect predicts; exit codes, the table, the
+ * JSON summary, the JUnit file, filters and kept traces.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <cjson/cJSON.h>
+
+#define SUITES RC_FIXTURES_DIR "/suites"
+#define PROFILES RC_FIXTURES_DIR "/profiles"
+
+typedef struct result {
+    int exit_code;
+    char *out;
+    char *err;
+} result;
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = calloc(1, (size_t)size + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_int_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    return buf;
+}
+
+static const char *tmp_path(const char *name)
+{
+    static char paths[64][512];
+    static unsigned n;
+    char *p = paths[n++ % 64];
+    mkdir(RC_CLI_TMP_DIR, 0777);
+    snprintf(p, sizeof paths[0], "%s/%ld-%u-%s", RC_CLI_TMP_DIR, (long)getpid(), n, name);
+    return p;
+}
+
+/* Runs `railcut ARGS` through the shell (args are trusted test strings). */
+static result railcut(const char *fmt, ...)
+{
+    char args[4096], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    const char *out = tmp_path("stdout"), *err = tmp_path("stderr");
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s >%s 2>%s </dev/null", RC_CLI_TMP_DIR, RAILCUT_BIN,
+             args, out, err);
+    int status = system(cmd);
+    ck_assert_msg(WIFEXITED(status), "railcut %s did not exit normally", args);
+    result r = {WEXITSTATUS(status), slurp(out), slurp(err)};
+    return r;
+}
+
+static void result_free(result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+    const char *path = tmp_path(name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static cJSON *run_json(const char *suite, const char *extra, int want_exit)
+{
+    const char *json = tmp_path("suite.json");
+    result r = railcut("suite %s --json %s --trace-dir %s -q %s", suite, json,
+                       tmp_path("traces"), extra);
+    ck_assert_msg(r.exit_code == want_exit, "exit %d for %s: %s%s", r.exit_code, suite, r.out,
+                  r.err);
+    result_free(&r);
+    char *text = slurp(json);
+    ck_assert_ptr_nonnull(text);
+    cJSON *j = cJSON_Parse(text);
+    ck_assert_msg(j != NULL, "not JSON: %.300s", text);
+    free(text);
+    return j;
+}
+
+static const cJSON *case_named(const cJSON *j, const char *name)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(j, "results"))
+        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
+            return c;
+    ck_abort_msg("no case %s", name);
+    return NULL;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    ck_assert_msg(cJSON_IsString(v), "%s is not a string", key);
+    return v->valuestring;
+}
+
+static const char *check_detail(const cJSON *c, const char *name, const char *want_result)
+{
+    const cJSON *chk;
+    cJSON_ArrayForEach(chk, cJSON_GetObjectItem(c, "checks"))
+        if (strcmp(str(chk, "name"), name) == 0) {
+            ck_assert_str_eq(str(chk, "result"), want_result);
+            return str(chk, "detail");
+        }
+    ck_abort_msg("no check %s", name);
+    return NULL;
+}
+
+/* Every case ran, matched, and its trace exists. */
+static void all_matched(const cJSON *j, int want_cases)
+{
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "cases")->valueint, want_cases);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "matched")->valueint, want_cases);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(j, "results"))
+    {
+        ck_assert_msg(strcmp(str(c, "result"), "pass") == 0, "case %s: %s", str(c, "name"),
+                      cJSON_GetStringValue(cJSON_GetObjectItem(c, "differences")));
+        struct stat sb;
+        ck_assert_int_eq(stat(str(c, "trace"), &sb), 0);
+    }
+}
+
+START_TEST(ch_suite_on_sim)
+{
+    cJSON *j = run_json(SUITES "/mp102a-ch.suite", "--jobs 2", 0);
+    all_matched(j, 27);
+    /* A conformant CH: silent up to 180 s, one AD1 past it. */
+    const cJSON *c = case_named(j, "boundary-180s");
+    ck_assert_str_eq(str(c, "verdict"), "pass");
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(c, "ad1_s")), 0);
+    c = case_named(j, "boundary-180.1s");
+    ck_assert_str_eq(str(c, "verdict"), "fail");
+    ck_assert_double_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "ad1_s"), 0)->valuedouble,
+                        232.016787);
+    check_detail(c, "mp102a.ch", "pass");
+    check_detail(c, "mp102a.esme", "fail");
+    c = case_named(j, "mains-181s");
+    ck_assert_str_eq(str(c, "verdict"), "pass");
+    check_detail(c, "mp102a.esme", "skip");
+    cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(esme_suite_on_sim)
+{
+    cJSON *j = run_json(SUITES "/mp102a-esme.suite", "", 0);
+    all_matched(j, 28);
+    ck_assert_str_eq(str(case_named(j, "reboot-179.9s"), "verdict"), "pass");
+    ck_assert_str_eq(str(case_named(j, "reboot-180.1s"), "verdict"), "fail");
+    const cJSON *c = case_named(j, "staged-50ms");
+    ck_assert_ptr_nonnull(strstr(check_detail(c, "mp102a.esme", "fail"), "more than 180 s"));
+    ck_assert_double_eq(cJSON_GetObjectItem(c, "max_outage_s")->valuedouble, 99.996731);
+    ck_assert_double_eq(cJSON_GetObjectItem(c, "max_merged_outage_s")->valuedouble, 200.041718);
+    ck_assert_str_eq(str(case_named(j, "staged-1s"), "verdict"), "pass");
+    cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(defects_fail_as_predicted)
+{
+    cJSON *j = run_json(SUITES "/defects.suite", "--jobs 2", 0);
+    all_matched(j, 12);
+    static const struct {
+        const char *name;
+        const char *predicted;
+    } defects[] = {
+        {"short-restore-defect", "but no interruption exceeded 180 s (longest 99.996731 s)"},
+        {"timer-offset-defect", "AD1 at 222.016787 s but no interruption exceeded 180 s"},
+        {"no-ad1-defect", "no AD1 for the interruption of 199.991718 s"},
+        {"double-ad1-defect", "AD1 sent twice for the interruption at 30.066786 s"},
+    };
+    for (size_t i = 0; i < sizeof defects / sizeof defects[0]; i++) {
+        const char *detail = check_detail(case_named(j, defects[i].name), "mp102a.ch", "fail");
+        ck_assert_msg(strstr(detail, defects[i].predicted), "%s: %s", defects[i].name, detail);
+    }
+    check_detail(case_named(j, "double-ad1-conformant"), "mp102a.ch", "pass");
+    cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(table_junit_and_mismatch)
+{
+    const char *suite = write_file(
+        "mixed.suite", "suite mixed\n"
+                       "case good\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                       "  expect verdict=pass\nend\n"
+                       "case wrong\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                       "  set off=181s\n  expect verdict=fail mp102a.ch=fail\nend\n");
+    const char *xml = tmp_path("mixed.xml");
+    result r = railcut("suite %s --junit %s --trace-dir %s", suite, xml, tmp_path("tr"));
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "case   outage          AD1 s         verdict  expected  "
+                                        "result\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "good   9.991718s       -             pass     pass      "
+                                        "ok\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "wrong  180.991718s     232.016787    fail     fail      "
+                                        "MISMATCH\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "    expected mp102a.ch=fail, got pass: interruption of "
+                                        "180.991718 s at 50.016786 s, AD1 at 232.016787 s"));
+    ck_assert_ptr_nonnull(strstr(r.out, "2 cases: 1 as expected, 1 not, 0 errors"));
+    result_free(&r);
+    char *text = slurp(xml);
+    ck_assert_ptr_nonnull(strstr(text, "tests=\"2\" failures=\"1\" errors=\"0\""));
+    ck_assert_ptr_nonnull(strstr(text, "name=\"good\""));
+    ck_assert_ptr_nonnull(strstr(text, "<failure message=\"expected mp102a.ch=fail, got pass: "));
+    ck_assert_ptr_nonnull(strstr(text, "/wrong.rct"));
+    free(text);
+
+    /* Filtered to the good case only: exit 0; nothing matches: usage. */
+    r = railcut("suite %s --filter goo -q --trace-dir %s", suite, tmp_path("tr"));
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_str_eq(r.out, "");
+    result_free(&r);
+    r = railcut("suite %s --filter 'x*' --trace-dir %s", suite, tmp_path("tr"));
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "no case matches the filter"));
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(default_trace_dir)
+{
+    const char *suite = write_file(
+        "one.suite", "suite one\ncase only\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                     "  set off=2s\n  expect verdict=pass\nend\n");
+    result r = railcut("suite %s --json -", suite);
+    ck_assert_int_eq(r.exit_code, 0);
+    cJSON *j = cJSON_Parse(r.out);
+    ck_assert_ptr_nonnull(j);
+    const char *trace = str(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 0), "trace");
+    ck_assert_msg(strncmp(trace, "traces/one-", 11) == 0, "trace %s", trace);
+    ck_assert_ptr_nonnull(strstr(trace, "Z/only.rct"));
+    char full[1024];
+    snprintf(full, sizeof full, "%s/%s", RC_CLI_TMP_DIR, trace);
+    struct stat sb;
+    ck_assert_int_eq(stat(full, &sb), 0);
+    ck_assert_ptr_nonnull(strstr(r.err, "only")); /* the table moves to stderr */
+    cJSON_Delete(j);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(exit_codes_for_bad_input)
+{
+    result r = railcut("suite");
+    ck_assert_int_eq(r.exit_code, 2);
+    result_free(&r);
+    r = railcut("suite --help");
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "--jobs N"));
+    result_free(&r);
+    r = railcut("suite %s --jobs 0", SUITES "/defects.suite");
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "--jobs: '0' is not a number from 1 to 64"));
+    result_free(&r);
+    r = railcut("suite /nonexistent.suite");
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "cannot open suite '/nonexistent.suite'"));
+    result_free(&r);
+
+    const char *bad = write_file("bad.suite", "case a\n  profil \"x\"\nend\n");
+    r = railcut("suite %s", bad);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "bad.suite:2:3: unknown command 'profil' in a case"));
+    result_free(&r);
+
+    /* A case whose profile does not compile: nothing runs, no trace directory is left. */
+    const char *dir = tmp_path("unused");
+    const char *broken = write_file(
+        "broken.suite", "case a\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                        "  set off=3\n  expect verdict=pass\nend\n");
+    r = railcut("suite %s --trace-dir %s", broken, dir);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "case 'a': "));
+    ck_assert_ptr_nonnull(strstr(r.err, "needs a unit"));
+    struct stat sb;
+    ck_assert_int_ne(stat(dir, &sb), 0);
+    result_free(&r);
+
+    const char *nobackend = write_file(
+        "nb.suite", "case a\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                    "  expect verdict=pass\nend\n");
+    r = railcut("suite %s --backend nosuch --trace-dir %s", nobackend, dir);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "no backend 'nosuch'"));
+    result_free(&r);
+
+    /* I/O: an unwritable report or trace directory. */
+    r = railcut("suite %s --junit /nonexistent-dir/x.xml --trace-dir %s", nobackend, dir);
+    ck_assert_int_eq(r.exit_code, 3);
+    ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent-dir/x.xml"));
+    result_free(&r);
+    r = railcut("suite %s --trace-dir /nonexistent-dir/t", nobackend);
+    ck_assert_int_eq(r.exit_code, 3);
+    ck_assert_ptr_nonnull(strstr(r.err, "cannot create trace directory"));
+    result_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli_suite");
+    TCase *tc = tcase_create("suite");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, ch_suite_on_sim);
+    tcase_add_test(tc, esme_suite_on_sim);
+    tcase_add_test(tc, defects_fail_as_predicted);
+    tcase_add_test(tc, table_junit_and_mismatch);
+    tcase_add_test(tc, default_trace_dir);
+    tcase_add_test(tc, exit_codes_for_bad_input);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
