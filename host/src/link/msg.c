@@ -450,6 +450,9 @@ static rc_status check_len(const rc_link_frame *f, rc_error *err)
     int want = fixed_len((rc_link_type)f->type);
     if (want < 0)
         want = variable_len(f);
+    if (want < 0)
+        return rc_error_set(err, RC_ERR_FORMAT, "link %s: payload of %u bytes lacks its count",
+                            rc_link_type_name(f->type), (unsigned)f->len);
     if (want != (int)f->len)
         return rc_error_set(err, RC_ERR_FORMAT, "link %s: payload of %u bytes, expected %d",
                             rc_link_type_name(f->type), (unsigned)f->len, want);
