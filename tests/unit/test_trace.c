@@ -470,6 +470,40 @@ START_TEST(test_read_stops_when_asked)
 }
 END_TEST
 
+/* Damages the second sample block on disk after the trace was opened:
+ * ranges that do not touch it still read (only overlapping blocks are
+ * read), and a range that does fails instead of handing out other data. */
+START_TEST(test_read_only_touches_overlapping_blocks)
+{
+    const char *path = range_trace();
+    rc_trace *t;
+    rc_error err;
+    ck_assert_int_eq(rc_trace_open(path, &t, &err), RC_OK);
+    size_t n;
+    uint8_t *b = (uint8_t *)rc_test_read_file(path, &n);
+    size_t first_samp = offset_after(b, n, "CHAN");
+    size_t second_samp = first_samp + 16 + get32(b + first_samp + 8);
+    ck_assert_mem_eq(b + second_samp, "SAMP", 4);
+    b[second_samp + 16 + 20] ^= 0x40; /* a rail_v byte of sample 4096 */
+    write_bytes(path, b, n);
+    free(b);
+    static rc_sample got[10100];
+    fix_collect col = {got, 0, 10100};
+    ck_assert_int_eq(rc_trace_read_samples(t, 0, 40960, fix_collect_fn, &col, &err), RC_OK);
+    ck_assert_uint_eq(col.n, 4096);
+    col.n = 0;
+    ck_assert_int_eq(rc_trace_read_samples(t, 81920, 201000, fix_collect_fn, &col, &err),
+                     RC_OK);
+    ck_assert_uint_eq(col.n, 10000 - 8192 + 100);
+    col.n = 0;
+    ck_assert_int_eq(rc_trace_read_samples(t, 40950, 40970, fix_collect_fn, &col, &err),
+                     RC_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "changed or became unreadable"));
+    ck_assert_uint_eq(col.n, 1); /* sample 4095, from the intact block */
+    rc_trace_close(t);
+}
+END_TEST
+
 /* ---- Versions and unknown chunks ------------------------------------------------ */
 
 static const char *fixture_with_version(unsigned major, unsigned minor)
@@ -921,6 +955,8 @@ START_TEST(test_reader_refuses_non_traces)
         rc_trace_open(rc_test_write_file("text", "time,rail_v\n0,12.0\n"), &t, &err),
         RC_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(err.msg, "bad magic"));
+    ck_assert_int_eq(rc_trace_open(RC_TEST_TMP_DIR, &t, &err), RC_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
     ck_assert_int_eq(rc_trace_open(NULL, &t, &err), RC_ERR_ARG);
 }
 END_TEST
@@ -934,6 +970,7 @@ static Suite *trace_suite(void)
     tcase_add_test(tc, test_sink_writes);
     tcase_add_test(tc, test_read_range_exact);
     tcase_add_test(tc, test_read_stops_when_asked);
+    tcase_add_test(tc, test_read_only_touches_overlapping_blocks);
     tcase_add_test(tc, test_newer_major_refused);
     tcase_add_test(tc, test_newer_minor_read);
     tcase_add_test(tc, test_unknown_chunk_skipped);

@@ -469,6 +469,9 @@ static rc_status open_file(rc_trace *t, const char *path, rc_error *err)
     struct stat st;
     if (!t->f || fstat(fileno(t->f), &st) != 0)
         return rc_error_set(err, RC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    /* The reader seeks and trusts st_size: pipes and directories cannot be read. */
+    if (!S_ISREG(st.st_mode))
+        return rc_error_set(err, RC_ERR_IO, "%s: not a regular file", path);
     t->stats.file_bytes = (uint64_t)st.st_size;
     rc_status s = check_file_header(t, err);
     if (s == RC_OK && (s = walk(t)) != RC_OK)
