@@ -3,10 +3,11 @@
  * table as cases finish, write JUnit and JSON reports, and exit non-zero if
  * any case did not give the verdict and check results it expects.
  *
- * Order follows `railcut run`: the suite is read and every selected case is
- * prepared (profile, CH file, backend) before anything runs; the report files
- * are opened before the first case; each case's trace is kept in the trace
- * directory, named after the case.
+ * Order follows `railcut run`: the suite is read, the trace directory is
+ * made and the report files are opened, then every selected case is prepared
+ * (profile, CH file, backend) before any case runs; a case that cannot be
+ * prepared stops the suite and removes the fresh trace directory again. Each
+ * case's trace is kept in the trace directory, named after the case.
  */
 #include <errno.h>
 #include <getopt.h>
