@@ -206,7 +206,8 @@ static size_t encode(uint8_t type, uint8_t seq, const uint8_t *payload, uint8_t 
                      uint8_t *out)
 {
     rc_link_frame f = {.type = type, .seq = seq, .len = len};
-    memcpy(f.payload, payload, len);
+    if (len > 0)
+        memcpy(f.payload, payload, len);
     return link_frame_bytes(&f, out);
 }
 
