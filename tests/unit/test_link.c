@@ -25,8 +25,8 @@ static rc_link_msg expected_msg(const char *name, uint8_t *seq)
         *seq = 0;
     } else if (strcmp(name, "identify_reply") == 0) {
         m.type = RC_LINK_IDENTIFY_REPLY;
-        m.u.identify = (rc_link_identify){1, 0, 0, 1, 0, 1, 12000000, 1000000, 250000,
-                                          60000, 64, 10, 16, 12, 0x3F};
+        m.u.identify = (rc_link_identify){1,      0,     0,  1,  0,  1,  12000000, 1000000,
+                                          250000, 60000, 64, 10, 16, 12, 0x3F};
         *seq = 0;
     } else if (strcmp(name, "configure") == 0) {
         m.type = RC_LINK_CONFIGURE;
@@ -42,8 +42,13 @@ static rc_link_msg expected_msg(const char *name, uint8_t *seq)
         *seq = 3;
     } else if (strcmp(name, "segment_wait_last") == 0) {
         m.type = RC_LINK_SEGMENT;
-        m.u.seg = (rc_link_seg){2,     300000000, 43690, 43690, 0,
-                                RC_LINK_PIN_RAIL_EN | RC_LINK_SEG_LAST, RC_LINK_WAIT_HOST};
+        m.u.seg = (rc_link_seg){2,
+                                300000000,
+                                43690,
+                                43690,
+                                0,
+                                RC_LINK_PIN_RAIL_EN | RC_LINK_SEG_LAST,
+                                RC_LINK_WAIT_HOST};
         *seq = 4;
     } else if (strcmp(name, "arm") == 0) {
         m.type = RC_LINK_ARM;
@@ -92,8 +97,12 @@ static rc_link_msg expected_msg(const char *name, uint8_t *seq)
         *seq = 3;
     } else if (strcmp(name, "status") == 0) {
         m.type = RC_LINK_STATUS;
-        m.u.status = (rc_link_status){5000000, RC_LINK_STATE_RUNNING, 0, 2, 0, 1, 0, 0, 9,
-                                      RC_LINK_PIN_RAIL_EN | RC_LINK_IO_ALERT, 43690, 1};
+        m.u.status = (rc_link_status){5000000, RC_LINK_STATE_RUNNING,
+                                      0,       2,
+                                      0,       1,
+                                      0,       0,
+                                      9,       RC_LINK_PIN_RAIL_EN | RC_LINK_IO_ALERT,
+                                      43690,   1};
         *seq = 4;
     } else if (strcmp(name, "ack") == 0) {
         m.type = RC_LINK_ACK;
@@ -137,7 +146,8 @@ START_TEST(test_doc_table_matches_file)
     size_t rows = 0;
     for (char *line = strtok(begin, "\n"); line; line = strtok(NULL, "\n")) {
         char name[40], dir[8], result[48], hex[400];
-        if (sscanf(line, "| %39s | %7s | %47s | `%399[0-9a-f ]` |", name, dir, result, hex) != 4)
+        if (sscanf(line, "| %39s | %7s | %47s | `%399[0-9a-f ]` |", name, dir, result, hex) !=
+            4)
             continue;
         ck_assert_uint_lt(rows, n_vecs);
         const link_vector *v = &vecs[rows++];
@@ -190,8 +200,8 @@ START_TEST(test_messages_encode_to_vectors)
         size_t len = 0;
         rc_error err;
         rc_link_msg m = expected_msg(v->name, &seq);
-        ck_assert_msg(rc_link_msg_encode(&m, seq, out, sizeof out, &len, &err) == RC_OK, "%s: %s",
-                      v->name, err.msg);
+        ck_assert_msg(rc_link_msg_encode(&m, seq, out, sizeof out, &len, &err) == RC_OK,
+                      "%s: %s", v->name, err.msg);
         ck_assert_uint_eq(len, v->len);
         ck_assert_msg(memcmp(out, v->bytes, len) == 0, "%s encodes differently", v->name);
         checked++;
@@ -223,7 +233,8 @@ START_TEST(test_vectors_decode_and_reencode)
         ck_assert_str_eq(rc_link_type_name(m.type), segment ? "segment" : v->name);
         uint8_t out[RC_LINK_MAX_FRAME];
         size_t len = 0;
-        ck_assert_int_eq(rc_link_msg_encode(&m, frames[0].seq, out, sizeof out, &len, &err), RC_OK);
+        ck_assert_int_eq(rc_link_msg_encode(&m, frames[0].seq, out, sizeof out, &len, &err),
+                         RC_OK);
         ck_assert_uint_eq(len, v->len);
         ck_assert_mem_eq(out, v->bytes, len);
     }

@@ -191,7 +191,8 @@ START_TEST(test_insert_every_byte)
                 /* Junk between frames costs no frame. */
                 rc_link_frame got[FRAMES_MAX];
                 rc_link_decoder_init(&d);
-                ck_assert_uint_eq(link_decode_all(&d, bad, st.len + 1, 1, got, FRAMES_MAX), st.n);
+                ck_assert_uint_eq(link_decode_all(&d, bad, st.len + 1, 1, got, FRAMES_MAX),
+                                  st.n);
                 ck_assert_uint_eq(d.stats.discarded_bytes, 1);
                 ck_assert_uint_eq(d.stats.resyncs, 1);
                 continue;

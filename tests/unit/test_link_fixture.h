@@ -64,7 +64,8 @@ static inline size_t link_load_vectors(link_vector *v)
     while (fgets(line, sizeof line, f)) {
         ck_assert_uint_lt(n, LINK_MAX_VECTORS);
         link_vector *x = &v[n];
-        ck_assert_int_eq(sscanf(line, "%39s %7s %47s %399s", x->name, x->dir, x->result, hex), 4);
+        ck_assert_int_eq(sscanf(line, "%39s %7s %47s %399s", x->name, x->dir, x->result, hex),
+                         4);
         int len = link_parse_hex(hex, x->bytes, sizeof x->bytes);
         ck_assert_int_gt(len, 0);
         x->len = (size_t)len;

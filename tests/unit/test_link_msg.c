@@ -17,8 +17,8 @@ static rc_link_msg valid(rc_link_type type)
         break;
     case RC_LINK_SEGMENT: m.u.seg = (rc_link_seg){7, 1000, 100, 200, 1677721, 1, 0}; break;
     case RC_LINK_IDENTIFY_REPLY:
-        m.u.identify = (rc_link_identify){1, 0, 0, 1, 0, 1, 12000000, 1000000, 250000,
-                                          60000, 64, 10, 16, 12, 0x3F};
+        m.u.identify = (rc_link_identify){1,      0,     0,  1,  0,  1,  12000000, 1000000,
+                                          250000, 60000, 64, 10, 16, 12, 0x3F};
         break;
     case RC_LINK_SAMPLES:
         m.u.samples.n = 1;
@@ -93,10 +93,10 @@ static void ok_both_ways(const rc_link_msg *m)
 START_TEST(test_valid_messages_round_trip)
 {
     static const rc_link_type types[] = {
-        RC_LINK_IDENTIFY, RC_LINK_CONFIGURE, RC_LINK_SEGMENT,        RC_LINK_ARM,
-        RC_LINK_START,    RC_LINK_STOP,      RC_LINK_PINS,           RC_LINK_HEARTBEAT,
+        RC_LINK_IDENTIFY, RC_LINK_CONFIGURE,  RC_LINK_SEGMENT,        RC_LINK_ARM,
+        RC_LINK_START,    RC_LINK_STOP,       RC_LINK_PINS,           RC_LINK_HEARTBEAT,
         RC_LINK_RELEASE,  RC_LINK_CLEAR_TRIP, RC_LINK_IDENTIFY_REPLY, RC_LINK_SAMPLES,
-        RC_LINK_EVENTS,   RC_LINK_UART,      RC_LINK_STATUS,         RC_LINK_ACK,
+        RC_LINK_EVENTS,   RC_LINK_UART,       RC_LINK_STATUS,         RC_LINK_ACK,
         RC_LINK_NAK,
     };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
@@ -359,10 +359,10 @@ START_TEST(test_types_and_lengths)
         rc_link_type type;
         uint8_t len;
     } fixed[] = {
-        {RC_LINK_IDENTIFY, 0},   {RC_LINK_CONFIGURE, 22}, {RC_LINK_SEGMENT, 20},
-        {RC_LINK_ARM, 0},        {RC_LINK_START, 0},      {RC_LINK_STOP, 0},
-        {RC_LINK_PINS, 3},       {RC_LINK_HEARTBEAT, 0},  {RC_LINK_RELEASE, 4},
-        {RC_LINK_CLEAR_TRIP, 0}, {RC_LINK_STATUS, 26},    {RC_LINK_ACK, 4},
+        {RC_LINK_IDENTIFY, 0},   {RC_LINK_CONFIGURE, 22},      {RC_LINK_SEGMENT, 20},
+        {RC_LINK_ARM, 0},        {RC_LINK_START, 0},           {RC_LINK_STOP, 0},
+        {RC_LINK_PINS, 3},       {RC_LINK_HEARTBEAT, 0},       {RC_LINK_RELEASE, 4},
+        {RC_LINK_CLEAR_TRIP, 0}, {RC_LINK_STATUS, 26},         {RC_LINK_ACK, 4},
         {RC_LINK_NAK, 4},        {RC_LINK_IDENTIFY_REPLY, 32},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {

@@ -238,9 +238,9 @@ START_TEST(test_refusals)
     rc_segment s = seg(RC_SEG_HOLD, 1000, 60001, 60001);
     ck_assert_int_eq(rc_link_seg_from_segment(&s, 3, false, &cal_1mv, &e, &err),
                      RC_ERR_UNSUPPORTED);
-    ck_assert_str_eq(err.msg,
-                     "segment 3 (line 12): 60001 mV needs DAC code 60001, above the board's limit "
-                     "60000");
+    ck_assert_str_eq(
+        err.msg, "segment 3 (line 12): 60001 mV needs DAC code 60001, above the board's limit "
+                 "60000");
     s = seg(RC_SEG_RAMP, 1000, 59000, 61000);
     ck_assert_int_eq(rc_link_seg_from_segment(&s, 3, false, &cal_1mv, &e, &err),
                      RC_ERR_UNSUPPORTED);
@@ -252,7 +252,8 @@ START_TEST(test_refusals)
     rc_link_dac_cal slow = cal_1mv;
     slow.tick_hz = 32768;
     s = seg(RC_SEG_HOLD, 1000, 12000, 12000);
-    ck_assert_int_eq(rc_link_seg_from_segment(&s, 3, false, &slow, &e, &err), RC_ERR_UNSUPPORTED);
+    ck_assert_int_eq(rc_link_seg_from_segment(&s, 3, false, &slow, &e, &err),
+                     RC_ERR_UNSUPPORTED);
     /* A refused conversion leaves the output untouched. */
     ck_assert_mem_eq(&e, &before, sizeof e);
 }

@@ -312,8 +312,7 @@ rc_status rc_link_msg_encode(const rc_link_msg *m, uint8_t seq, uint8_t *out, si
 /* Checks an h2f message against the board's build-time limits: DAC codes up
  * to max_dac_code, block_ticks from min_block_ticks. RC_ERR_UNSUPPORTED
  * when a limit is exceeded (the host refuses; it never wraps or clamps). */
-rc_status rc_link_check_limits(const rc_link_msg *m, const rc_link_identify *id,
-                               rc_error *err);
+rc_status rc_link_check_limits(const rc_link_msg *m, const rc_link_identify *id, rc_error *err);
 
 /* How setpoints and times map to the board: code = round((mv - offset_mv)
  * * 10^6 / nv_per_code), ticks = us * tick_hz / 10^6 (exact). */
@@ -338,8 +337,7 @@ rc_status rc_link_us_to_ticks(uint32_t tick_hz, int64_t us, uint64_t *ticks, rc_
  * the duration is not whole ticks; RC_ERR_ARG for a zero duration (callers
  * leave such segments out: they hold no time). */
 rc_status rc_link_seg_from_segment(const rc_segment *s, uint32_t seg_id, bool last,
-                                   const rc_link_dac_cal *cal, rc_link_seg *out,
-                                   rc_error *err);
+                                   const rc_link_dac_cal *cal, rc_link_seg *out, rc_error *err);
 
 #ifdef __cplusplus
 }

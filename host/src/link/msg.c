@@ -17,16 +17,27 @@
 /* ---- names ---- */
 
 static const char *const h2f_names[] = {
-    NULL,   "identify", "configure", "segment",   "arm",     "start",
-    "stop", "pins",     "heartbeat", "release",   "clear_trip",
+    NULL,   "identify", "configure", "segment", "arm",        "start",
+    "stop", "pins",     "heartbeat", "release", "clear_trip",
 };
 static const char *const f2h_names[] = {
     NULL, "identify_reply", "samples", "events", "uart", "status", "ack", "nak",
 };
 static const char *const event_names[] = {
-    NULL,        "rail_fall", "rail_rise", "alert_edge", "ch_present_edge",
-    "segment_start", "wait_done", "wait_timeout", "run_end", "underrun",
-    "trip",      "clamp",     "overrun",   "uart_error",
+    NULL,
+    "rail_fall",
+    "rail_rise",
+    "alert_edge",
+    "ch_present_edge",
+    "segment_start",
+    "wait_done",
+    "wait_timeout",
+    "run_end",
+    "underrun",
+    "trip",
+    "clamp",
+    "overrun",
+    "uart_error",
 };
 static const char *const nak_names[] = {
     NULL, "unknown_type", "length", "range", "state", "fifo_full", "clamp", "empty", "tripped",
@@ -116,11 +127,13 @@ static rc_status check_config(const rc_link_config *c, rc_status st, rc_error *e
         return rc_error_set(err, st, "link configure: fall_code %u above rise_code %u",
                             (unsigned)c->fall_code, (unsigned)c->rise_code);
     if (c->ovp_code == 0 || c->ocp_code == 0)
-        return rc_error_set(err, st, "link configure: ovp_code and ocp_code must be at least 1");
+        return rc_error_set(err, st,
+                            "link configure: ovp_code and ocp_code must be at least 1");
     if (c->watchdog_ms == 0)
         return rc_error_set(err, st, "link configure: watchdog_ms must be at least 1");
     if (c->sniff_bit_clocks != 0 && c->sniff_bit_clocks < 4)
-        return rc_error_set(err, st, "link configure: sniff_bit_clocks %u is neither 0 nor 4 or more",
+        return rc_error_set(err, st,
+                            "link configure: sniff_bit_clocks %u is neither 0 nor 4 or more",
                             (unsigned)c->sniff_bit_clocks);
     if (c->safe_pins & ~(RC_LINK_PIN_RAIL_EN | RC_LINK_PIN_AC_LOST))
         return rc_error_set(err, st, "link configure: safe_pins 0x%02x has unknown bits",
@@ -146,11 +159,13 @@ static rc_status check_seg(const rc_link_seg *s, rc_status st, rc_error *err)
                             (unsigned)s->seg_id, (unsigned)s->wait);
     bool up = s->end_code > s->start_code, down = s->end_code < s->start_code;
     if ((up && s->slope < 0) || (down && s->slope > 0) || (!up && !down && s->slope != 0))
-        return rc_error_set(err, st, "link segment %u: slope %ld does not lead from code %u to %u",
+        return rc_error_set(err, st,
+                            "link segment %u: slope %ld does not lead from code %u to %u",
                             (unsigned)s->seg_id, (long)s->slope, (unsigned)s->start_code,
                             (unsigned)s->end_code);
     if (s->wait != RC_LINK_WAIT_NONE && (up || down))
-        return rc_error_set(err, st, "link segment %u: a wait cannot ramp", (unsigned)s->seg_id);
+        return rc_error_set(err, st, "link segment %u: a wait cannot ramp",
+                            (unsigned)s->seg_id);
     return RC_OK;
 }
 
@@ -163,7 +178,8 @@ static rc_status check_pins(const rc_link_pins *p, rc_status st, rc_error *err)
 
 static rc_status check_identify(const rc_link_identify *id, rc_status st, rc_error *err)
 {
-    if (id->clock_hz == 0 || id->tick_hz == 0 || id->fifo_depth == 0 || id->min_block_ticks == 0)
+    if (id->clock_hz == 0 || id->tick_hz == 0 || id->fifo_depth == 0 ||
+        id->min_block_ticks == 0)
         return rc_error_set(err, st,
                             "link identify_reply: clock_hz, tick_hz, fifo_depth and "
                             "min_block_ticks must be non-zero");
@@ -178,8 +194,8 @@ static rc_status check_samples(const rc_link_samples *s, rc_status st, rc_error 
     for (int k = 0; k < s->n; k++) {
         const rc_link_block *b = &s->blocks[k];
         if (b->v_min > b->v_max || b->i_min > b->i_max)
-            return rc_error_set(err, st, "link samples: block %d has a minimum above its maximum",
-                                k);
+            return rc_error_set(err, st,
+                                "link samples: block %d has a minimum above its maximum", k);
     }
     return check_tick(s->tick, "samples", st, err);
 }
@@ -222,7 +238,8 @@ static rc_status check_status(const rc_link_status *s, rc_status st, rc_error *e
     unsigned io_bits =
         RC_LINK_PIN_RAIL_EN | RC_LINK_PIN_AC_LOST | RC_LINK_IO_ALERT | RC_LINK_IO_CH_PRESENT;
     if (s->io & ~io_bits)
-        return rc_error_set(err, st, "link status: io 0x%02x has unknown bits", (unsigned)s->io);
+        return rc_error_set(err, st, "link status: io 0x%02x has unknown bits",
+                            (unsigned)s->io);
     return check_tick(s->tick, "status", st, err);
 }
 
@@ -629,8 +646,7 @@ static rc_status check_code(uint16_t code, const char *what, const rc_link_ident
     return RC_OK;
 }
 
-rc_status rc_link_check_limits(const rc_link_msg *m, const rc_link_identify *id,
-                               rc_error *err)
+rc_status rc_link_check_limits(const rc_link_msg *m, const rc_link_identify *id, rc_error *err)
 {
     switch (m->type) {
     case RC_LINK_CONFIGURE:

@@ -75,11 +75,12 @@ static rc_status ramp_slope(const rc_link_seg *out, int32_t *slope, rc_error *er
     int64_t delta = ((int64_t)out->end_code - out->start_code) * (INT64_C(1) << 24);
     int64_t q = delta / (int64_t)out->duration_ticks; /* C truncates toward zero */
     if (q > INT32_MAX || q < INT32_MIN)
-        return rc_error_set(err, RC_ERR_UNSUPPORTED,
-                            "ramp from code %u to %u in %llu ticks is steeper than 128 codes per "
-                            "tick",
-                            (unsigned)out->start_code, (unsigned)out->end_code,
-                            (unsigned long long)out->duration_ticks);
+        return rc_error_set(
+            err, RC_ERR_UNSUPPORTED,
+            "ramp from code %u to %u in %llu ticks is steeper than 128 codes per "
+            "tick",
+            (unsigned)out->start_code, (unsigned)out->end_code,
+            (unsigned long long)out->duration_ticks);
     *slope = (int32_t)q;
     return RC_OK;
 }
@@ -106,15 +107,15 @@ static rc_status convert(const rc_segment *s, const rc_link_dac_cal *cal, rc_lin
 }
 
 rc_status rc_link_seg_from_segment(const rc_segment *s, uint32_t seg_id, bool last,
-                                   const rc_link_dac_cal *cal, rc_link_seg *out,
-                                   rc_error *err)
+                                   const rc_link_dac_cal *cal, rc_link_seg *out, rc_error *err)
 {
     rc_link_seg e = {.seg_id = seg_id};
     rc_status st = convert(s, cal, &e, err);
     if (st != RC_OK)
         return rc_error_prefix(err, st, "segment %u (line %d)", (unsigned)seg_id, s->line);
-    e.pins = (uint8_t)((s->rail_on ? RC_LINK_PIN_RAIL_EN : 0u) |
-                       (s->ac_lost ? RC_LINK_PIN_AC_LOST : 0u) | (last ? RC_LINK_SEG_LAST : 0u));
+    e.pins =
+        (uint8_t)((s->rail_on ? RC_LINK_PIN_RAIL_EN : 0u) |
+                  (s->ac_lost ? RC_LINK_PIN_AC_LOST : 0u) | (last ? RC_LINK_SEG_LAST : 0u));
     e.wait = wait_from_profile(s);
     *out = e;
     return RC_OK;
