@@ -3,6 +3,7 @@
  * boundaries, sample range selection, versions, unknown chunks, crafted
  * damage and the error paths.
  */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,8 +162,19 @@ static void check_profiles_equal(const rc_profile *a, const rc_profile *b)
     ck_assert_int_eq(a->observe_us, b->observe_us);
     ck_assert_int_eq(a->nominal_us, b->nominal_us);
     ck_assert_uint_eq(a->n_segs, b->n_segs);
-    for (size_t i = 0; i < a->n_segs; i++)
-        ck_assert_mem_eq(&a->segs[i], &b->segs[i], sizeof a->segs[i]);
+    for (size_t i = 0; i < a->n_segs; i++) {
+        const rc_segment *x = &a->segs[i], *y = &b->segs[i];
+        ck_assert_int_eq(x->kind, y->kind);
+        ck_assert_int_eq(x->start_us, y->start_us);
+        ck_assert_int_eq(x->duration_us, y->duration_us);
+        ck_assert_int_eq(x->from_mv, y->from_mv);
+        ck_assert_int_eq(x->to_mv, y->to_mv);
+        ck_assert_int_eq(x->rail_on, y->rail_on);
+        ck_assert_int_eq(x->ac_lost, y->ac_lost);
+        ck_assert_int_eq(x->wait_on, y->wait_on);
+        ck_assert_int_eq(x->file, y->file);
+        ck_assert_int_eq(x->line, y->line);
+    }
     ck_assert_uint_eq(a->n_marks, b->n_marks);
     for (size_t i = 0; i < a->n_marks; i++) {
         ck_assert_str_eq(a->marks[i].name, b->marks[i].name);
@@ -308,6 +320,66 @@ START_TEST(test_round_trip)
     ck_assert_uint_eq(st->chunks, 3 + 4 + 3 + 1);
     rc_trace_close(t);
     rc_profile_free(p);
+}
+END_TEST
+
+/* Round-trips one profile through a trace; returns 1 if it was loaded. */
+static int round_trip_profile_file(const char *file)
+{
+    rc_profile_options opt = RC_PROFILE_OPTIONS_INIT;
+    rc_profile *p;
+    rc_error err;
+    /* Fixtures that are meant to fail to compile are not this test's business. */
+    if (rc_profile_load_any(file, &opt, &p, &err) != RC_OK)
+        return 0;
+    const char *path = rc_test_tmp_path("fixture-profile");
+    rc_trace_header h;
+    fix_header(&h);
+    rc_trace_writer *w;
+    ck_assert_msg(rc_trace_writer_open(path, &h, p, &w, &err) == RC_OK, "%s: %s", file,
+                  err.msg);
+    ck_assert_int_eq(rc_trace_writer_close(w, 0, &err), RC_OK);
+    rc_trace *t;
+    ck_assert_int_eq(rc_trace_open(path, &t, &err), RC_OK);
+    ck_assert_msg(!rc_trace_get_damage(t)->damaged, "%s: %s", file,
+                  rc_trace_get_damage(t)->reason);
+    check_profiles_equal(rc_trace_get_profile(t), p);
+    rc_trace_close(t);
+    rc_profile_free(p);
+    unlink(path);
+    return 1;
+}
+
+static int round_trip_profile_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int loaded = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t len = strlen(e->d_name);
+        if (len > 5 && strcmp(e->d_name + len - 5, ".rail") == 0)
+            loaded += round_trip_profile_file(path);
+        else if (len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0)
+            loaded += round_trip_profile_file(path);
+        else
+            loaded += round_trip_profile_dir(path);
+    }
+    closedir(d);
+    return loaded;
+}
+
+/* Every profile the project ships, as the compiler builds it, survives a
+ * trace unchanged. */
+START_TEST(test_fixture_profiles_round_trip)
+{
+    int loaded = round_trip_profile_dir(RC_FIXTURES_DIR "/profiles");
+    ck_assert_int_gt(loaded, 10);
 }
 END_TEST
 
@@ -966,6 +1038,7 @@ static Suite *trace_suite(void)
     Suite *s = suite_create("trace");
     TCase *tc = tcase_create("trace");
     tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_fixture_profiles_round_trip);
     tcase_add_test(tc, test_header_defaults_and_no_profile);
     tcase_add_test(tc, test_sink_writes);
     tcase_add_test(tc, test_read_range_exact);
