@@ -33,7 +33,7 @@ static inline void fix_header(rc_trace_header *h)
     h->sample_rate_hz = 1000;
     h->outage_below_mv = 8000;
     h->restore_above_mv = 9000;
-    h->model_params = (rc_kv *)kv;
+    h->model_params = kv;
     h->n_model_params = 1;
 }
 
