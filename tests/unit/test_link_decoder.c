@@ -82,6 +82,9 @@ static void expect_all_but(const uint8_t *bytes, size_t len, size_t chunk, size_
     }
     ck_assert_uint_eq(d->stats.frames, st.n - 1);
     ck_assert_uint_eq(d->held, 0);
+    /* Every byte is either in a delivered frame or counted as discarded. */
+    size_t framed = st.len - (st.starts[lost + 1] - st.starts[lost]);
+    ck_assert_uint_eq(d->stats.discarded_bytes, len + 2 * RC_LINK_MAX_FRAME - framed);
     /* A lost frame in the middle shows as one gap of one frame. */
     bool inner = lost > 0 && lost + 1 < st.n;
     ck_assert_uint_eq(d->stats.seq_gaps, inner ? 1 : 0);
