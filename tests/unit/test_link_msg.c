@@ -287,9 +287,10 @@ START_TEST(test_events_ranges)
     m.u.events.ev[1].kind = 0;
     both_fail(&m, 1 + 12 + 6, (const uint8_t[]){0}, 1, "record 1 has unknown kind 0x00");
 
+    /* A debounced edge is back-dated: records need not be in tick order. */
     m = valid(RC_LINK_EVENTS);
     m.u.events.ev[1].tick = 9;
-    both_fail(&m, 1 + 12, (const uint8_t[]){9}, 1, "record 1 goes back in time");
+    ok_both_ways(&m);
     m = valid(RC_LINK_EVENTS);
     m.u.events.ev[1].tick = RC_LINK_TICK_MAX + 1;
     enc_fails(&m, "exceeds 48 bits");

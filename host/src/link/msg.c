@@ -212,8 +212,6 @@ static rc_status check_events(const rc_link_events *e, rc_status st, rc_error *e
                                 (unsigned)ev->kind);
         if (check_tick(ev->tick, "events", st, err) != RC_OK)
             return st;
-        if (k > 0 && ev->tick < e->ev[k - 1].tick)
-            return rc_error_set(err, st, "link events: record %d goes back in time", k);
     }
     return RC_OK;
 }
