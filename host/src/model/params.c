@@ -17,6 +17,7 @@
 
 #include <ini.h>
 
+#include "core/diag.h"
 #include "railcut/model.h"
 #include "railcut/units.h"
 
@@ -309,31 +310,6 @@ static void canonical_name(const param_desc *d, char *buf, size_t len)
     snprintf(buf, len, "%s%s", d->supply ? "supply." : "", d->name);
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static const param_desc *find_param(bool supply, const char *name)
 {
     for (size_t i = 0; i < N_PARAMS; i++)
@@ -349,7 +325,7 @@ static rc_status unknown_param(bool supply, const char *name, rc_error *err)
     const param_desc *best = NULL;
     size_t best_dist = 3;
     for (size_t i = 0; i < N_PARAMS; i++) {
-        size_t dist = edit_distance(name, params[i].name);
+        size_t dist = rc_edit_distance(name, params[i].name);
         if (params[i].supply != supply)
             dist = dist == 0 ? 1 : dist + 1;
         if (dist < best_dist) {

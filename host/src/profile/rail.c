@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/diag.h"
 #include "profile/profile_internal.h"
 
 #define MAX_INCLUDE_DEPTH 16
@@ -175,23 +176,7 @@ static rc_status fail_at(parser *ps, int file, int line, int col, const char *fm
     const char *text;
     size_t len;
     line_bounds(&ps->srcs[file], line, &text, &len);
-    enum { SHOWN = 300 };
-    char shown[SHOWN + 1], caret[SHOWN + 2];
-    size_t n = len < SHOWN ? len : SHOWN;
-    memcpy(shown, text, n);
-    shown[n] = '\0';
-    size_t c = 0;
-    /* Tabs are copied so the caret lines up whatever the tab width. */
-    for (int i = 1; i < col && c < SHOWN; i++, c++)
-        caret[c] = (size_t)(i - 1) < n && text[i - 1] == '\t' ? '\t' : ' ';
-    caret[c++] = '^';
-    caret[c] = '\0';
-    /* A long message or name is cut short; its "file:line:col:" head survives. */
-    int w = snprintf(ps->err->msg, sizeof ps->err->msg, "%s:%d:%d: %s\n  %s\n  %s",
-                     ps->p->files[file], line, col, msg, shown, caret);
-    if (w < 0)
-        ps->err->msg[0] = '\0';
-    return RC_ERR_PARSE;
+    return rc_diag_at(ps->err, ps->p->files[file], line, col, text, len, msg);
 }
 
 static rc_status fail_tok(parser *ps, const stmt *st, int i, const char *fmt, ...)
@@ -213,37 +198,12 @@ static rc_status fail_tok(parser *ps, const stmt *st, int i, const char *fmt, ..
 
 /* ---- did you mean ---------------------------------------------------- */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 32 || lb > 32)
-        return 99;
-    size_t row[33];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static const char *nearest_command(const char *word)
 {
     const char *best = NULL;
     size_t best_d = 3; /* farther than two edits is not a typo */
     for (size_t i = 0; i < N_COMMANDS; i++) {
-        size_t d = edit_distance(word, commands[i].name);
+        size_t d = rc_edit_distance(word, commands[i].name);
         if (d < best_d && d < strlen(commands[i].name)) {
             best_d = d;
             best = commands[i].name;

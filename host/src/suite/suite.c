@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/diag.h"
 #include "railcut/suite.h"
 #include "railcut/units.h"
 
@@ -63,20 +64,7 @@ static rc_status fail_at(parser *ps, int col, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    enum { SHOWN = 200 };
-    char shown[SHOWN + 1], caret[SHOWN + 2];
-    size_t n = ps->line_len < SHOWN ? ps->line_len : SHOWN;
-    memcpy(shown, ps->line, n);
-    shown[n] = '\0';
-    size_t c = 0;
-    /* Tabs are copied so the caret lines up whatever the tab width. */
-    for (int i = 1; i < col && c < SHOWN; i++, c++)
-        caret[c] = (size_t)(i - 1) < n && ps->line[i - 1] == '\t' ? '\t' : ' ';
-    caret[c++] = '^';
-    caret[c] = '\0';
-    snprintf(ps->err->msg, sizeof ps->err->msg, "%s:%d:%d: %s\n  %s\n  %s", ps->name,
-             ps->lineno, col, msg, shown, caret);
-    return RC_ERR_PARSE;
+    return rc_diag_at(ps->err, ps->name, ps->lineno, col, ps->line, ps->line_len, msg);
 }
 
 static rc_status nomem(parser *ps)
