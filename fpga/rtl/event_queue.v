@@ -1,0 +1,102 @@
+`timescale 1ns / 1ps
+`default_nettype none
+// Collects the gateware's timestamped events into the event FIFO, as the
+// 12-byte records of the EVENTS message (docs/protocol.md): word 0 is
+// tick[31:0], word 1 {arg, kind, tick[47:32]}, word 2 the value, so the
+// FIFO's bytes, little-endian word by word, are the record's wire bytes.
+//
+// Sources stamp their events with the low ST_W bits of the tick counter
+// only (a few hundred flip-flops fewer across the design); the full tick is
+// rebuilt here as now minus the event's age, which is exact while the event
+// is younger than 2^ST_W ticks (1.05 s at 1 MHz with 20 bits; the oldest
+// stamp, a debounced edge, is at most 65 535 ticks old when it fires).
+//
+// Each of the N sources raises a one-clock valid and keeps its record
+// {value[31:0], arg[7:0], kind[7:0], stamp[ST_W-1:0]} steady until its next
+// event (sources hold their outputs in registers).
+// A pending bit per source remembers the event; the lowest pending source
+// is written (three clocks) whenever the FIFO has room for a whole record.
+// While the FIFO is full events wait in their pending bits; only a source
+// that fires again while still pending loses its older event. Losses are
+// counted, and an OVERRUN record (arg 2, value = events lost) goes in ahead
+// of the rest as soon as there is room.
+module event_queue #(
+    parameter integer N    = 4,
+    parameter integer TS_W = 48,
+    parameter integer ST_W = 20,
+    parameter integer LW   = 9
+) (
+    input  wire            clk,
+    input  wire            rst,
+    input  wire [TS_W-1:0] now,
+    input  wire [N-1:0]    src_valid,
+    input  wire [N*(48+ST_W)-1:0] src_rec,  // source i: bits [(48+ST_W)*i +: 48+ST_W]
+    input  wire [LW-1:0]   fifo_free,
+    output reg             wr_en,
+    output wire [31:0]     wr_data,
+    output reg  [15:0]     lost_total  // events lost since reset, wrapping
+);
+    localparam [7:0] EV_OVERRUN = 8'h0C;
+    localparam integer SW = 48 + ST_W;
+
+    reg [N-1:0] pending;
+    reg [31:0]  lost;
+    reg [95:0]  rec;
+    reg [1:0]   left;   // words of rec still to write
+
+    // Lowest pending source, one-hot, and its record through an AND-OR
+    // multiplexer (cheaper in LUTs than an indexed part-select).
+    wire [N-1:0] first = pending & ~(pending - 1'b1);
+    wire         any   = (pending != {N{1'b0}});
+    reg  [SW-1:0] picked;
+    integer       i;
+    always @(*) begin
+        picked = {SW{1'b0}};
+        for (i = 0; i < N; i = i + 1) begin
+            picked = picked | (src_rec[SW * i +: SW] & {SW{first[i]}});
+        end
+    end
+
+    wire [ST_W-1:0] age       = now[ST_W-1:0] - picked[ST_W-1:0];
+    wire [TS_W-1:0] full_tick = now - {{(TS_W - ST_W){1'b0}}, age};
+
+    wire         room  = fifo_free >= {{(LW - 2){1'b0}}, 2'd3};
+    wire         start = (left == 2'd0) && !wr_en && room;
+    wire [N-1:0] taken = (start && lost == 32'd0) ? first : {N{1'b0}};
+    wire         clash = (src_valid & pending & ~taken) != {N{1'b0}};
+
+    assign wr_data = rec[31:0];
+
+    always @(posedge clk) begin
+        wr_en <= 1'b0;
+        if (rst) begin
+            pending    <= {N{1'b0}};
+            lost       <= 32'd0;
+            lost_total <= 16'd0;
+            rec        <= 96'd0;
+            left       <= 2'd0;
+        end else begin
+            pending <= (pending & ~taken) | src_valid;
+            if (clash) lost_total <= lost_total + 1'b1;
+            if (left != 2'd0) begin
+                wr_en <= 1'b1;
+                left  <= left - 1'b1;
+                if (wr_en) rec <= rec >> 32;
+            end else if (wr_en) begin
+                rec <= rec >> 32;
+            end
+            if (start && lost != 32'd0) begin
+                rec  <= {lost, 8'd2, EV_OVERRUN, now};
+                left <= 2'd3;
+                lost <= clash ? 32'd1 : 32'd0;
+            end else begin
+                if (start && any) begin
+                    rec  <= {picked[SW-1:ST_W], full_tick};
+                    left <= 2'd3;
+                end
+                if (clash) lost <= lost + 1'b1;
+            end
+        end
+    end
+endmodule
+`default_nettype wire

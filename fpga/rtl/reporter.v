@@ -1,0 +1,330 @@
+`timescale 1ns / 1ps
+`default_nettype none
+// Chooses the next FPGA-to-host frame and supplies its payload bytes to
+// frame_tx (docs/protocol.md, "f2h" messages).
+//
+// Priority: answers to host frames (in order, from the reply FIFO), then an
+// unsolicited STATUS after a state change, then EVENTS, UART bytes and
+// SAMPLES. Streams read their records from word FIFOs; a record is popped
+// into rec just before its first byte is asked for, so the FIFO's words are
+// sent as they are.
+//
+// EVENTS frames carry one record each. Debounced input edges are stamped
+// with the tick their transition began, earlier than events detected in the
+// meantime, and one record per frame is what keeps every frame's records in
+// tick order without a sorting buffer; the cost is 8 bytes per event, far
+// inside the budget. UART frames go out at 19 bytes or once the CH line
+// has been quiet for two character times; SAMPLES frames at 7 blocks or
+// when their oldest block has waited FLUSH_TICKS.
+module reporter #(
+    parameter integer    TS_W            = 48,
+    parameter integer    FLUSH_TICKS     = 20000,
+    parameter [15:0]     BOARD_ID        = 16'd1,
+    parameter [31:0]     CLOCK_HZ        = 32'd12_000_000,
+    parameter [31:0]     TICK_HZ         = 32'd1_000_000,
+    parameter [31:0]     ADC_RATE_HZ     = 32'd250_000,
+    parameter [15:0]     MAX_DAC_CODE    = 16'hffff,
+    parameter [15:0]     FIFO_DEPTH      = 16'd64,
+    parameter [15:0]     MIN_BLOCK_TICKS = 16'd10,
+    parameter [31:0]     GW_VERSION      = 32'h0000_0100  // {patch16, minor8, major8}
+) (
+    input  wire            clk,
+    input  wire            rst,
+    input  wire            tick,
+    input  wire [TS_W-1:0] now,
+    // Answers.
+    input  wire            reply_empty,
+    output reg             reply_rd,
+    input  wire [33:0]     reply_data,
+    input  wire            reply_rvalid,
+    // STATUS fields.
+    input  wire [2:0]      state,
+    input  wire [2:0]      trips,
+    input  wire [15:0]     fifo_level,
+    input  wire [15:0]     underruns,
+    input  wire [15:0]     overruns,
+    input  wire [15:0]     crc_errors,
+    input  wire [15:0]     rx_dropped,
+    input  wire [7:0]      last_rx_seq,
+    input  wire [7:0]      io,
+    input  wire [15:0]     dac_code,
+    input  wire [31:0]     seg_id,
+    // Word FIFOs: events (3 words a record), UART bytes (2), sample blocks (4).
+    input  wire [8:0]      ev_level,
+    input  wire [8:0]      ch_level,
+    input  wire            ch_quiet,
+    input  wire [8:0]      blk_level,
+    output wire            ev_rd,
+    output wire            ch_rd,
+    output wire            blk_rd,
+    input  wire [31:0]     ev_word,
+    input  wire [31:0]     ch_word,
+    input  wire [31:0]     blk_word,
+    input  wire            ev_rvalid,
+    input  wire            ch_rvalid,
+    input  wire            blk_rvalid,
+    // frame_tx.
+    output reg             send,
+    output reg  [7:0]      send_type,
+    output reg  [6:0]      send_len,
+    input  wire            tx_busy,
+    input  wire            pl_req,
+    input  wire [6:0]      pl_index,
+    output reg             pl_ack,
+    output reg  [7:0]      pl_byte
+);
+    localparam [2:0] F_ACK = 3'd0, F_NAK = 3'd1, F_IDENTIFY = 3'd2, F_STATUS = 3'd3,
+                     F_EVENTS = 3'd4, F_UART = 3'd5, F_SAMPLES = 3'd6;
+    localparam [2:0] R_IDLE = 3'd0, R_REPLY = 3'd1, R_LOAD = 3'd2, R_SEND = 3'd3,
+                     R_BODY = 3'd4, R_LOAD_MID = 3'd5, R_END = 3'd6;
+    localparam [1:0] SRC_EV = 2'd0, SRC_CH = 2'd1, SRC_BLK = 2'd2;
+
+    reg [2:0]      rstate;
+    reg [2:0]      fkind;
+    reg [31:0]     answer;  // {type, seq, info}
+    reg [1:0]      src;
+    reg [2:0]      words_left;  // reads still to issue
+    reg [2:0]      words_in;    // words still to arrive
+    reg [1:0]      widx;
+    reg [127:0]    rec;
+    reg [4:0]      n;           // records in this frame
+    reg [4:0]      k;           // record being sent
+    reg [2:0]      roff;        // byte offset within the record's wire bytes
+    reg [TS_W-1:0] frame_tick;
+    reg [TS_W-1:0] prev_ts;     // UART: start bit of the previous byte
+    reg [15:0]     gap;
+    reg [2:0]      last_state;
+    reg            status_due;
+    reg [31:0]     blk_wait;    // ticks the oldest unsent block has waited
+
+    // STATUS payload, taken when the frame starts and shifted out a byte
+    // at a time.
+    reg [207:0] status;
+
+    // Whole records only: the writer may be part-way through one.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [8:0] ch_half  = ch_level >> 1;
+    wire [8:0] blk_quar = blk_level >> 2;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [6:0] ch_recs  = ch_half[6:0];
+    wire [6:0] blk_recs = blk_quar[6:0];
+    wire       ev_ready  = ev_level >= 9'd3;
+    wire       ch_ready  = (ch_recs >= 7'd19) || (ch_recs != 7'd0 && ch_quiet);
+    wire       blk_ready = (blk_recs >= 7'd7) || (blk_recs != 7'd0 && blk_wait >= FLUSH_TICKS);
+
+    wire issuing = (rstate == R_LOAD || rstate == R_LOAD_MID) && words_left != 3'd0;
+    assign ev_rd  = issuing && src == SRC_EV;
+    assign ch_rd  = issuing && src == SRC_CH;
+    assign blk_rd = issuing && src == SRC_BLK;
+    wire        rvalid = (src == SRC_EV) ? ev_rvalid : (src == SRC_CH) ? ch_rvalid : blk_rvalid;
+    wire [31:0] rword  = (src == SRC_EV) ? ev_word : (src == SRC_CH) ? ch_word : blk_word;
+
+    // Record timestamps (UART and SAMPLES records start with a 48-bit tick).
+    wire [TS_W-1:0] rec_ts  = rec[47:0];
+    wire [TS_W-1:0] ts_diff = rec_ts - prev_ts;
+
+    function [7:0] byte_of(input [47:0] v, input [2:0] i);
+        byte_of = v[8 * i +: 8];
+    endfunction
+
+    // IDENTIFY_REPLY is constant: a 32-byte table the tools turn into LUTs.
+    wire [255:0] identify = {32'h0000_003f, 8'd12, 8'd16, MIN_BLOCK_TICKS, FIFO_DEPTH,
+                             MAX_DAC_CODE, ADC_RATE_HZ, TICK_HZ, CLOCK_HZ, BOARD_ID,
+                             GW_VERSION, 8'd0, 8'd1};
+    reg [7:0] identify_byte;
+    integer   j;
+    always @(*) begin
+        identify_byte = 8'd0;
+        for (j = 0; j < 32; j = j + 1) begin
+            if (pl_index[4:0] == j[4:0]) identify_byte = identify[8 * j +: 8];
+        end
+    end
+
+    // The byte at pl_index of the current frame (record bytes from rec).
+    reg [7:0] body;
+    always @(*) begin
+        case (fkind)
+            F_ACK:      body = (pl_index == 7'd0) ? answer[31:24] : (pl_index == 7'd1) ? answer[23:16] :
+                               (pl_index == 7'd2) ? answer[7:0] : answer[15:8];
+            F_NAK:      body = (pl_index == 7'd0) ? answer[31:24] : (pl_index == 7'd1) ? answer[23:16] :
+                               (pl_index == 7'd2) ? answer[7:0] : answer[15:8];
+            F_IDENTIFY: body = identify_byte;
+            F_STATUS:   body = status[7:0];
+            F_EVENTS:   body = (pl_index == 7'd0) ? 8'd1 : rec[7:0];
+            F_UART: begin
+                if (pl_index < 7'd6) body = byte_of(frame_tick, pl_index[2:0]);
+                else if (pl_index == 7'd6) body = {3'd0, n};
+                else if (roff == 3'd0) body = rec[55:48];
+                else if (roff == 3'd1) body = gap[7:0];
+                else body = gap[15:8];
+            end
+            default: begin
+                if (pl_index < 7'd6) body = byte_of(frame_tick, pl_index[2:0]);
+                else if (pl_index == 7'd6) body = {3'd0, n};
+                else body = rec[71:64];
+            end
+        endcase
+    end
+
+    // A UART or SAMPLES record after the first starts with a fresh pop.
+    wire rec_bytes = (fkind == F_UART || fkind == F_SAMPLES) && pl_index >= 7'd7;
+    wire need_next = rec_bytes && roff == 3'd0 && k != 5'd0;
+    wire rec_end = (fkind == F_UART) ? (roff == 3'd2) : (roff == 3'd7);
+
+    task load(input [1:0] from, input [2:0] words);
+        begin
+            src        <= from;
+            words_left <= words;
+            words_in   <= words;
+            widx       <= 2'd0;
+        end
+    endtask
+
+    always @(posedge clk) begin
+        send     <= 1'b0;
+        pl_ack   <= 1'b0;
+        reply_rd <= 1'b0;
+        if (rst) begin
+            rstate     <= R_IDLE;
+            fkind      <= F_ACK;
+            answer     <= 32'd0;
+            src        <= SRC_EV;
+            words_left <= 3'd0;
+            words_in   <= 3'd0;
+            widx       <= 2'd0;
+            rec        <= 128'd0;
+            n          <= 5'd0;
+            k          <= 5'd0;
+            roff       <= 3'd0;
+            frame_tick <= {TS_W{1'b0}};
+            prev_ts    <= {TS_W{1'b0}};
+            gap        <= 16'd0;
+            last_state <= 3'd0;
+            status_due <= 1'b0;
+            blk_wait   <= 32'd0;
+            send_type  <= 8'd0;
+            send_len   <= 7'd0;
+            pl_byte    <= 8'd0;
+            status     <= 208'd0;
+        end else begin
+            last_state <= state;
+            if (state != last_state) status_due <= 1'b1;
+            if (blk_recs == 7'd0) blk_wait <= 32'd0;
+            else if (tick && blk_wait != 32'hffff_ffff) blk_wait <= blk_wait + 1'b1;
+
+            if (issuing) words_left <= words_left - 1'b1;
+            if (rvalid && words_in != 3'd0) begin
+                rec[32 * widx +: 32] <= rword;
+                widx     <= widx + 1'b1;
+                words_in <= words_in - 1'b1;
+            end
+
+            case (rstate)
+                R_IDLE: begin
+                    k    <= 5'd0;
+                    roff <= 3'd0;
+                    if (!reply_empty) begin
+                        reply_rd <= 1'b1;
+                        rstate   <= R_REPLY;
+                    end else if (status_due) begin
+                        fkind  <= F_STATUS;
+                        rstate <= R_SEND;
+                    end else if (ev_ready) begin
+                        fkind  <= F_EVENTS;
+                        n      <= 5'd1;
+                        load(SRC_EV, 3'd3);
+                        rstate <= R_LOAD;
+                    end else if (ch_ready) begin
+                        fkind  <= F_UART;
+                        n      <= (ch_recs >= 7'd19) ? 5'd19 : ch_recs[4:0];
+                        load(SRC_CH, 3'd2);
+                        rstate <= R_LOAD;
+                    end else if (blk_ready) begin
+                        fkind    <= F_SAMPLES;
+                        n        <= (blk_recs >= 7'd7) ? 5'd7 : blk_recs[4:0];
+                        blk_wait <= 32'd0;
+                        load(SRC_BLK, 3'd4);
+                        rstate   <= R_LOAD;
+                    end
+                end
+                R_REPLY: begin
+                    if (reply_rvalid) begin
+                        answer <= reply_data[31:0];
+                        fkind  <= {1'b0, reply_data[33:32]};
+                        rstate <= R_SEND;
+                    end
+                end
+                R_LOAD: begin
+                    if (words_left == 3'd0 && words_in == 3'd0) begin
+                        frame_tick <= rec_ts;
+                        prev_ts    <= rec_ts;
+                        gap        <= 16'd0;
+                        rstate     <= R_SEND;
+                    end
+                end
+                R_SEND: begin
+                    send   <= 1'b1;
+                    rstate <= R_BODY;
+                    case (fkind)
+                        F_ACK:      begin send_type <= 8'h86; send_len <= 7'd4; end
+                        F_NAK:      begin send_type <= 8'h87; send_len <= 7'd4; end
+                        F_IDENTIFY: begin send_type <= 8'h81; send_len <= 7'd32; end
+                        F_STATUS: begin
+                            send_type  <= 8'h85;
+                            send_len   <= 7'd26;
+                            status_due <= 1'b0;
+                            status     <= {seg_id, dac_code, io, last_rx_seq, rx_dropped, crc_errors,
+                                           overruns, underruns, fifo_level, 5'd0, trips, 5'd0,
+                                           state, now};
+                        end
+                        F_EVENTS:   begin send_type <= 8'h83; send_len <= 7'd13; end
+                        F_UART:     begin send_type <= 8'h84; send_len <= 7'd7 + 7'd3 * {2'd0, n}; end
+                        default:    begin send_type <= 8'h82; send_len <= 7'd7 + {n[3:0], 3'd0}; end
+                    endcase
+                end
+                R_BODY: begin
+                    if (pl_req) begin
+                        if (need_next) begin
+                            load((fkind == F_UART) ? SRC_CH : SRC_BLK, (fkind == F_UART) ? 3'd2 : 3'd4);
+                            rstate <= R_LOAD_MID;
+                        end else begin
+                            answer_byte();
+                        end
+                    end else if (!tx_busy && !send) begin
+                        rstate <= R_IDLE;
+                    end
+                end
+                R_LOAD_MID: begin
+                    if (words_left == 3'd0 && words_in == 3'd0) begin
+                        prev_ts <= rec_ts;
+                        gap     <= (ts_diff > 48'd65535) ? 16'hffff : ts_diff[15:0];
+                        rstate  <= R_END;
+                    end
+                end
+                default: begin  // R_END: answer the request that needed the pop
+                    answer_byte();
+                    rstate <= R_BODY;
+                end
+            endcase
+        end
+    end
+
+    task answer_byte;
+        begin
+            pl_ack  <= 1'b1;
+            pl_byte <= body;
+            if (fkind == F_STATUS) status <= status >> 8;
+            if ((fkind == F_EVENTS && pl_index != 7'd0) || (fkind == F_SAMPLES && rec_bytes))
+                rec <= rec >> 8;
+            if (rec_bytes) begin
+                if (rec_end) begin
+                    roff <= 3'd0;
+                    k    <= k + 1'b1;
+                end else begin
+                    roff <= roff + 1'b1;
+                end
+            end
+        end
+    endtask
+endmodule
+`default_nettype wire

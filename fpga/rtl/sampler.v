@@ -1,0 +1,83 @@
+`timescale 1ns / 1ps
+`default_nettype none
+// Min/max decimation of the two ADC channels into sample blocks of
+// block_ticks ticks each (the SAMPLES message, docs/protocol.md).
+//
+// Samples carry the low ST_W bits of their tick; the first block's full
+// tick is rebuilt from now (the sample is a few ticks old), later ones add
+// block_ticks, and a sample's offset into the block is taken modulo 2^ST_W
+// (blocks are at most 10^6 ticks, under 2^20).
+//
+// Blocks tile time: the first starts at the tick of the first sample after
+// restart, block k covers [t0 + k * block_ticks, t0 + (k + 1) * block_ticks),
+// and a sample belongs to the block its own timestamp falls in, however
+// late the ADC delivers it. A block closes when the first sample of the next
+// one arrives. block_ticks must be at least the ADC sample period (CONFIGURE
+// enforces min_block_ticks), so no block is ever empty.
+//
+// Block record, word 0 first: tick[31:0], {16'b0, tick[47:32]},
+// {v_max, v_min}, {a_max, a_min} (codes zero-extended to 16 bits).
+module sampler #(
+    parameter integer TS_W = 48,
+    parameter integer ST_W = 20  // = the width of block_ticks
+) (
+    input  wire            clk,
+    input  wire            rst,
+    input  wire            restart,      // drop the open block, re-align on the next sample
+    input  wire            enable,
+    input  wire [ST_W-1:0] block_ticks,
+    input  wire            in_valid,
+    input  wire [11:0]     in_v,
+    input  wire [11:0]     in_a,
+    input  wire [ST_W-1:0] in_ts,
+    input  wire [TS_W-1:0] now,
+    output reg             blk_valid,    // one-clock pulse
+    output wire [127:0]    blk_rec
+);
+    reg            open;
+    reg [TS_W-1:0] t_start;
+    reg [11:0]     vl, vh, al, ah;
+    reg [TS_W-1:0] out_tick;
+    reg [47:0]     out_codes;  // {a_max, a_min, v_max, v_min}
+
+    assign blk_rec = {4'd0, out_codes[47:36], 4'd0, out_codes[35:24],
+                      4'd0, out_codes[23:12], 4'd0, out_codes[11:0],
+                      16'd0, out_tick[47:32], out_tick[31:0]};
+
+    wire [TS_W-1:0] len    = {{(TS_W - ST_W){1'b0}}, block_ticks};
+    wire [ST_W-1:0] offset = in_ts - t_start[ST_W-1:0];
+    wire            beyond = offset >= block_ticks;
+    wire [ST_W-1:0] age    = now[ST_W-1:0] - in_ts;
+
+    always @(posedge clk) begin
+        blk_valid <= 1'b0;
+        if (rst || restart || !enable) begin
+            open <= 1'b0;
+            if (rst) begin
+                t_start   <= {TS_W{1'b0}};
+                {vl, vh, al, ah} <= 48'd0;
+                out_tick  <= {TS_W{1'b0}};
+                out_codes <= 48'd0;
+            end
+        end else if (in_valid) begin
+            if (!open || beyond) begin
+                if (open) begin
+                    blk_valid <= 1'b1;
+                    out_tick  <= t_start;
+                    out_codes <= {ah, al, vh, vl};
+                    t_start   <= t_start + len;
+                end else begin
+                    t_start <= now - {{(TS_W - ST_W){1'b0}}, age};
+                end
+                open <= 1'b1;
+                {vl, vh, al, ah} <= {in_v, in_v, in_a, in_a};
+            end else begin
+                if (in_v < vl) vl <= in_v;
+                if (in_v > vh) vh <= in_v;
+                if (in_a < al) al <= in_a;
+                if (in_a > ah) ah <= in_a;
+            end
+        end
+    end
+endmodule
+`default_nettype wire
