@@ -58,6 +58,13 @@ typedef struct rc_ch_params {
     bool defect_no_ad1;              /* AD1 never sent */
     bool defect_double_ad1;          /* AD1 sent twice */
     int32_t leak_ma;            /* drawn by the input stage while under UVLO (bleed) */
+    /* Seeded randomness, so repeated runs differ like a real CH's do. Each
+     * figure is drawn per occurrence, uniformly in [-jitter, +jitter]; with
+     * every jitter zero (the default) the model is exactly deterministic. */
+    int64_t jitter_qualify_us;     /* each outage qualifies at its limit + a draw */
+    int64_t jitter_ad1_latency_us; /* each AD1 latency + a draw, never below 0 */
+    int64_t jitter_boot_us;        /* each boot time + a draw, never below 0 */
+    int64_t seed;                  /* seeds the draws; same seed, same run */
 } rc_ch_params;
 
 /* Conformant defaults; see docs/ch-model.md for the values and why. */

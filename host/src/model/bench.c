@@ -23,6 +23,12 @@
  *   7. alerts due at this tick (AD1, RESTORED).
  * docs/ch-model.md gives the same rules as a state machine.
  *
+ * Jitter: with a jitter.* parameter set, each outage's qualification limit,
+ * each AD1 latency and each boot time get a uniform draw in [-j, +j] from a
+ * splitmix64 generator seeded with `seed`, drawn when the outage starts, the
+ * AD1 is scheduled or the boot starts. A zero jitter draws nothing, so the
+ * default model is exactly deterministic.
+ *
  * Speed: tick() is the reference. advance() asks quiet_ticks() how many
  * ticks ahead nothing discrete can happen and the rail moves linearly (or
  * not at all), and jumps over them with the same integer arithmetic, so a
@@ -70,6 +76,9 @@ struct rc_bench_model {
     bool outage_qualified;
     int64_t outage_start_us;
     int64_t reset_due_us; /* defect_short_restore: timer resets here; -1 none */
+    int64_t qualify_jitter_us; /* this outage's draw of jitter.qualify */
+
+    uint64_t rng; /* splitmix64 state for the jitter draws */
 
     /* Alerts. */
     bool ad1_owed;      /* on-restore: qualified, waiting for ready */
@@ -88,7 +97,31 @@ static void emit(rc_bench_model *m, rc_event_kind kind, int32_t value, const cha
 
 static int64_t qualify_limit_us(const rc_bench_model *m)
 {
-    return m->ch.outage_qualify_us + m->ch.defect_timer_offset_us;
+    return m->ch.outage_qualify_us + m->ch.defect_timer_offset_us + m->qualify_jitter_us;
+}
+
+static uint64_t next_random(rc_bench_model *m)
+{
+    uint64_t z = (m->rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* A uniform draw in [-j, +j]; 0 without drawing when j is 0. */
+static int64_t draw_jitter(rc_bench_model *m, int64_t j)
+{
+    assert(j >= 0);
+    if (j == 0)
+        return 0;
+    return (int64_t)(next_random(m) % (uint64_t)(2 * j + 1)) - j;
+}
+
+/* base + a draw of jitter j, never below 0. */
+static int64_t jittered(rc_bench_model *m, int64_t base, int64_t j)
+{
+    int64_t v = base + draw_jitter(m, j);
+    return v > 0 ? v : 0;
 }
 
 /* Current the CH draws from the rail, in mA. */
@@ -144,11 +177,16 @@ static void update_storage(rc_bench_model *m)
     }
 }
 
+static int64_t ad1_latency(rc_bench_model *m)
+{
+    return jittered(m, m->ch.ad1_latency_us, m->ch.jitter_ad1_latency_us);
+}
+
 static void on_ready(rc_bench_model *m)
 {
     if (m->ad1_owed) {
         m->ad1_owed = false;
-        m->ad1_due_us = m->now_us + m->ch.ad1_latency_us;
+        m->ad1_due_us = m->now_us + ad1_latency(m);
     }
     if (m->restored_owed) {
         m->restored_owed = false;
@@ -189,7 +227,7 @@ static void qualify(rc_bench_model *m)
     if (m->ch.ad1_mode == RC_AD1_ON_RESTORE)
         m->ad1_owed = true;
     else if (m->ad1_due_us < 0)
-        m->ad1_due_us = m->now_us + m->ch.ad1_latency_us;
+        m->ad1_due_us = m->now_us + ad1_latency(m);
 }
 
 static void run_ch_timers(rc_bench_model *m)
@@ -230,6 +268,7 @@ static void input_lost(rc_bench_model *m)
         m->outage_active = true;
         m->outage_qualified = false;
         m->outage_start_us = m->now_us;
+        m->qualify_jitter_us = draw_jitter(m, m->ch.jitter_qualify_us);
     }
     /* Hold-up carries a running CH; a booting one starts over. */
     if (m->state == RC_CH_READY && m->store > 0)
@@ -254,9 +293,10 @@ static void input_back(rc_bench_model *m)
     }
     assert(m->state == RC_CH_OFF);
     m->state = RC_CH_BOOTING;
-    m->boot_done_us = m->now_us + m->ch.boot_us;
+    int64_t boot_us = jittered(m, m->ch.boot_us, m->ch.jitter_boot_us);
+    m->boot_done_us = m->now_us + boot_us;
     emit(m, RC_EV_CH_BOOT, 0, NULL);
-    if (m->ch.boot_us == 0)
+    if (boot_us == 0)
         become_ready(m);
 }
 
@@ -394,7 +434,8 @@ static rc_status check_params(const rc_ch_params *ch, const rc_supply_params *su
         return rc_error_set(err, RC_ERR_ARG, "CH: holdup and recharge must be in [0, 2000s]");
     if (ch->ad1_latency_us < 0 || ch->restored_latency_us < 0 || ch->outage_qualify_us < 0 ||
         ch->defect_short_restore_us < 0 || ch->run_ma < 0 || ch->charge_ma < 0 ||
-        ch->leak_ma < 0)
+        ch->leak_ma < 0 || ch->jitter_qualify_us < 0 || ch->jitter_ad1_latency_us < 0 ||
+        ch->jitter_boot_us < 0)
         return rc_error_set(err, RC_ERR_ARG, "CH: times and currents must not be negative");
     return RC_OK;
 }
@@ -429,6 +470,7 @@ rc_status rc_bench_model_new(const rc_ch_params *ch, const rc_supply_params *sup
     m->ad1_due_us = -1;
     m->ad1_repeat_due_us = -1;
     m->restored_due_us = -1;
+    m->rng = (uint64_t)ch->seed;
     *out = m;
     return RC_OK;
 }

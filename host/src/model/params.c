@@ -31,6 +31,7 @@ typedef enum param_type {
     P_BOOL,       /* bool: true/false, yes/no, on/off, 1/0 */
     P_AD1_MODE,   /* rc_ad1_mode: last-gasp, on-restore */
     P_DISCHARGE,  /* rc_discharge: open, active */
+    P_INTEGER,    /* int64_t without a unit: "42" */
 } param_type;
 
 typedef struct param_desc {
@@ -90,6 +91,13 @@ static const param_desc params[] = {
      "active discharge resistance"},
     {"rail_capacitance", SUP(rail_uf), P_CAPACITY, 1, 100000000,
      "capacitance on the CH side of the load switch"},
+    {"jitter.qualify", CH(jitter_qualify_us), P_DURATION, 0, DURATION_MAX_US,
+     "each outage qualifies at its limit + a uniform draw in [-this, +this]"},
+    {"jitter.ad1_latency", CH(jitter_ad1_latency_us), P_DURATION, 0, DURATION_MAX_US,
+     "each AD1 latency + a uniform draw in [-this, +this]"},
+    {"jitter.boot", CH(jitter_boot_us), P_DURATION, 0, DURATION_MAX_US,
+     "each boot time + a uniform draw in [-this, +this]"},
+    {"seed", CH(seed), P_INTEGER, 0, INT64_MAX, "seed of the jitter draws"},
 };
 
 #define N_PARAMS (sizeof params / sizeof params[0])
@@ -133,6 +141,7 @@ static const char *type_unit(param_type type)
     case P_BOOL: return "bool";
     case P_AD1_MODE: return "last-gasp|on-restore";
     case P_DISCHARGE: return "open|active";
+    case P_INTEGER: return "";
     }
     return "";
 }
@@ -217,6 +226,20 @@ static rc_status parse_choice(const char *text, const char *a, const char *b, in
     return RC_OK;
 }
 
+static rc_status parse_integer(const char *text, int64_t *out, rc_error *err)
+{
+    int64_t v = 0;
+    if (!*text)
+        return rc_error_set(err, RC_ERR_PARSE, "bad integer '' (expected e.g. 42)");
+    for (const char *c = text; *c; c++) {
+        if (*c < '0' || *c > '9' || v > (INT64_MAX - (*c - '0')) / 10)
+            return rc_error_set(err, RC_ERR_PARSE, "bad integer '%s' (expected e.g. 42)", text);
+        v = v * 10 + (*c - '0');
+    }
+    *out = v;
+    return RC_OK;
+}
+
 static rc_status parse_value(const param_desc *d, const char *text, int64_t *out, rc_error *err)
 {
     int32_t v32;
@@ -237,6 +260,7 @@ static rc_status parse_value(const param_desc *d, const char *text, int64_t *out
     case P_BOOL: return parse_bool(text, out, err);
     case P_AD1_MODE: return parse_choice(text, "last-gasp", "on-restore", out, err);
     case P_DISCHARGE: return parse_choice(text, "open", "active", out, err);
+    case P_INTEGER: return parse_integer(text, out, err);
     }
     return rc_error_set(err, RC_ERR_ARG, "parameter type %d", (int)d->type);
 }
@@ -251,7 +275,8 @@ static void *field_ptr(const param_desc *d, rc_ch_params *ch, rc_supply_params *
 static void store_value(const param_desc *d, void *p, int64_t v)
 {
     switch (d->type) {
-    case P_DURATION: *(int64_t *)p = v; break;
+    case P_DURATION:
+    case P_INTEGER: *(int64_t *)p = v; break;
     case P_BOOL: *(bool *)p = v != 0; break;
     case P_AD1_MODE: *(rc_ad1_mode *)p = (rc_ad1_mode)v; break;
     case P_DISCHARGE: *(rc_discharge *)p = (rc_discharge)v; break;
@@ -262,7 +287,8 @@ static void store_value(const param_desc *d, void *p, int64_t v)
 static int64_t load_value(const param_desc *d, const void *p)
 {
     switch (d->type) {
-    case P_DURATION: return *(const int64_t *)p;
+    case P_DURATION:
+    case P_INTEGER: return *(const int64_t *)p;
     case P_BOOL: return *(const bool *)p;
     case P_AD1_MODE: return *(const rc_ad1_mode *)p;
     case P_DISCHARGE: return *(const rc_discharge *)p;
@@ -300,6 +326,7 @@ static void format_value(const param_desc *d, int64_t v, char *buf, size_t len)
     case P_BOOL: snprintf(buf, len, "%s", v ? "true" : "false"); break;
     case P_AD1_MODE: snprintf(buf, len, "%s", v ? "on-restore" : "last-gasp"); break;
     case P_DISCHARGE: snprintf(buf, len, "%s", v ? "active" : "open"); break;
+    case P_INTEGER: snprintf(buf, len, "%lld", (long long)v); break;
     }
 }
 
@@ -429,11 +456,31 @@ rc_status rc_model_params_load(rc_ch_params *ch, rc_supply_params *sup, const ch
     return RC_OK;
 }
 
+/* The jitter parameters and the seed are listed only when some jitter is
+ * set, so a deterministic CH lists (and records in its traces) exactly the
+ * parameters it always did. */
+static bool is_jitter_param(const param_desc *d)
+{
+    return !d->supply && (d->offset == offsetof(rc_ch_params, jitter_qualify_us) ||
+                          d->offset == offsetof(rc_ch_params, jitter_ad1_latency_us) ||
+                          d->offset == offsetof(rc_ch_params, jitter_boot_us) ||
+                          d->offset == offsetof(rc_ch_params, seed));
+}
+
+static bool list_jitter(const rc_ch_params *ch)
+{
+    return ch->jitter_qualify_us != 0 || ch->jitter_ad1_latency_us != 0 ||
+           ch->jitter_boot_us != 0;
+}
+
 void rc_model_params_foreach(const rc_ch_params *ch, const rc_supply_params *sup,
                              rc_model_param_fn fn, void *ctx)
 {
+    bool jitter = list_jitter(ch);
     for (size_t i = 0; i < N_PARAMS; i++) {
         const param_desc *d = &params[i];
+        if (!jitter && is_jitter_param(d))
+            continue;
         const void *p =
             (const char *)(d->supply ? (const void *)sup : (const void *)ch) + d->offset;
         char name[64], value[64];
