@@ -24,24 +24,9 @@
 
 enum { COL_NONE = -1 };
 
-typedef struct columns {
-    int time, rail, ac_lost;
-    int time_scale, rail_scale; /* decimals: value text -> us, mV */
-    int n;
-} columns;
-
-typedef struct point {
-    int64_t t_us;
-    int32_t mv;
-    bool ac_lost;
-    int line;
-} point;
-
-typedef struct reader {
-    const char *name;
-    rc_error *err;
-    int line;
-} reader;
+typedef rc_csv_columns columns;
+typedef rc_csv_point point;
+typedef rc_csv_rows reader;
 
 static rc_status fail(const reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static rc_status fail(const reader *r, const char *fmt, ...)
@@ -110,7 +95,8 @@ static rc_status read_header(reader *r, char cells[][MAX_CELL], int n, columns *
     char found[RC_ERROR_MSG_MAX / 2] = "";
     for (int i = 0; i < n; i++) {
         size_t used = strlen(found);
-        snprintf(found + used, sizeof found - used, "%s%s", i ? ", " : "", cells[i]);
+        snprintf(found + used, sizeof found - used, "%s%.*s", i ? ", " : "", MAX_CELL - 1,
+                 cells[i]);
         if (strcmp(cells[i], "ac_lost") == 0)
             c->ac_lost = i;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
@@ -192,38 +178,54 @@ static rc_status add_span(rc_profile *p, const reader *r, const point *from, con
                                                                    "out of memory");
 }
 
-static rc_status read_rows(rc_profile *p, reader *r, const char *text, size_t len)
+void rc_csv_rows_init(rc_csv_rows *r, const char *name, rc_error *err)
+{
+    *r = (rc_csv_rows){.name = name, .err = err, .line = 0};
+}
+
+rc_status rc_csv_rows_line(rc_csv_rows *r, const char *line, size_t n, rc_csv_point *pt,
+                           bool *is_point)
 {
     char cells[MAX_CELLS][MAX_CELL];
-    columns c;
-    bool have_header = false, have_point = false, too_long;
+    bool too_long;
+    *is_point = false;
+    r->line++;
+    if (memchr(line, '\0', n))
+        return fail(r, "NUL byte in CSV text");
+    if (blank_or_comment(line, n))
+        return RC_OK;
+    int n_cells = split(line, n, cells, &too_long);
+    if (n_cells < 0)
+        return fail(r, "more than %d columns", MAX_CELLS);
+    if (too_long)
+        return fail(r, "cell longer than %d characters", MAX_CELL - 1);
+    if (!r->have_header) {
+        r->have_header = true;
+        return read_header(r, cells, n_cells, &r->cols);
+    }
+    rc_status s = read_point(r, cells, n_cells, &r->cols, pt);
+    *is_point = s == RC_OK;
+    return s;
+}
+
+static rc_status read_rows(rc_profile *p, reader *r, const char *text, size_t len)
+{
+    bool have_point = false, is_point;
     point first = {0}, prev = {0};
     size_t pos = 0;
     rc_status s = RC_OK;
-    for (r->line = 1; pos < len && s == RC_OK; r->line++) {
+    while (pos < len && s == RC_OK) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
         const char *line = text + pos;
         pos += n + 1;
-        if (memchr(line, '\0', n))
-            return fail(r, "NUL byte in CSV text");
-        if (blank_or_comment(line, n))
-            continue;
-        int n_cells = split(line, n, cells, &too_long);
-        if (n_cells < 0)
-            return fail(r, "more than %d columns", MAX_CELLS);
-        if (too_long)
-            return fail(r, "cell longer than %d characters", MAX_CELL - 1);
-        if (!have_header) {
-            s = read_header(r, cells, n_cells, &c);
-            have_header = true;
-            continue;
-        }
         point pt;
-        s = read_point(r, cells, n_cells, &c, &pt);
-        if (s == RC_OK && !have_point)
+        s = rc_csv_rows_line(r, line, n, &pt, &is_point);
+        if (s != RC_OK || !is_point)
+            continue;
+        if (!have_point)
             first = pt;
-        else if (s == RC_OK)
+        else
             s = add_span(p, r, &prev, &pt, first.t_us);
         if (s == RC_OK && pt.t_us - first.t_us > INT64_MAX / 4)
             s = fail(r, "waveform is too long");
@@ -232,8 +234,8 @@ static rc_status read_rows(rc_profile *p, reader *r, const char *text, size_t le
     }
     if (s != RC_OK)
         return s;
-    r->line = r->line > 1 ? r->line - 1 : 1;
-    if (!have_header)
+    r->line = r->line > 0 ? r->line : 1;
+    if (!r->have_header)
         return fail(r, "empty file: expected a header such as `time_s,rail_v,ac_lost`");
     if (!have_point)
         return fail(r, "no data rows after the header");
@@ -270,7 +272,8 @@ rc_status rc_profile_parse_csv(const char *name, const char *text, size_t len,
     p->source[len] = '\0';
     if (opt && opt->observe_us >= 0)
         p->observe_us = opt->observe_us;
-    reader r = {name, err, 1};
+    reader r;
+    rc_csv_rows_init(&r, name, err);
     rc_status s = read_rows(p, &r, text ? text : "", len);
     if (s != RC_OK) {
         rc_profile_free(p);
