@@ -23,7 +23,8 @@ module ctrl #(
     parameter integer        FIFO_DEPTH      = 64,
     parameter integer        LW              = 7,    // width of the FIFO level
     parameter [15:0]         MAX_DAC_CODE    = 16'hffff,
-    parameter [15:0]         MIN_BLOCK_TICKS = 16'd10
+    parameter [15:0]         MIN_BLOCK_TICKS = 16'd10,
+    parameter [0:0]          SNIFFER         = 1'b1
 ) (
     input  wire          clk,
     input  wire          rst,
@@ -161,11 +162,11 @@ module ctrl #(
                     f_reason = R_CLAMP; f_offset = 8'd12;
                 end else if (u16_14 == 16'd0) begin
                     f_reason = R_RANGE; f_offset = 8'd14;
-                end else if (u16_18 != 16'd0 && u16_18 < 16'd4) begin
+                end else if (u16_18 != 16'd0 && (u16_18 < 16'd4 || !SNIFFER)) begin
                     f_reason = R_RANGE; f_offset = 8'd18;
                 end else if (pb[20] > 8'd3) begin
                     f_reason = R_RANGE; f_offset = 8'd20;
-                end else if (pb[21] > 8'd3) begin
+                end else if (pb[21] > (SNIFFER ? 8'd3 : 8'd1)) begin
                     f_reason = R_RANGE; f_offset = 8'd21;
                 end
             end

@@ -24,6 +24,7 @@ module railcut_core #(
     parameter integer FLUSH_TICKS     = 20_000,
     parameter [15:0]  MAX_DAC_CODE    = 16'd60000,
     parameter [15:0]  BOARD_ID        = 16'd1,
+    parameter [0:0]   SNIFFER         = 1'b1,  // build the CH debug-UART sniffer
     parameter [0:0]   ALERT_ACTIVE    = 1'b1,  // level of an asserted alert input
     parameter [0:0]   CH_PRESENT_ACTIVE = 1'b0 // CH present is active low
 ) (
@@ -56,6 +57,7 @@ module railcut_core #(
     localparam integer TS_W      = 48;
     localparam integer ST_W      = 20;  // event stamps: low bits of the tick (event_queue.v)
     localparam integer LINK_BIT  = CLK_HZ / BAUD;
+    localparam integer LDW       = $clog2(LINK_BIT + 1);
     localparam integer CONV_CLKS = CLK_HZ / ADC_RATE_HZ;
     localparam integer SLW       = $clog2(FIFO_DEPTH) + 1;
 
@@ -79,8 +81,8 @@ module railcut_core #(
     wire [6:0]   frame_len;
     wire [191:0] payload;
 
-    uart_rx #(.DIV_W(16)) u_link_rx (
-        .clk(clk), .rst(rst), .clks_per_bit(LINK_BIT[15:0]), .rx(link_rx),
+    uart_rx #(.DIV_W(LDW)) u_link_rx (
+        .clk(clk), .rst(rst), .clks_per_bit(LINK_BIT[LDW-1:0]), .rx(link_rx),
         .data(rx_byte), .valid(rx_valid), .frame_err(), .start()
     );
     frame_rx #(.KEEP(24), .TIMEOUT_TICKS(1000)) u_frame_rx (
@@ -109,7 +111,7 @@ module railcut_core #(
     wire         tripped, new_trip;
 
     ctrl #(
-        .FIFO_DEPTH(FIFO_DEPTH), .LW(SLW), .MAX_DAC_CODE(MAX_DAC_CODE),
+        .FIFO_DEPTH(FIFO_DEPTH), .LW(SLW), .MAX_DAC_CODE(MAX_DAC_CODE), .SNIFFER(SNIFFER),
         .MIN_BLOCK_TICKS(MIN_BLOCK_TICKS[15:0])
     ) u_ctrl (
         .clk(clk), .rst(rst),
@@ -220,13 +222,7 @@ module railcut_core #(
     );
 
     wire            ch_byte_valid, ch_err_valid, ch_quiet;
-    wire [63:0]     ch_byte_rec;
     wire [ST_W-1:0] ch_err_ts;
-    sniffer #(.TS_W(TS_W), .ST_W(ST_W)) u_sniff (
-        .clk(clk), .rst(rst), .now(now), .bit_clocks(sniff_bit_clocks), .rx(ch_debug_rx),
-        .byte_valid(ch_byte_valid), .byte_rec(ch_byte_rec), .err_valid(ch_err_valid),
-        .err_ts(ch_err_ts), .quiet(ch_quiet)
-    );
 
     // ---- outputs -------------------------------------------------------
     wire        rail_on;
@@ -261,11 +257,6 @@ module railcut_core #(
         .clk(clk), .rst(rst), .in_valid(blk_valid), .in_rec(blk_rec),
         .fifo_free(9'd256 - blk_level), .fifo_empty(blk_empty),
         .wr_en(blk_wr), .wr_data(blk_wdata), .overrun(blk_over), .lost(blk_lost)
-    );
-    rec_writer #(.WORDS(2), .DRAIN(0), .LW(9)) u_ch_wr (
-        .clk(clk), .rst(rst), .in_valid(ch_byte_valid && flags[1]), .in_rec(ch_byte_rec),
-        .fifo_free(9'd256 - ch_level), .fifo_empty(ch_empty),
-        .wr_en(ch_wr), .wr_data(ch_wdata), .overrun(ch_over), .lost(ch_lost)
     );
 
     // Event sources, lowest index first when several are pending.
@@ -364,11 +355,43 @@ module railcut_core #(
         .rd_en(ev_rd), .rd_data(ev_word), .rd_valid(ev_rvalid), .empty(), .full(),
         .level(ev_level), .overflow(), .underflow()
     );
-    sync_fifo #(.WIDTH(32), .DEPTH(256)) u_ch_fifo (
-        .clk(clk), .rst(rst), .clear(1'b0), .wr_data(ch_wdata), .wr_en(ch_wr),
-        .rd_en(ch_rd), .rd_data(ch_word), .rd_valid(ch_rvalid), .empty(ch_empty), .full(),
-        .level(ch_level), .overflow(), .underflow()
-    );
+
+    // The CH debug-UART sniffer and its byte stream; a build without it
+    // (SNIFFER = 0, for a smaller device) reports no bytes and clears
+    // capability bit 2, and CONFIGURE refuses to switch it on.
+    generate
+        if (SNIFFER) begin : g_sniffer
+            wire [63:0] ch_byte_rec;
+            sniffer #(.TS_W(TS_W), .ST_W(ST_W)) u_sniff (
+                .clk(clk), .rst(rst), .now(now), .bit_clocks(sniff_bit_clocks), .rx(ch_debug_rx),
+                .byte_valid(ch_byte_valid), .byte_rec(ch_byte_rec), .err_valid(ch_err_valid),
+                .err_ts(ch_err_ts), .quiet(ch_quiet)
+            );
+            rec_writer #(.WORDS(2), .DRAIN(0), .LW(9)) u_ch_wr (
+                .clk(clk), .rst(rst), .in_valid(ch_byte_valid && flags[1]), .in_rec(ch_byte_rec),
+                .fifo_free(9'd256 - ch_level), .fifo_empty(ch_empty),
+                .wr_en(ch_wr), .wr_data(ch_wdata), .overrun(ch_over), .lost(ch_lost)
+            );
+            sync_fifo #(.WIDTH(32), .DEPTH(256)) u_ch_fifo (
+                .clk(clk), .rst(rst), .clear(1'b0), .wr_data(ch_wdata), .wr_en(ch_wr),
+                .rd_en(ch_rd), .rd_data(ch_word), .rd_valid(ch_rvalid), .empty(ch_empty), .full(),
+                .level(ch_level), .overflow(), .underflow()
+            );
+        end else begin : g_no_sniffer
+            assign ch_byte_valid = 1'b0;
+            assign ch_err_valid  = 1'b0;
+            assign ch_err_ts     = {ST_W{1'b0}};
+            assign ch_quiet      = 1'b1;
+            assign ch_wr         = 1'b0;
+            assign ch_wdata      = 32'd0;
+            assign ch_over       = 1'b0;
+            assign ch_lost       = 16'd0;
+            assign ch_word       = 32'd0;
+            assign ch_rvalid     = 1'b0;
+            assign ch_empty      = 1'b1;
+            assign ch_level      = 9'd0;
+        end
+    endgenerate
     sync_fifo #(.WIDTH(32), .DEPTH(256)) u_blk_fifo (
         .clk(clk), .rst(rst), .clear(1'b0), .wr_data(blk_wdata), .wr_en(blk_wr),
         .rd_en(blk_rd), .rd_data(blk_word), .rd_valid(blk_rvalid), .empty(blk_empty), .full(),
@@ -415,7 +438,8 @@ module railcut_core #(
         .TS_W(TS_W), .FLUSH_TICKS(FLUSH_TICKS), .BOARD_ID(BOARD_ID),
         .CLOCK_HZ(CLK_HZ), .TICK_HZ(TICK_HZ), .ADC_RATE_HZ(ADC_RATE_HZ),
         .MAX_DAC_CODE(MAX_DAC_CODE), .FIFO_DEPTH(FIFO_DEPTH[15:0]),
-        .MIN_BLOCK_TICKS(MIN_BLOCK_TICKS[15:0])
+        .MIN_BLOCK_TICKS(MIN_BLOCK_TICKS[15:0]),
+        .CAPS(SNIFFER ? 32'h0000_003f : 32'h0000_003b)
     ) u_reporter (
         .clk(clk), .rst(rst), .tick(tick), .now(now),
         .reply_empty(reply_empty), .reply_rd(reply_rd), .reply_data(reply_data),

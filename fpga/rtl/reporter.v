@@ -7,7 +7,8 @@
 // unsolicited STATUS after a state change, then EVENTS, UART bytes and
 // SAMPLES. Streams read their records from word FIFOs; a record is popped
 // into rec just before its first byte is asked for, so the FIFO's words are
-// sent as they are.
+// sent as they are. The frame header's tick is that of the first record,
+// read from rec before the record's own bytes go out.
 //
 // EVENTS frames carry one record each. Debounced input edges are stamped
 // with the tick their transition began, earlier than events detected in the
@@ -26,7 +27,8 @@ module reporter #(
     parameter [15:0]     MAX_DAC_CODE    = 16'hffff,
     parameter [15:0]     FIFO_DEPTH      = 16'd64,
     parameter [15:0]     MIN_BLOCK_TICKS = 16'd10,
-    parameter [31:0]     GW_VERSION      = 32'h0000_0100  // {patch16, minor8, major8}
+    parameter [31:0]     GW_VERSION      = 32'h0000_0100, // {patch16, minor8, major8}
+    parameter [31:0]     CAPS            = 32'h0000_003f
 ) (
     input  wire            clk,
     input  wire            rst,
@@ -78,6 +80,7 @@ module reporter #(
     localparam [2:0] R_IDLE = 3'd0, R_REPLY = 3'd1, R_LOAD = 3'd2, R_SEND = 3'd3,
                      R_BODY = 3'd4, R_LOAD_MID = 3'd5, R_END = 3'd6;
     localparam [1:0] SRC_EV = 2'd0, SRC_CH = 2'd1, SRC_BLK = 2'd2;
+    localparam integer FLUSH = (FLUSH_TICKS > 65535) ? 65535 : FLUSH_TICKS;
 
     reg [2:0]      rstate;
     reg [2:0]      fkind;
@@ -90,15 +93,16 @@ module reporter #(
     reg [4:0]      n;           // records in this frame
     reg [4:0]      k;           // record being sent
     reg [2:0]      roff;        // byte offset within the record's wire bytes
-    reg [TS_W-1:0] frame_tick;
-    reg [TS_W-1:0] prev_ts;     // UART: start bit of the previous byte
+    reg [31:0]     prev_ts;     // UART: start bit of the previous byte (low bits)
     reg [15:0]     gap;
     reg [2:0]      last_state;
     reg            status_due;
-    reg [31:0]     blk_wait;    // ticks the oldest unsent block has waited
+    reg [15:0]     blk_wait;    // ticks the oldest unsent block has waited
 
-    // STATUS payload, taken when the frame starts and shifted out a byte
-    // at a time.
+    // STATUS payload, captured whole when the frame starts so no field
+    // tears while it goes out, then shifted out a byte at a time (on the
+    // iCE40 a shift register packs each bit into one logic cell; a byte
+    // multiplexer over held bits would need about twice that).
     reg [207:0] status;
 
     // Whole records only: the writer may be part-way through one.
@@ -110,7 +114,7 @@ module reporter #(
     wire [6:0] blk_recs = blk_quar[6:0];
     wire       ev_ready  = ev_level >= 9'd3;
     wire       ch_ready  = (ch_recs >= 7'd19) || (ch_recs != 7'd0 && ch_quiet);
-    wire       blk_ready = (blk_recs >= 7'd7) || (blk_recs != 7'd0 && blk_wait >= FLUSH_TICKS);
+    wire       blk_ready = (blk_recs >= 7'd7) || (blk_recs != 7'd0 && blk_wait >= FLUSH[15:0]);
 
     wire issuing = (rstate == R_LOAD || rstate == R_LOAD_MID) && words_left != 3'd0;
     assign ev_rd  = issuing && src == SRC_EV;
@@ -120,25 +124,35 @@ module reporter #(
     wire [31:0] rword  = (src == SRC_EV) ? ev_word : (src == SRC_CH) ? ch_word : blk_word;
 
     // Record timestamps (UART and SAMPLES records start with a 48-bit tick).
+    // Bytes of one UART frame are never 2^32 ticks apart, so 32 bits of the
+    // difference decide the saturated gap.
     wire [TS_W-1:0] rec_ts  = rec[47:0];
-    wire [TS_W-1:0] ts_diff = rec_ts - prev_ts;
+    wire [31:0]     ts_diff = rec_ts[31:0] - prev_ts;
+
+    // Byte i of the constant IDENTIFY_REPLY, as a balanced multiplexer tree
+    // (a chain of compares would cost several times the LUTs).
+    function [7:0] pick8(input [255:0] v, input [4:0] i);
+        reg [127:0] h;
+        reg [63:0]  q;
+        reg [31:0]  e;
+        reg [15:0]  w;
+        begin
+            h     = i[4] ? v[255:128] : v[127:0];
+            q     = i[3] ? h[127:64] : h[63:0];
+            e     = i[2] ? q[63:32] : q[31:0];
+            w     = i[1] ? e[31:16] : e[15:0];
+            pick8 = i[0] ? w[15:8] : w[7:0];
+        end
+    endfunction
 
     function [7:0] byte_of(input [47:0] v, input [2:0] i);
         byte_of = v[8 * i +: 8];
     endfunction
 
     // IDENTIFY_REPLY is constant: a 32-byte table the tools turn into LUTs.
-    wire [255:0] identify = {32'h0000_003f, 8'd12, 8'd16, MIN_BLOCK_TICKS, FIFO_DEPTH,
+    wire [255:0] identify = {CAPS, 8'd12, 8'd16, MIN_BLOCK_TICKS, FIFO_DEPTH,
                              MAX_DAC_CODE, ADC_RATE_HZ, TICK_HZ, CLOCK_HZ, BOARD_ID,
                              GW_VERSION, 8'd0, 8'd1};
-    reg [7:0] identify_byte;
-    integer   j;
-    always @(*) begin
-        identify_byte = 8'd0;
-        for (j = 0; j < 32; j = j + 1) begin
-            if (pl_index[4:0] == j[4:0]) identify_byte = identify[8 * j +: 8];
-        end
-    end
 
     // The byte at pl_index of the current frame (record bytes from rec).
     reg [7:0] body;
@@ -148,18 +162,18 @@ module reporter #(
                                (pl_index == 7'd2) ? answer[7:0] : answer[15:8];
             F_NAK:      body = (pl_index == 7'd0) ? answer[31:24] : (pl_index == 7'd1) ? answer[23:16] :
                                (pl_index == 7'd2) ? answer[7:0] : answer[15:8];
-            F_IDENTIFY: body = identify_byte;
+            F_IDENTIFY: body = pick8(identify, pl_index[4:0]);
             F_STATUS:   body = status[7:0];
             F_EVENTS:   body = (pl_index == 7'd0) ? 8'd1 : rec[7:0];
             F_UART: begin
-                if (pl_index < 7'd6) body = byte_of(frame_tick, pl_index[2:0]);
+                if (pl_index < 7'd6) body = byte_of(rec_ts, pl_index[2:0]);
                 else if (pl_index == 7'd6) body = {3'd0, n};
                 else if (roff == 3'd0) body = rec[55:48];
                 else if (roff == 3'd1) body = gap[7:0];
                 else body = gap[15:8];
             end
             default: begin
-                if (pl_index < 7'd6) body = byte_of(frame_tick, pl_index[2:0]);
+                if (pl_index < 7'd6) body = byte_of(rec_ts, pl_index[2:0]);
                 else if (pl_index == 7'd6) body = {3'd0, n};
                 else body = rec[71:64];
             end
@@ -196,12 +210,11 @@ module reporter #(
             n          <= 5'd0;
             k          <= 5'd0;
             roff       <= 3'd0;
-            frame_tick <= {TS_W{1'b0}};
-            prev_ts    <= {TS_W{1'b0}};
+            prev_ts    <= 32'd0;
             gap        <= 16'd0;
             last_state <= 3'd0;
             status_due <= 1'b0;
-            blk_wait   <= 32'd0;
+            blk_wait   <= 16'd0;
             send_type  <= 8'd0;
             send_len   <= 7'd0;
             pl_byte    <= 8'd0;
@@ -209,12 +222,15 @@ module reporter #(
         end else begin
             last_state <= state;
             if (state != last_state) status_due <= 1'b1;
-            if (blk_recs == 7'd0) blk_wait <= 32'd0;
-            else if (tick && blk_wait != 32'hffff_ffff) blk_wait <= blk_wait + 1'b1;
+            if (blk_recs == 7'd0) blk_wait <= 16'd0;
+            else if (tick && blk_wait != 16'hffff) blk_wait <= blk_wait + 1'b1;
 
             if (issuing) words_left <= words_left - 1'b1;
             if (rvalid && words_in != 3'd0) begin
-                rec[32 * widx +: 32] <= rword;
+                if (widx == 2'd0) rec[31:0] <= rword;
+                if (widx == 2'd1) rec[63:32] <= rword;
+                if (widx == 2'd2) rec[95:64] <= rword;
+                if (widx == 2'd3) rec[127:96] <= rword;
                 widx     <= widx + 1'b1;
                 words_in <= words_in - 1'b1;
             end
@@ -242,7 +258,7 @@ module reporter #(
                     end else if (blk_ready) begin
                         fkind    <= F_SAMPLES;
                         n        <= (blk_recs >= 7'd7) ? 5'd7 : blk_recs[4:0];
-                        blk_wait <= 32'd0;
+                        blk_wait <= 16'd0;
                         load(SRC_BLK, 3'd4);
                         rstate   <= R_LOAD;
                     end
@@ -256,8 +272,7 @@ module reporter #(
                 end
                 R_LOAD: begin
                     if (words_left == 3'd0 && words_in == 3'd0) begin
-                        frame_tick <= rec_ts;
-                        prev_ts    <= rec_ts;
+                        prev_ts    <= rec_ts[31:0];
                         gap        <= 16'd0;
                         rstate     <= R_SEND;
                     end
@@ -296,8 +311,8 @@ module reporter #(
                 end
                 R_LOAD_MID: begin
                     if (words_left == 3'd0 && words_in == 3'd0) begin
-                        prev_ts <= rec_ts;
-                        gap     <= (ts_diff > 48'd65535) ? 16'hffff : ts_diff[15:0];
+                        prev_ts <= rec_ts[31:0];
+                        gap     <= (ts_diff > 32'd65535) ? 16'hffff : ts_diff[15:0];
                         rstate  <= R_END;
                     end
                 end
