@@ -1,0 +1,84 @@
+/*
+ * data.h - the dashboard's only door to a trace: open, follow a growing file,
+ * and ask for what one frame needs (per pixel column min/max, or the samples
+ * themselves when few enough are in view). Everything goes through the
+ * library's reader (railcut/trace.h); no byte of a .rct is parsed here.
+ */
+#ifndef DASH_DATA_H
+#define DASH_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "railcut/analyze.h"
+#include "railcut/error.h"
+#include "railcut/event.h"
+#include "railcut/trace.h"
+
+/* One pixel column of the plot: the envelope of the samples that fall in it. */
+typedef struct dash_column {
+    uint32_t n;          /* samples in the column; 0 = nothing to draw */
+    float v_min, v_max;
+    float a_min, a_max;
+    uint8_t ac_lost;     /* bit 0: some sample had it, bit 1: some did not */
+    uint8_t states;      /* bit s set when some sample was in rc_ch_state s */
+    uint8_t last_state;
+} dash_column;
+
+/* What the plot of one trace needs for one frame. Memory depends on the
+ * number of columns only, never on the trace's length. */
+typedef struct dash_frame {
+    int64_t t0_us;       /* trace time at the left edge of column 0 */
+    int64_t span_us;     /* trace time across all columns */
+    int n_cols;
+    dash_column *cols;
+    rc_sample *raw;      /* the samples themselves when zoomed in ... */
+    size_t n_raw;
+    size_t raw_cap;      /* ... at most this many (2 per column) */
+    bool raw_ok;         /* n_raw holds every sample in the span */
+    uint64_t generation; /* trace generation the frame was computed from */
+} dash_frame;
+
+typedef struct dash_trace {
+    char *path;
+    rc_trace *t;
+    rc_analysis *analysis;
+    const rc_event *events;
+    size_t n_events;
+    const rc_trace_header *hdr;
+    const rc_profile *profile;
+    const rc_trace_stats *stats;
+    uint64_t file_bytes;  /* size when last opened, to see it grow */
+    uint64_t generation;  /* bumped on every reopen */
+} dash_trace;
+
+rc_status dash_trace_open(dash_trace *dt, const char *path, rc_error *err);
+void dash_trace_close(dash_trace *dt);
+
+/* Follows a trace that is still being written: reopens it when the file has
+ * grown. *grew tells whether anything changed. A file that is momentarily
+ * unreadable (a chunk half written) keeps the previous view. */
+rc_status dash_trace_follow(dash_trace *dt, bool *grew, rc_error *err);
+
+/* True once the writer has closed the trace (its end chunk is there). */
+bool dash_trace_complete(const dash_trace *dt);
+int64_t dash_trace_end_us(const dash_trace *dt);
+
+void dash_frame_init(dash_frame *f);
+void dash_frame_free(dash_frame *f);
+
+/* Fills f with n_cols columns over [t0_us, t0_us + span_us), skipping the
+ * read when f already holds exactly that. */
+rc_status dash_frame_query(dash_frame *f, dash_trace *dt, int64_t t0_us, int64_t span_us,
+                           int n_cols, rc_error *err);
+
+/* The last sample at or before t_us within one sample period and a bit;
+ * *found is false when there is none (a gap, or before the first sample). */
+rc_status dash_trace_sample_at(dash_trace *dt, int64_t t_us, rc_sample *out, bool *found,
+                               rc_error *err);
+
+/* Time of the first event of a kind; false when the trace has none. */
+bool dash_trace_first_event(const dash_trace *dt, rc_event_kind kind, int64_t *t_us);
+
+#endif
