@@ -11,8 +11,8 @@
 // begins the first entry on the next tick. An entry that starts at tick T
 // sets its pins and start code at T and ends at T + dur, where the next one
 // starts; the next record is fetched while the current one runs (it needs
-// 3 clocks, so entries must last at least 3 clocks: any 1 us entry at
-// 12 MHz). A wait entry whose condition is met at tick D ends at D + 1.
+// 2 clocks, so entries must last at least 3 clocks: any 1 us entry at
+// 12 MHz, or 3 ticks in a one-clock-per-tick cosimulation). A wait entry whose condition is met at tick D ends at D + 1.
 //
 // "Tick T" is the value of the timestamp counter after that tick: outputs
 // change on the clock where tick is high, and events stamped then carry
@@ -44,7 +44,7 @@ module sequencer #(
     input  wire             ch_present,
     input  wire             rail_rise,
     input  wire             rail_fall,
-    output reg              fifo_rd,
+    output wire             fifo_rd,
     input  wire [REC_W-1:0] fifo_data,
     input  wire             fifo_valid,
     input  wire             fifo_empty,
@@ -109,11 +109,12 @@ module sequencer #(
 
     assign code = acc[39:24];
 
-    wire want_next = !next_ok && !pending && !fifo_empty && !fifo_rd &&
+    // The read is issued in the same clock the need is seen, so a record
+    // is ready two clocks after the previous one was taken.
+    assign fifo_rd = !next_ok && !pending && !fifo_empty &&
                      (state == ST_ARMED || (state == ST_RUNNING && !last));
 
     always @(posedge clk) begin
-        fifo_rd <= 1'b0;
         a_valid <= 1'b0;
         b_valid <= 1'b0;
         if (rst || stop) begin
@@ -141,10 +142,7 @@ module sequencer #(
                 b_tick    <= {TS_W{1'b0}};
             end
         end else begin
-            if (want_next) begin
-                fifo_rd <= 1'b1;
-                pending <= 1'b1;
-            end
+            if (fifo_rd) pending <= 1'b1;
             if (fifo_valid && pending) begin
                 pending <= 1'b0;
                 next_ok <= 1'b1;
