@@ -55,7 +55,7 @@ static void load_fixture(fixture_file *f)
     f->chunk_start[f->n_chunks] = f->len;
     f->samples_through[f->n_chunks] = samples;
     f->events_through[f->n_chunks] = events;
-    ck_assert_uint_eq(f->n_chunks, 8);
+    ck_assert_uint_eq(f->n_chunks, 9);
     ck_assert_uint_eq(samples, FIX_SAMPLES);
     ck_assert_uint_eq(events, FIX_EVENTS);
 }

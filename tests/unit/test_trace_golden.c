@@ -124,7 +124,7 @@ START_TEST(test_document_example_reads_back)
     ck_assert_int_eq(rc_trace_open(path, &t, &err), RC_OK);
     ck_assert(!rc_trace_get_damage(t)->damaged);
     const rc_trace_stats *st = rc_trace_get_stats(t);
-    ck_assert_uint_eq(st->chunks, 8);
+    ck_assert_uint_eq(st->chunks, 9);
     ck_assert_uint_eq(st->samples, FIX_SAMPLES);
     ck_assert_uint_eq(st->events, FIX_EVENTS);
     ck_assert(st->complete);

@@ -11,6 +11,7 @@
 #ifndef RC_TRACE_FORMAT_H
 #define RC_TRACE_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -38,6 +39,13 @@
 #define RC_CHUNK_SAMP RC_FOURCC('S', 'A', 'M', 'P')
 #define RC_CHUNK_EVNT RC_FOURCC('E', 'V', 'N', 'T')
 #define RC_CHUNK_END RC_FOURCC('E', 'N', 'D', ' ')
+/* 1.1 */
+#define RC_CHUNK_SCAL RC_FOURCC('S', 'C', 'A', 'L')
+#define RC_CHUNK_SUMM RC_FOURCC('S', 'U', 'M', 'M')
+#define RC_CHUNK_INDX RC_FOURCC('I', 'N', 'D', 'X')
+#define RC_CHUNK_TIME RC_FOURCC('T', 'I', 'M', 'E')
+#define RC_CHUNK_LOST RC_FOURCC('L', 'O', 'S', 'T')
+#define RC_CHUNK_ANNO RC_FOURCC('A', 'N', 'N', 'O')
 
 /* Writer block sizes: a block is written when it is full (or on flush). */
 #define RC_TRACE_SAMP_BLOCK 4096u
@@ -49,8 +57,37 @@
  * text length u8 and the text bytes. */
 #define RC_EVNT_HEADER_LEN 4
 #define RC_EVNT_RECORD_MIN 15
-/* END payload: end_us i64, reason u32. */
+/* END payload: end_us i64, reason u32; 1.1 adds the offset of the last
+ * INDX chunk, u64 (0 when there is none). */
 #define RC_END_LEN 12
+#define RC_END_LEN_1_1 20
+
+/* SCAL payload: per channel, gain and offset as f64 bit patterns (u64). */
+#define RC_SCAL_ENTRY_LEN 16
+/* SUMM payload: level u8, reserved u8 (0), channel u16, first entry u64,
+ * count u32, then count entries of min, max, mean (f32 each). An entry of
+ * level k covers samples [e * 64^k, (e + 1) * 64^k) of the run's sample
+ * counter (all SAMP blocks in order, from 0). */
+#define RC_SUMM_HEADER_LEN 16
+#define RC_SUMM_ENTRY_LEN 12
+#define RC_SUMM_FACTOR 64u
+#define RC_SUMM_SHIFT 6
+#define RC_SUMM_LEVELS 8    /* levels 1..8; 64^8 samples is years at 1 MS/s */
+#define RC_SUMM_BATCH 1024u /* entries per SUMM chunk (fewer on close) */
+/* INDX payload: offset of the previous INDX u64 (0: none), count u32, then
+ * count entries of 32 bytes: chunk offset u64, type u32, payload length
+ * u32, a u64, b u64. SAMP: a = t0_us, b = period_us. SUMM: a = first entry,
+ * b = level | channel << 8 | count << 32. Other types: 0, 0. */
+#define RC_INDX_HEADER_LEN 12
+#define RC_INDX_ENTRY_LEN 32
+/* The writer writes an INDX after this many bytes of indexed chunks (and
+ * before END), so that an open reads at most this much without an index. */
+#define RC_INDX_EVERY_BYTES (1024u * 1024u)
+/* TIME payload: unix_us i64, device_us i64. */
+#define RC_TIME_LEN 16
+/* LOST payload: from_us i64, to_us i64, samples u64, events u64. */
+#define RC_LOST_LEN 32
+/* ANNO payload: source length u8, source bytes, then an EVNT payload. */
 
 /* END reasons: 0..2 are the RC_EV_RUN_END values (complete, stopped,
  * device error) of the last run-end event written; this one means the
@@ -58,7 +95,15 @@
 #define RC_END_REASON_CLOSED 255u
 
 /* Channel storage types in CHAN. */
-enum { RC_STORE_F32 = 1, RC_STORE_U8 = 2 };
+enum { RC_STORE_F32 = 1, RC_STORE_U8 = 2, RC_STORE_I16 = 3 };
+#define RC_TRACE_MAX_CHANNELS 64
+#define RC_TRACE_BLOCK_MIN 16u
+#define RC_TRACE_BLOCK_MAX 65536u
+
+static inline size_t rc_storage_size(unsigned storage)
+{
+    return storage == RC_STORE_F32 ? 4 : storage == RC_STORE_I16 ? 2 : 1;
+}
 
 /* The four channels of an rc_sample, in the order the writer stores them. */
 #define RC_TRACE_CHANNELS 4
@@ -107,6 +152,21 @@ static inline void rc_put_f32(uint8_t *p, float f)
     rc_put_u32(p, bits);
 }
 
+static inline void rc_put_f64(uint8_t *p, double d)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    rc_put_u64(p, bits);
+}
+
+static inline double rc_get_f64(const uint8_t *p)
+{
+    uint64_t bits = rc_get_u64(p);
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
 static inline float rc_get_f32(const uint8_t *p)
 {
     uint32_t bits = rc_get_u32(p);
@@ -146,5 +206,33 @@ rc_status rc_prof_decode(const char *text, size_t len, rc_profile **out, rc_erro
 
 /* Checks what readers rely on: counts and indices in range, enums known. */
 rc_status rc_prof_check(const rc_profile *p, rc_error *err);
+
+/* ---- Writer core (writer.c), driven directly or by the thread (queue.c) ---- */
+
+typedef struct rc_wcore rc_wcore;
+
+rc_status rc_wcore_open(const char *path, const rc_trace_header *hdr, const rc_profile *profile,
+                        const rc_trace_channel *ch, size_t n_ch, uint32_t block_samples,
+                        rc_wcore **out, rc_error *err);
+/* Samples must be the four standard channels; times already checked. */
+rc_status rc_wcore_samples(rc_wcore *c, const rc_sample *s, size_t n, rc_error *err);
+rc_status rc_wcore_columns(rc_wcore *c, int64_t t0_us, int64_t period_us, size_t n,
+                           const void *const *cols, rc_error *err);
+rc_status rc_wcore_event(rc_wcore *c, const rc_event *ev, rc_error *err);
+rc_status rc_wcore_time_pair(rc_wcore *c, int64_t unix_us, int64_t device_us, rc_error *err);
+rc_status rc_wcore_lost(rc_wcore *c, const rc_trace_gap *gap, rc_error *err);
+rc_status rc_wcore_flush(rc_wcore *c, rc_error *err);
+/* Writes pending summaries, INDX and END; closes and frees c. */
+rc_status rc_wcore_close(rc_wcore *c, int64_t end_us, rc_error *err);
+/* The last sample time written (INT64_MIN before any). */
+int64_t rc_wcore_last_sample_us(const rc_wcore *c);
+/* Bytes per value of each channel (sizes holds RC_TRACE_MAX_CHANNELS);
+ * returns the channel count. */
+size_t rc_wcore_sizes(const rc_wcore *c, size_t *sizes);
+bool rc_wcore_standard(const rc_wcore *c);
+
+/* Encodes an EVNT payload of n events into buf (capacity cap); returns its
+ * length, or 0 when it does not fit. */
+size_t rc_evnt_encode(const rc_event *ev, size_t n, uint8_t *buf, size_t cap);
 
 #endif

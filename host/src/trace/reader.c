@@ -1,20 +1,21 @@
 /*
- * reader.c - the .rct trace reader.
+ * reader.c - the .rct trace reader: open, the chunk walk, the index, follow.
  *
- * Opening walks the chunks once, front to back, one chunk in memory at a
- * time (a buffer that grows to the largest chunk). Every chunk's length and
- * CRC are checked before its payload is believed, and every count and index
- * inside it against the payload size. The first chunk that fails stops the
- * walk: rc_trace_damage records where and why, and everything before it
- * stays usable. What the walk keeps:
- *   - the header and the profile (decoded from their JSON),
- *   - the channel layout of sample blocks (from CHAN),
- *   - all events, in time order (they are sparse),
- *   - an index of sample blocks: file offset, t0, period, count, last time.
- * Samples themselves stay on disk; rc_trace_read_samples binary-searches the
- * index and re-reads (and re-checks) only the blocks that overlap the range,
- * decoding them in fixed-size batches, so memory does not grow with the
- * trace.
+ * A verifying open walks the chunks once, front to back, one chunk in memory
+ * at a time (a buffer that grows to the largest chunk). Every chunk's length
+ * and CRC are checked before its payload is believed, and every count and
+ * index inside it against the payload size. The first chunk that fails
+ * stops the walk: rc_trace_damage records where and why, and everything
+ * before it stays usable. A fast open reads the preamble, then the chain of
+ * INDX chunks from the last one back (found through END, or by scanning
+ * back from the end of the file), takes sample and summary chunks from the
+ * index without reading them, and walks only the chunks after the last
+ * index. What either keeps is described in reader_internal.h; samples and
+ * summaries stay on disk (read.c, summary.c).
+ *
+ * Follow: rc_trace_refresh walks on from where the last walk stopped. A
+ * chunk cut short by the end of the file is, for a fast or followed open,
+ * not yet written rather than damaged.
  */
 #include <assert.h>
 #include <errno.h>
@@ -24,53 +25,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "trace/format.h"
+#include "trace/reader_internal.h"
 
-#define BATCH_SAMPLES 1024
-#define MAX_COLUMNS 64
-
-/* Which rc_sample field a stored column fills. */
-typedef enum field { F_NONE, F_RAIL_V, F_RAIL_A, F_AC_LOST, F_CH_STATE } field;
-
-typedef struct column {
-    field field;
-    uint8_t storage;
-    size_t size; /* bytes per sample */
-} column;
-
-typedef struct samp_block {
-    uint64_t offset; /* of the chunk header */
-    uint32_t len;    /* payload length */
-    int64_t t0_us;
-    int64_t period_us;
-    uint32_t count;
-    int64_t last_us;
-} samp_block;
-
-struct rc_trace {
-    FILE *f;
-    char *path;
-    unsigned major, minor;
-    rc_head_store head;
-    rc_profile *profile;
-    rc_trace_damage damage;
-    rc_trace_stats stats;
-    rc_event *events;
-    size_t n_events, cap_events;
-    samp_block *blocks;
-    size_t n_blocks, cap_blocks;
-    column cols[MAX_COLUMNS];
-    size_t n_cols;
-    size_t sample_bytes; /* sum of column sizes; 0 until CHAN is read */
-    bool have_head, have_prof;
-    uint8_t *buf; /* one chunk: header, payload, CRC */
-    size_t buf_cap;
-    rc_sample batch[BATCH_SAMPLES];
-};
+/* How far back from the end of a file without END an open looks for the
+ * last INDX: a few index intervals. */
+#define INDEX_SCAN_BYTES (4u * RC_INDX_EVERY_BYTES)
 
 /* ---- Low-level reading -------------------------------------------------------- */
 
-static bool read_at(rc_trace *t, uint64_t offset, void *dst, size_t len)
+bool rc_read_at(rc_trace *t, uint64_t offset, void *dst, size_t len)
 {
     if (fseeko(t->f, (off_t)offset, SEEK_SET) != 0)
         return false;
@@ -79,7 +42,7 @@ static bool read_at(rc_trace *t, uint64_t offset, void *dst, size_t len)
 
 /* Returns buf grown (by doubling) to hold need elements; NULL when out of
  * memory, leaving buf and *cap as they were. */
-static void *grow(void *buf, size_t *cap, size_t need, size_t elem)
+void *rc_grow(void *buf, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return buf;
@@ -90,6 +53,30 @@ static void *grow(void *buf, size_t *cap, size_t need, size_t elem)
     if (p)
         *cap = n;
     return p;
+}
+
+rc_status rc_load_chunk(rc_trace *t, chunk_cache *cache, uint64_t offset, uint32_t type,
+                        uint32_t len, rc_error *err)
+{
+    if (cache->offset == offset && cache->buf)
+        return RC_OK;
+    size_t total = RC_TRACE_CHUNK_HEADER_LEN + (size_t)len + RC_TRACE_CHUNK_CRC_LEN;
+    uint8_t *buf = rc_grow(cache->buf, &cache->cap, total, 1);
+    if (!buf)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    cache->buf = buf;
+    cache->offset = UINT64_MAX;
+    const uint8_t *payload = buf + RC_TRACE_CHUNK_HEADER_LEN;
+    if (!rc_read_at(t, offset, buf, total) || rc_get_u32(buf) != type ||
+        rc_get_u32(buf + 8) != len || rc_get_u32(payload + len) != rc_chunk_crc(buf, payload, len)) {
+        char name[12];
+        rc_fourcc_name(type, name);
+        return rc_error_set(err, RC_ERR_FORMAT,
+                            "%s: %s chunk at offset %llu changed or became unreadable (damaged)",
+                            t->path, name, (unsigned long long)offset);
+    }
+    cache->offset = offset;
+    return RC_OK;
 }
 
 /* ---- Chunk payload handlers ------------------------------------------------- */
@@ -139,6 +126,32 @@ static field field_of(const char *name, size_t len, uint8_t storage)
     return F_NONE;
 }
 
+static char *copy_text(const uint8_t *p, size_t len)
+{
+    char *s = malloc(len + 1);
+    if (s) {
+        memcpy(s, p, len);
+        s[len] = '\0';
+    }
+    return s;
+}
+
+static rc_status add_column(rc_trace *t, size_t i, const uint8_t *c, rc_error *err)
+{
+    uint8_t storage = c[0], name_len = c[1], unit_len = c[2 + name_len];
+    column *k = &t->cols[i];
+    k->size = rc_storage_size(storage);
+    k->field = field_of((const char *)c + 2, name_len, storage);
+    k->def.storage = (rc_trace_storage)storage;
+    k->def.gain = 1;
+    k->def.offset = 0;
+    k->def.name = copy_text(c + 2, name_len);
+    k->def.unit = copy_text(c + 3 + name_len, unit_len);
+    if (!k->def.name || !k->def.unit)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    return RC_OK;
+}
+
 static rc_status on_chan(rc_trace *t, const uint8_t *p, size_t len, rc_error *err)
 {
     if (t->sample_bytes)
@@ -146,9 +159,9 @@ static rc_status on_chan(rc_trace *t, const uint8_t *p, size_t len, rc_error *er
     if (len < 2)
         return rc_error_set(err, RC_ERR_FORMAT, "CHAN payload too short");
     size_t n = rc_get_u16(p), pos = 2, bytes = 0;
-    if (n == 0 || n > MAX_COLUMNS)
+    if (n == 0 || n > RC_TRACE_MAX_CHANNELS)
         return rc_error_set(err, RC_ERR_FORMAT, "CHAN declares %zu channels (1..%d allowed)", n,
-                            MAX_COLUMNS);
+                            RC_TRACE_MAX_CHANNELS);
     for (size_t i = 0; i < n; i++) {
         if (len - pos < 2 || len - pos - 2 < p[pos + 1] + 1u)
             return rc_error_set(err, RC_ERR_FORMAT, "CHAN channel %zu runs past the payload",
@@ -157,21 +170,42 @@ static rc_status on_chan(rc_trace *t, const uint8_t *p, size_t len, rc_error *er
         if (len - pos - 3 - name_len < unit_len)
             return rc_error_set(err, RC_ERR_FORMAT, "CHAN channel %zu runs past the payload",
                                 i);
-        if (storage != RC_STORE_F32 && storage != RC_STORE_U8)
+        if (storage < RC_STORE_F32 || storage > RC_STORE_I16)
             return rc_error_set(err, RC_ERR_FORMAT, "CHAN channel %zu: unknown storage type %u",
                                 i, storage);
-        column *c = &t->cols[i];
-        c->storage = storage;
-        c->size = storage == RC_STORE_F32 ? 4 : 1;
-        c->field = field_of((const char *)p + pos + 2, name_len, storage);
-        bytes += c->size;
+        t->n_cols = i + 1; /* so that close frees what add_column made */
+        rc_status st = add_column(t, i, p + pos, err);
+        if (st != RC_OK)
+            return st;
+        bytes += t->cols[i].size;
         pos += 3u + name_len + unit_len;
     }
     if (pos != len)
         return rc_error_set(err, RC_ERR_FORMAT, "CHAN has %zu bytes after its channels",
                             len - pos);
-    t->n_cols = n;
     t->sample_bytes = bytes;
+    return RC_OK;
+}
+
+static rc_status on_scal(rc_trace *t, const uint8_t *p, size_t len, rc_error *err)
+{
+    if (!t->sample_bytes || t->have_scal || t->n_blocks)
+        return rc_error_set(err, RC_ERR_FORMAT, "SCAL is not right after CHAN");
+    if (len != t->n_cols * RC_SCAL_ENTRY_LEN)
+        return rc_error_set(err, RC_ERR_FORMAT, "SCAL has %zu bytes for %zu channels", len,
+                            t->n_cols);
+    for (size_t i = 0; i < t->n_cols; i++) {
+        double gain = rc_get_f64(p + i * RC_SCAL_ENTRY_LEN);
+        double offset = rc_get_f64(p + i * RC_SCAL_ENTRY_LEN + 8);
+        if (!(gain == gain) || gain == 0 || gain * 0 != 0 || offset * 0 != 0)
+            return rc_error_set(err, RC_ERR_FORMAT, "SCAL channel %zu: gain or offset invalid",
+                                i);
+        if (t->cols[i].def.storage == RC_TRACE_STORE_I16) {
+            t->cols[i].def.gain = gain;
+            t->cols[i].def.offset = offset;
+        }
+    }
+    t->have_scal = true;
     return RC_OK;
 }
 
@@ -186,6 +220,14 @@ static rc_status parse_samp(const rc_trace *t, const uint8_t *p, size_t len, sam
     b->t0_us = (int64_t)rc_get_u64(p);
     b->period_us = (int64_t)rc_get_u64(p + 8);
     b->count = rc_get_u32(p + 16);
+    return RC_OK;
+}
+
+/* Checks a block's count, period and place after the blocks before it, and
+ * appends it. */
+static rc_status add_block(rc_trace *t, samp_block *b, uint64_t offset, size_t len,
+                           rc_error *err)
+{
     if (b->count == 0 || (len - RC_SAMP_HEADER_LEN) / t->sample_bytes != b->count ||
         (len - RC_SAMP_HEADER_LEN) % t->sample_bytes != 0)
         return rc_error_set(err, RC_ERR_FORMAT,
@@ -198,6 +240,19 @@ static rc_status parse_samp(const rc_trace *t, const uint8_t *p, size_t len, sam
     if (__builtin_mul_overflow(b->period_us, (int64_t)(b->count - 1), &span) ||
         __builtin_add_overflow(b->t0_us, span, &b->last_us))
         return rc_error_set(err, RC_ERR_FORMAT, "SAMP time range overflows");
+    if (t->n_blocks && b->t0_us <= t->blocks[t->n_blocks - 1].last_us)
+        return rc_error_set(err, RC_ERR_FORMAT, "SAMP starts at %lld us, not after %lld us",
+                            (long long)b->t0_us, (long long)t->blocks[t->n_blocks - 1].last_us);
+    samp_block *blocks = rc_grow(t->blocks, &t->cap_blocks, t->n_blocks + 1, sizeof *blocks);
+    if (!blocks)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    t->blocks = blocks;
+    b->offset = offset;
+    b->len = (uint32_t)len;
+    b->first = t->n_samples;
+    t->blocks[t->n_blocks++] = *b;
+    t->n_samples += b->count;
+    t->stats.samples += b->count;
     return RC_OK;
 }
 
@@ -206,20 +261,7 @@ static rc_status on_samp(rc_trace *t, uint64_t offset, const uint8_t *p, size_t 
 {
     samp_block b;
     rc_status st = parse_samp(t, p, len, &b, err);
-    if (st != RC_OK)
-        return st;
-    if (t->n_blocks && b.t0_us <= t->blocks[t->n_blocks - 1].last_us)
-        return rc_error_set(err, RC_ERR_FORMAT, "SAMP starts at %lld us, not after %lld us",
-                            (long long)b.t0_us, (long long)t->blocks[t->n_blocks - 1].last_us);
-    samp_block *blocks = grow(t->blocks, &t->cap_blocks, t->n_blocks + 1, sizeof *blocks);
-    if (!blocks)
-        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
-    t->blocks = blocks;
-    b.offset = offset;
-    b.len = (uint32_t)len;
-    t->blocks[t->n_blocks++] = b;
-    t->stats.samples += b.count;
-    return RC_OK;
+    return st == RC_OK ? add_block(t, &b, offset, len, err) : st;
 }
 
 /* Decodes one event record at p[*pos]; advances *pos. */
@@ -243,42 +285,81 @@ static rc_status parse_event(const uint8_t *p, size_t len, size_t *pos, rc_event
     return RC_OK;
 }
 
-static rc_status parse_events(rc_trace *t, const uint8_t *p, size_t len, rc_error *err)
+/* Appends an EVNT payload's events to list[*n] (time order checked within
+ * the list); a failure leaves *n as it was. */
+static rc_status parse_events(rc_event **list, size_t *n, size_t *cap, const uint8_t *p,
+                              size_t len, rc_error *err)
 {
     if (len < RC_EVNT_HEADER_LEN)
         return rc_error_set(err, RC_ERR_FORMAT, "EVNT payload too short");
-    size_t count = rc_get_u32(p), pos = RC_EVNT_HEADER_LEN;
+    size_t count = rc_get_u32(p), pos = RC_EVNT_HEADER_LEN, at = *n;
     if (count == 0 || count > (len - pos) / RC_EVNT_RECORD_MIN)
         return rc_error_set(err, RC_ERR_FORMAT, "EVNT count %zu does not fit %zu bytes", count,
                             len);
-    rc_event *events = grow(t->events, &t->cap_events, t->n_events + count, sizeof *events);
+    rc_event *events = rc_grow(*list, cap, at + count, sizeof *events);
     if (!events)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
-    t->events = events;
-    for (size_t i = 0; i < count; i++) {
-        rc_event *ev = &t->events[t->n_events];
-        rc_status st = parse_event(p, len, &pos, ev, err);
+    *list = events;
+    for (size_t i = 0; i < count; i++, at++) {
+        rc_status st = parse_event(p, len, &pos, &events[at], err);
         if (st != RC_OK)
             return st;
-        if (t->n_events && ev->t_us < t->events[t->n_events - 1].t_us)
+        if (at && events[at].t_us < events[at - 1].t_us)
             return rc_error_set(err, RC_ERR_FORMAT, "event %zu at %lld us is out of time order",
-                                i, (long long)ev->t_us);
-        t->n_events++;
+                                i, (long long)events[at].t_us);
     }
     if (pos != len)
         return rc_error_set(err, RC_ERR_FORMAT, "EVNT has %zu bytes after its records",
                             len - pos);
+    *n = at;
     return RC_OK;
 }
 
-/* A chunk's events are taken whole or not at all. */
 static rc_status on_evnt(rc_trace *t, const uint8_t *p, size_t len, rc_error *err)
 {
-    size_t before = t->n_events;
-    rc_status st = parse_events(t, p, len, err);
+    return parse_events(&t->rec, &t->n_rec, &t->cap_rec, p, len, err);
+}
+
+static rc_status on_anno(rc_trace *t, const uint8_t *p, size_t len, rc_error *err)
+{
+    if (len < 1 || len - 1 < p[0])
+        return rc_error_set(err, RC_ERR_FORMAT, "ANNO source runs past the payload");
+    char *src = copy_text(p + 1, p[0]);
+    char **sources = realloc(t->sources, (t->n_sources + 1) * sizeof *sources);
+    if (!src || !sources) {
+        free(src);
+        if (sources)
+            t->sources = sources;
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    }
+    t->sources = sources;
+    t->sources[t->n_sources++] = src;
+    /* Each annotation chunk is in time order on its own. */
+    size_t before = t->n_ann, cap = t->cap_ann;
+    rc_event *list = t->ann;
+    rc_event *prev_last = before ? &t->ann[before - 1] : NULL;
+    rc_event saved;
+    if (prev_last) {
+        saved = *prev_last;
+        prev_last->t_us = INT64_MIN;
+    }
+    rc_status st = parse_events(&list, &t->n_ann, &cap, p + 1 + p[0], len - 1 - p[0], err);
+    t->ann = list;
+    t->cap_ann = cap;
+    if (prev_last)
+        t->ann[before - 1] = saved;
+    char **srcs = st == RC_OK ? realloc(t->ann_src, t->n_ann * sizeof *srcs) : NULL;
+    if (st == RC_OK && !srcs) {
+        t->n_ann = before;
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    }
     if (st != RC_OK)
-        t->n_events = before;
-    return st;
+        return st;
+    t->ann_src = srcs;
+    for (size_t i = before; i < t->n_ann; i++)
+        t->ann_src[i] = src;
+    t->stats.annotations += t->n_ann - before;
+    return RC_OK;
 }
 
 static rc_status on_end(rc_trace *t, const uint8_t *p, size_t len, rc_error *err)
@@ -291,6 +372,72 @@ static rc_status on_end(rc_trace *t, const uint8_t *p, size_t len, rc_error *err
     return RC_OK;
 }
 
+/* Entries of a level must follow on from those before, and cover only
+ * samples already written. */
+static rc_status add_summary(rc_trace *t, unsigned level, unsigned channel, uint64_t first,
+                             uint32_t count, uint64_t offset, size_t len, rc_error *err)
+{
+    if (level < 1 || level > RC_SUMM_LEVELS || channel >= t->n_cols || count == 0 ||
+        len != RC_SUMM_HEADER_LEN + (size_t)count * RC_SUMM_ENTRY_LEN)
+        return rc_error_set(err, RC_ERR_FORMAT, "SUMM level %u channel %u count %u is invalid",
+                            level, channel, (unsigned)count);
+    summ_list *l = &t->summ[channel][level - 1];
+    uint64_t covered;
+    if (first != l->entries)
+        return rc_error_set(err, RC_ERR_FORMAT, "SUMM level %u starts at entry %llu, not %llu",
+                            level, (unsigned long long)first, (unsigned long long)l->entries);
+    if (__builtin_mul_overflow(first + count, (uint64_t)1 << (RC_SUMM_SHIFT * level), &covered) ||
+        covered > t->n_samples)
+        return rc_error_set(err, RC_ERR_FORMAT, "SUMM level %u covers samples not written",
+                            level);
+    summ_chunk *c = rc_grow(l->chunks, &l->cap, l->n + 1, sizeof *c);
+    if (!c)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    l->chunks = c;
+    l->chunks[l->n++] = (summ_chunk){offset, (uint32_t)len, first, count};
+    l->entries += count;
+    return RC_OK;
+}
+
+static rc_status on_summ(rc_trace *t, uint64_t offset, const uint8_t *p, size_t len,
+                         rc_error *err)
+{
+    if (len < RC_SUMM_HEADER_LEN || p[1] != 0)
+        return rc_error_set(err, RC_ERR_FORMAT, "SUMM header invalid");
+    return add_summary(t, p[0], rc_get_u16(p + 2), rc_get_u64(p + 4), rc_get_u32(p + 12),
+                       offset, len, err);
+}
+
+static rc_status on_time(rc_trace *t, const uint8_t *p, size_t len, rc_error *err)
+{
+    if (len != RC_TIME_LEN)
+        return rc_error_set(err, RC_ERR_FORMAT, "TIME payload of %zu bytes", len);
+    time_pair *pairs = rc_grow(t->pairs, &t->cap_pairs, t->n_pairs + 1, sizeof *pairs);
+    if (!pairs)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    t->pairs = pairs;
+    t->pairs[t->n_pairs++] = (time_pair){(int64_t)rc_get_u64(p), (int64_t)rc_get_u64(p + 8)};
+    return RC_OK;
+}
+
+static rc_status on_lost(rc_trace *t, const uint8_t *p, size_t len, rc_error *err)
+{
+    if (len != RC_LOST_LEN)
+        return rc_error_set(err, RC_ERR_FORMAT, "LOST payload of %zu bytes", len);
+    rc_trace_gap g = {(int64_t)rc_get_u64(p), (int64_t)rc_get_u64(p + 8), rc_get_u64(p + 16),
+                      rc_get_u64(p + 24)};
+    if (g.to_us < g.from_us)
+        return rc_error_set(err, RC_ERR_FORMAT, "LOST ends before it starts");
+    rc_trace_gap *gaps = rc_grow(t->gaps, &t->cap_gaps, t->n_gaps + 1, sizeof *gaps);
+    if (!gaps)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    t->gaps = gaps;
+    t->gaps[t->n_gaps++] = g;
+    t->stats.samples_lost += g.samples;
+    t->stats.events_lost += g.events;
+    return RC_OK;
+}
+
 static rc_status on_chunk(rc_trace *t, uint64_t n, uint32_t type, uint64_t offset,
                           const uint8_t *p, size_t len, rc_error *err)
 {
@@ -300,10 +447,15 @@ static rc_status on_chunk(rc_trace *t, uint64_t n, uint32_t type, uint64_t offse
     case RC_CHUNK_HEAD: return on_head(t, p, len, err);
     case RC_CHUNK_PROF: return on_prof(t, p, len, err);
     case RC_CHUNK_CHAN: return on_chan(t, p, len, err);
+    case RC_CHUNK_SCAL: return on_scal(t, p, len, err);
     case RC_CHUNK_SAMP: return on_samp(t, offset, p, len, err);
     case RC_CHUNK_EVNT: return on_evnt(t, p, len, err);
     case RC_CHUNK_END: return on_end(t, p, len, err);
-    default: return RC_OK; /* unknown types are skipped: newer writers add some */
+    case RC_CHUNK_SUMM: return on_summ(t, offset, p, len, err);
+    case RC_CHUNK_TIME: return on_time(t, p, len, err);
+    case RC_CHUNK_LOST: return on_lost(t, p, len, err);
+    case RC_CHUNK_ANNO: return on_anno(t, p, len, err);
+    default: return RC_OK; /* INDX is for fast opens; unknown types are skipped */
     }
 }
 
@@ -332,6 +484,26 @@ typedef struct chunk {
     const uint8_t *payload;
 } chunk;
 
+/* A chunk cut short by the end of the file: damage for a verifying open,
+ * not yet written for a fast or followed one. */
+static void set_truncated(rc_trace *t, uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_truncated(rc_trace *t, uint64_t off, const char *fmt, ...)
+{
+    if (t->flags & RC_TRACE_OPEN_FAST) {
+        t->stats.pending_bytes = t->stats.file_bytes - off;
+        return;
+    }
+    t->truncated = true;
+    t->damage.damaged = true;
+    t->damage.offset = off;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->damage.reason, sizeof t->damage.reason, fmt, ap);
+    va_end(ap);
+}
+
 /* Reads the chunk at c->offset into t->buf and checks its header, length and
  * CRC. Returns false after recording damage, when the file ends exactly at
  * c->offset (no damage), or when memory runs out (*fatal set). */
@@ -341,10 +513,10 @@ static bool load_chunk(rc_trace *t, chunk *c, rc_status *fatal)
     uint8_t h[RC_TRACE_CHUNK_HEADER_LEN];
     if (left == 0)
         return false;
-    if (left < sizeof h || !read_at(t, off, h, sizeof h)) {
-        set_damage(t, off, "truncated chunk header at offset %llu: %llu of %d bytes present",
-                   (unsigned long long)off, (unsigned long long)left,
-                   RC_TRACE_CHUNK_HEADER_LEN);
+    if (left < sizeof h || !rc_read_at(t, off, h, sizeof h)) {
+        set_truncated(t, off, "truncated chunk header at offset %llu: %llu of %d bytes present",
+                      (unsigned long long)off, (unsigned long long)left,
+                      RC_TRACE_CHUNK_HEADER_LEN);
         return false;
     }
     c->type = rc_get_u32(h);
@@ -358,12 +530,12 @@ static bool load_chunk(rc_trace *t, chunk *c, rc_status *fatal)
     }
     uint64_t total = RC_TRACE_CHUNK_HEADER_LEN + (uint64_t)c->len + RC_TRACE_CHUNK_CRC_LEN;
     if (left < total) {
-        set_damage(t, off, "truncated chunk %s at offset %llu: %llu of %llu bytes present",
-                   c->name, (unsigned long long)off, (unsigned long long)left,
-                   (unsigned long long)total);
+        set_truncated(t, off, "truncated chunk %s at offset %llu: %llu of %llu bytes present",
+                      c->name, (unsigned long long)off, (unsigned long long)left,
+                      (unsigned long long)total);
         return false;
     }
-    uint8_t *buf = grow(t->buf, &t->buf_cap, total, 1);
+    uint8_t *buf = rc_grow(t->buf, &t->buf_cap, total, 1);
     if (!buf) {
         *fatal = RC_ERR_NOMEM;
         return false;
@@ -371,7 +543,7 @@ static bool load_chunk(rc_trace *t, chunk *c, rc_status *fatal)
     t->buf = buf;
     c->payload = buf + RC_TRACE_CHUNK_HEADER_LEN;
     const char *failure =
-        !read_at(t, off, buf, total) ? "read failed"
+        !rc_read_at(t, off, buf, total) ? "read failed"
         : rc_get_u32(c->payload + c->len) != rc_chunk_crc(buf, c->payload, c->len)
             ? "CRC mismatch"
             : NULL;
@@ -383,7 +555,8 @@ static bool load_chunk(rc_trace *t, chunk *c, rc_status *fatal)
 
 /* Reads, checks and takes in the chunk at offset; returns its total size,
  * or 0 when the walk must stop. */
-static uint64_t read_chunk(rc_trace *t, uint64_t n, uint64_t offset, rc_status *fatal)
+static uint64_t read_chunk(rc_trace *t, uint64_t n, uint64_t offset, uint32_t *type,
+                           rc_status *fatal)
 {
     chunk c = {.n = n, .offset = offset};
     if (!load_chunk(t, &c, fatal))
@@ -399,20 +572,188 @@ static uint64_t read_chunk(rc_trace *t, uint64_t n, uint64_t offset, rc_status *
                    c.name, (unsigned long long)offset, cerr.msg);
         return 0;
     }
+    *type = c.type;
     return RC_TRACE_CHUNK_HEADER_LEN + (uint64_t)c.len + RC_TRACE_CHUNK_CRC_LEN;
 }
 
-static rc_status walk(rc_trace *t)
+/* Walks from t->tail to the end of the file or the first damage; with
+ * preamble_only, stops before the first chunk after HEAD, PROF, CHAN, SCAL. */
+static rc_status walk(rc_trace *t, bool preamble_only)
 {
-    uint64_t offset = RC_TRACE_FILE_HEADER_LEN;
     rc_status fatal = RC_OK;
-    for (uint64_t n = 1;; n++) {
-        uint64_t size = read_chunk(t, n, offset, &fatal);
+    for (;;) {
+        if (preamble_only && t->sample_bytes && t->n_chunks_seen >= 3) {
+            uint8_t h[4];
+            if (!rc_read_at(t, t->tail, h, sizeof h) || rc_get_u32(h) != RC_CHUNK_SCAL)
+                return RC_OK;
+        }
+        uint32_t type = 0;
+        uint64_t size = read_chunk(t, t->n_chunks_seen + 1, t->tail, &type, &fatal);
         if (size == 0)
             return fatal;
+        t->n_chunks_seen++;
         t->stats.chunks++;
-        offset += size;
+        t->tail += size;
     }
+}
+
+/* ---- Fast open: the index ------------------------------------------------------- */
+
+/* Whether a valid INDX chunk starts at off; sets *len. */
+static bool index_at(rc_trace *t, uint64_t off, uint32_t *len)
+{
+    chunk_cache probe = {.offset = UINT64_MAX};
+    uint8_t h[RC_TRACE_CHUNK_HEADER_LEN];
+    if (off + sizeof h > t->stats.file_bytes || !rc_read_at(t, off, h, sizeof h) ||
+        rc_get_u32(h) != RC_CHUNK_INDX || rc_get_u32(h + 4) != 0)
+        return false;
+    *len = rc_get_u32(h + 8);
+    rc_error err;
+    bool ok = *len <= RC_TRACE_CHUNK_MAX && *len >= RC_INDX_HEADER_LEN &&
+              off + 16 + *len <= t->stats.file_bytes &&
+              rc_load_chunk(t, &probe, off, RC_CHUNK_INDX, *len, &err) == RC_OK;
+    free(probe.buf);
+    return ok;
+}
+
+/* The offset of the last INDX: named by a trailing END, else the last one
+ * found scanning back from the end of the file; 0 if none. */
+static uint64_t find_last_index(rc_trace *t, uint64_t floor)
+{
+    uint64_t size = t->stats.file_bytes;
+    uint8_t end[16 + RC_END_LEN_1_1];
+    uint32_t len;
+    if (size >= floor + sizeof end && rc_read_at(t, size - sizeof end, end, sizeof end) &&
+        rc_get_u32(end) == RC_CHUNK_END && rc_get_u32(end + 8) == RC_END_LEN_1_1 &&
+        rc_get_u32(end + 32) == rc_chunk_crc(end, end + 12, RC_END_LEN_1_1)) {
+        uint64_t at = rc_get_u64(end + 24);
+        if (at >= floor && index_at(t, at, &len))
+            return at;
+    }
+    uint64_t lo = size > floor + INDEX_SCAN_BYTES ? size - INDEX_SCAN_BYTES : floor;
+    size_t n = (size_t)(size - lo);
+    uint8_t *buf = malloc(n ? n : 1);
+    uint64_t found = 0;
+    if (buf && rc_read_at(t, lo, buf, n)) {
+        for (size_t i = n >= 8 ? n - 8 + 1 : 0; i-- > 0 && !found;)
+            if (memcmp(buf + i, "INDX\0\0\0\0", 8) == 0 && index_at(t, lo + i, &len))
+                found = lo + i;
+    }
+    free(buf);
+    return found;
+}
+
+/* Takes in one index entry: sample and summary chunks by reference,
+ * others (events, pairs, gaps) by reading them. */
+static rc_status index_entry(rc_trace *t, const uint8_t *e, rc_error *err)
+{
+    uint64_t off = rc_get_u64(e), a = rc_get_u64(e + 16), b = rc_get_u64(e + 24);
+    uint32_t type = rc_get_u32(e + 8), len = rc_get_u32(e + 12);
+    if (len > RC_TRACE_CHUNK_MAX || off < RC_TRACE_FILE_HEADER_LEN ||
+        off + 16 + len > t->stats.file_bytes)
+        return rc_error_set(err, RC_ERR_FORMAT, "index entry points outside the file");
+    t->n_chunks_seen++;
+    t->stats.chunks++;
+    if (type == RC_CHUNK_SAMP) {
+        samp_block blk = {.t0_us = (int64_t)a, .period_us = (int64_t)b};
+        if (len < RC_SAMP_HEADER_LEN)
+            return rc_error_set(err, RC_ERR_FORMAT, "index: SAMP too short");
+        blk.count = (uint32_t)((len - RC_SAMP_HEADER_LEN) / t->sample_bytes);
+        return add_block(t, &blk, off, len, err);
+    }
+    if (type == RC_CHUNK_SUMM)
+        return add_summary(t, (unsigned)(b & 0xff), (unsigned)(b >> 8 & 0xffff), a,
+                           (uint32_t)(b >> 32), off, len, err);
+    chunk_cache c = {.offset = UINT64_MAX};
+    rc_status st = rc_load_chunk(t, &c, off, type, len, err);
+    if (st == RC_OK)
+        st = on_chunk(t, 0, type, off, c.buf + RC_TRACE_CHUNK_HEADER_LEN, len, err);
+    free(c.buf);
+    return st;
+}
+
+/* Reads the INDX chain ending at last, oldest first. */
+static rc_status load_index(rc_trace *t, uint64_t last, uint64_t *after, rc_error *err)
+{
+    uint64_t *chain = NULL;
+    size_t n = 0, cap = 0;
+    rc_status st = RC_OK;
+    for (uint64_t at = last; at && st == RC_OK;) {
+        uint32_t len;
+        uint64_t *c = rc_grow(chain, &cap, n + 1, sizeof *c);
+        if (!c) {
+            st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+            break;
+        }
+        chain = c;
+        if (!index_at(t, at, &len) || (n && at >= chain[n - 1])) {
+            st = rc_error_set(err, RC_ERR_FORMAT, "index chain broken at offset %llu",
+                              (unsigned long long)at);
+            break;
+        }
+        chain[n++] = at;
+        uint8_t prev[8];
+        st = rc_read_at(t, at + 12, prev, 8) ? RC_OK
+                                             : rc_error_set(err, RC_ERR_FORMAT, "read failed");
+        at = rc_get_u64(prev);
+    }
+    chunk_cache c = {.offset = UINT64_MAX};
+    for (size_t i = n; st == RC_OK && i-- > 0;) {
+        uint8_t h[12];
+        rc_read_at(t, chain[i] + 8, h, 4);
+        uint32_t len = rc_get_u32(h);
+        st = rc_load_chunk(t, &c, chain[i], RC_CHUNK_INDX, len, err);
+        const uint8_t *p = c.buf + RC_TRACE_CHUNK_HEADER_LEN;
+        uint32_t count = st == RC_OK ? rc_get_u32(p + 8) : 0;
+        if (st == RC_OK && (len - RC_INDX_HEADER_LEN) / RC_INDX_ENTRY_LEN != count)
+            st = rc_error_set(err, RC_ERR_FORMAT, "index count does not match its size");
+        for (uint32_t k = 0; st == RC_OK && k < count; k++)
+            st = index_entry(t, p + RC_INDX_HEADER_LEN + (size_t)k * RC_INDX_ENTRY_LEN, err);
+        t->n_chunks_seen++;
+        t->stats.chunks++;
+        *after = chain[i] + 16 + len;
+    }
+    free(c.buf);
+    free(chain);
+    return st;
+}
+
+/* ---- Events ---------------------------------------------------------------------- */
+
+/* Merges recorded and annotated events by time (recorded first on ties). */
+static rc_status merge_events(rc_trace *t)
+{
+    size_t n = t->n_rec + t->n_ann;
+    rc_event *ev = malloc((n ? n : 1) * sizeof *ev);
+    const char **src = malloc((n ? n : 1) * sizeof *src);
+    if (!ev || !src) {
+        free(ev);
+        free(src);
+        return RC_ERR_NOMEM;
+    }
+    size_t i = 0, j = 0, k = 0;
+    /* Annotations are sorted here: chunks are each in order, not together. */
+    for (size_t a = 1; a < t->n_ann; a++) {
+        for (size_t b = a; b > 0 && t->ann[b].t_us < t->ann[b - 1].t_us; b--) {
+            rc_event e = t->ann[b];
+            t->ann[b] = t->ann[b - 1];
+            t->ann[b - 1] = e;
+            char *s = t->ann_src[b];
+            t->ann_src[b] = t->ann_src[b - 1];
+            t->ann_src[b - 1] = s;
+        }
+    }
+    while (i < t->n_rec || j < t->n_ann) {
+        bool take_rec = j == t->n_ann || (i < t->n_rec && t->rec[i].t_us <= t->ann[j].t_us);
+        src[k] = take_rec ? NULL : t->ann_src[j];
+        ev[k++] = take_rec ? t->rec[i++] : t->ann[j++];
+    }
+    free(t->events);
+    free(t->event_src);
+    t->events = ev;
+    t->event_src = src;
+    t->n_events = n;
+    return RC_OK;
 }
 
 /* ---- Open and close -------------------------------------------------------------- */
@@ -420,7 +761,7 @@ static rc_status walk(rc_trace *t)
 static rc_status check_file_header(rc_trace *t, rc_error *err)
 {
     uint8_t h[RC_TRACE_FILE_HEADER_LEN];
-    if (t->stats.file_bytes < sizeof h || !read_at(t, 0, h, sizeof h))
+    if (t->stats.file_bytes < sizeof h || !rc_read_at(t, 0, h, sizeof h))
         return rc_error_set(err, RC_ERR_FORMAT,
                             "%s: too short to be a railcut trace (%llu bytes)", t->path,
                             (unsigned long long)t->stats.file_bytes);
@@ -459,6 +800,60 @@ static void fill_stats(rc_trace *t)
         s->end_us = s->last_us;
 }
 
+/* Forgets everything the walk took in after the file header, for a fresh
+ * verifying walk when the index cannot be trusted. */
+static void reset_contents(rc_trace *t)
+{
+    rc_head_store_free(&t->head);
+    memset(&t->head, 0, sizeof t->head);
+    for (size_t i = 0; i < t->n_cols; i++) {
+        free((char *)t->cols[i].def.name);
+        free((char *)t->cols[i].def.unit);
+        for (int k = 0; k < RC_SUMM_LEVELS; k++) {
+            free(t->summ[i][k].chunks);
+            memset(&t->summ[i][k], 0, sizeof t->summ[i][k]);
+        }
+    }
+    for (size_t i = 0; i < t->n_sources; i++)
+        free(t->sources[i]);
+    t->n_sources = t->n_cols = t->sample_bytes = 0;
+    t->n_rec = t->n_ann = t->n_pairs = t->n_gaps = t->n_blocks = 0;
+    t->n_samples = t->n_chunks_seen = 0;
+    t->have_head = t->have_prof = t->have_scal = false;
+    uint64_t size = t->stats.file_bytes;
+    memset(&t->stats, 0, sizeof t->stats);
+    t->stats.file_bytes = size;
+    memset(&t->damage, 0, sizeof t->damage);
+    t->truncated = false;
+    t->tail = RC_TRACE_FILE_HEADER_LEN;
+}
+
+static rc_status open_fast(rc_trace *t)
+{
+    rc_status fatal = walk(t, true);
+    if (fatal != RC_OK || t->damage.damaged || !t->sample_bytes)
+        return fatal;
+    uint64_t last = find_last_index(t, t->tail), after = 0;
+    rc_error err;
+    if (last) {
+        rc_status st = load_index(t, last, &after, &err);
+        if (st == RC_ERR_NOMEM)
+            return st;
+        if (st != RC_OK) {
+            /* An index that does not hold together: read the file instead. */
+            unsigned flags = t->flags;
+            reset_contents(t);
+            t->flags = RC_TRACE_OPEN_VERIFY;
+            fatal = walk(t, false);
+            t->flags = flags;
+            return fatal;
+        }
+        t->tail = after;
+        t->stats.indexed = true;
+    }
+    return walk(t, false);
+}
+
 static rc_status open_file(rc_trace *t, const char *path, rc_error *err)
 {
     t->path = strdup(path);
@@ -473,13 +868,30 @@ static rc_status open_file(rc_trace *t, const char *path, rc_error *err)
     if (!S_ISREG(st.st_mode))
         return rc_error_set(err, RC_ERR_IO, "%s: not a regular file", path);
     t->stats.file_bytes = (uint64_t)st.st_size;
+    t->tail = RC_TRACE_FILE_HEADER_LEN;
     rc_status s = check_file_header(t, err);
-    if (s == RC_OK && (s = walk(t)) != RC_OK)
+    if (s == RC_OK)
+        s = t->flags & RC_TRACE_OPEN_FAST ? open_fast(t) : walk(t, false);
+    if (s == RC_OK)
+        s = merge_events(t);
+    if (s != RC_OK && s != RC_ERR_FORMAT)
         rc_error_set(err, s, "%s: out of memory reading the trace", path);
     return s;
 }
 
-rc_status rc_trace_open(const char *path, rc_trace **out, rc_error *err)
+static void set_defaults(rc_trace *t)
+{
+    static const char *const none = "";
+    rc_trace_header *h = &t->head.hdr;
+    h->railcut_version = h->railcut_version ? h->railcut_version : none;
+    h->backend = h->backend ? h->backend : none;
+    h->scenario = h->scenario ? h->scenario : none;
+    h->profile_path = h->profile_path ? h->profile_path : none;
+    for (size_t i = 0; i < t->n_cols; i++)
+        t->chan[i] = t->cols[i].def;
+}
+
+rc_status rc_trace_open_ex(const char *path, unsigned flags, rc_trace **out, rc_error *err)
 {
     *out = NULL;
     if (!path)
@@ -487,19 +899,49 @@ rc_status rc_trace_open(const char *path, rc_trace **out, rc_error *err)
     rc_trace *t = calloc(1, sizeof *t);
     if (!t)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    t->flags = flags;
+    t->block_cache.offset = UINT64_MAX;
+    for (int k = 0; k < RC_SUMM_LEVELS; k++)
+        t->summ_cache[k].offset = UINT64_MAX;
     rc_status st = open_file(t, path, err);
     if (st != RC_OK) {
         rc_trace_close(t);
         return st;
     }
     fill_stats(t);
-    static const char *const none = "";
-    rc_trace_header *h = &t->head.hdr;
-    h->railcut_version = h->railcut_version ? h->railcut_version : none;
-    h->backend = h->backend ? h->backend : none;
-    h->scenario = h->scenario ? h->scenario : none;
-    h->profile_path = h->profile_path ? h->profile_path : none;
+    set_defaults(t);
     *out = t;
+    return RC_OK;
+}
+
+rc_status rc_trace_open(const char *path, rc_trace **out, rc_error *err)
+{
+    return rc_trace_open_ex(path, RC_TRACE_OPEN_VERIFY, out, err);
+}
+
+rc_status rc_trace_refresh(rc_trace *t, bool *grew, rc_error *err)
+{
+    *grew = false;
+    struct stat st;
+    if (fstat(fileno(t->f), &st) != 0)
+        return rc_error_set(err, RC_ERR_IO, "%s: %s", t->path, strerror(errno));
+    if (t->damage.damaged && !t->truncated)
+        return RC_OK; /* damage does not heal */
+    uint64_t before = t->tail;
+    t->stats.file_bytes = (uint64_t)st.st_size;
+    t->stats.pending_bytes = 0;
+    memset(&t->damage, 0, sizeof t->damage);
+    t->truncated = false;
+    /* Followed files are growing: a short last chunk is pending. */
+    t->flags |= RC_TRACE_OPEN_FAST;
+    rc_status s = walk(t, false);
+    if (s == RC_OK && t->tail != before)
+        s = merge_events(t);
+    if (s != RC_OK)
+        return rc_error_set(err, s, "%s: out of memory reading the trace", t->path);
+    *grew = t->tail != before;
+    fill_stats(t);
+    set_defaults(t);
     return RC_OK;
 }
 
@@ -509,11 +951,21 @@ void rc_trace_close(rc_trace *t)
         return;
     if (t->f)
         fclose(t->f);
-    rc_head_store_free(&t->head);
+    reset_contents(t);
     rc_profile_free(t->profile);
+    free(t->rec);
+    free(t->ann);
+    free(t->ann_src);
+    free(t->sources);
     free(t->events);
+    free(t->event_src);
+    free(t->pairs);
+    free(t->gaps);
     free(t->blocks);
     free(t->buf);
+    free(t->block_cache.buf);
+    for (int k = 0; k < RC_SUMM_LEVELS; k++)
+        free(t->summ_cache[k].buf);
     free(t->path);
     free(t);
 }
@@ -552,98 +1004,42 @@ const rc_event *rc_trace_get_events(const rc_trace *t, size_t *count)
     return t->events;
 }
 
-/* ---- Sample streaming ------------------------------------------------------------ */
-
-/* Index of the first sample of b at or after time_us (b->count if none). */
-static uint32_t first_at_or_after(const samp_block *b, int64_t time_us)
+const char *rc_trace_event_source(const rc_trace *t, size_t index)
 {
-    if (time_us <= b->t0_us)
-        return 0;
-    if (time_us > b->last_us)
-        return b->count;
-    /* t0 < time <= last, so count > 1, period > 0 and the difference fits. */
-    uint64_t diff = (uint64_t)time_us - (uint64_t)b->t0_us;
-    uint64_t p = (uint64_t)b->period_us;
-    return (uint32_t)((diff + p - 1) / p);
+    return index < t->n_events ? t->event_src[index] : NULL;
 }
 
-static void decode_batch(rc_trace *t, const samp_block *b, const uint8_t *payload,
-                         uint32_t from, uint32_t n)
+const rc_trace_channel *rc_trace_get_channels(const rc_trace *t, size_t *count)
 {
-    const uint8_t *col = payload + RC_SAMP_HEADER_LEN;
-    for (uint32_t i = 0; i < n; i++) {
-        rc_sample *s = &t->batch[i];
-        memset(s, 0, sizeof *s);
-        s->t_us = b->t0_us + (int64_t)(from + i) * b->period_us;
-    }
-    for (size_t c = 0; c < t->n_cols; c++) {
-        const column *k = &t->cols[c];
-        for (uint32_t i = 0; i < n; i++) {
-            const uint8_t *v = col + (size_t)(from + i) * k->size;
-            rc_sample *s = &t->batch[i];
-            switch (k->field) {
-            case F_RAIL_V: s->rail_v = rc_get_f32(v); break;
-            case F_RAIL_A: s->rail_a = rc_get_f32(v); break;
-            case F_AC_LOST: s->ac_lost = *v; break;
-            case F_CH_STATE: s->ch_state = *v; break;
-            case F_NONE: break;
-            }
-        }
-        col += (size_t)b->count * k->size;
-    }
+    *count = t->n_cols;
+    return t->chan;
 }
 
-/* Re-reads block b and checks it again: the file may have changed since open. */
-static rc_status load_block(rc_trace *t, const samp_block *b, rc_error *err)
+const rc_trace_gap *rc_trace_get_gaps(const rc_trace *t, size_t *count)
 {
-    size_t total = RC_TRACE_CHUNK_HEADER_LEN + (size_t)b->len + RC_TRACE_CHUNK_CRC_LEN;
-    assert(total <= t->buf_cap); /* the walk already held this chunk */
-    const uint8_t *payload = t->buf + RC_TRACE_CHUNK_HEADER_LEN;
-    if (!read_at(t, b->offset, t->buf, total) || rc_get_u32(t->buf + 8) != b->len ||
-        rc_get_u32(payload + b->len) != rc_chunk_crc(t->buf, payload, b->len))
-        return rc_error_set(err, RC_ERR_FORMAT,
-                            "%s: sample block at offset %llu changed or became unreadable",
-                            t->path, (unsigned long long)b->offset);
-    return RC_OK;
+    *count = t->n_gaps;
+    return t->gaps;
 }
 
-/* Streams samples [i0, i1) of block b; *stop is set when fn asks to stop. */
-static rc_status stream_block(rc_trace *t, const samp_block *b, uint32_t i0, uint32_t i1,
-                              rc_sample_fn fn, void *ctx, bool *stop, rc_error *err)
+/* The pair to convert through: the last at or before the instant (by key),
+ * else the first. */
+static const time_pair *pair_for(const rc_trace *t, int64_t v, bool by_unix)
 {
-    rc_status st = load_block(t, b, err);
-    for (uint32_t i = i0; st == RC_OK && i < i1 && !*stop;) {
-        uint32_t n = i1 - i < BATCH_SAMPLES ? i1 - i : BATCH_SAMPLES;
-        decode_batch(t, b, t->buf + RC_TRACE_CHUNK_HEADER_LEN, i, n);
-        *stop = fn(ctx, t->batch, n) != 0;
-        i += n;
-    }
-    return st;
+    const time_pair *best = t->n_pairs ? &t->pairs[0] : NULL;
+    for (size_t i = 0; i < t->n_pairs; i++)
+        if ((by_unix ? t->pairs[i].unix_us : t->pairs[i].device_us) <= v)
+            best = &t->pairs[i];
+    return best;
 }
 
-rc_status rc_trace_read_samples(rc_trace *t, int64_t from_us, int64_t to_us, rc_sample_fn fn,
-                                void *ctx, rc_error *err)
+int64_t rc_trace_utc_to_device(const rc_trace *t, int64_t unix_us)
 {
-    if (!fn)
-        return rc_error_set(err, RC_ERR_ARG, "rc_trace_read_samples: no callback");
-    /* Binary search for the first block that ends at or after from_us. */
-    size_t lo = 0, hi = t->n_blocks;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->blocks[mid].last_us < from_us)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    bool stop = false;
-    for (size_t i = lo; i < t->n_blocks && !stop && t->blocks[i].t0_us < to_us; i++) {
-        const samp_block *b = &t->blocks[i];
-        uint32_t i0 = first_at_or_after(b, from_us), i1 = first_at_or_after(b, to_us);
-        if (i0 >= i1)
-            continue;
-        rc_status st = stream_block(t, b, i0, i1, fn, ctx, &stop, err);
-        if (st != RC_OK)
-            return st;
-    }
-    return RC_OK;
+    const time_pair *p = pair_for(t, unix_us, true);
+    return p ? p->device_us + (unix_us - p->unix_us) : unix_us - t->head.hdr.start_unix_us;
+}
+
+int64_t rc_trace_device_to_utc(const rc_trace *t, int64_t device_us)
+{
+    const time_pair *p = pair_for(t, device_us, false);
+    return p ? p->unix_us + (device_us - p->device_us) : t->head.hdr.start_unix_us + device_us;
 }

@@ -1,372 +1,550 @@
 /*
- * writer.c - the .rct trace writer.
+ * writer.c - the .rct trace writer's public side: argument checks, and the
+ * optional writer thread with its bounded queue. Encoding is wcore.c's.
  *
- * The writer owns a stdio stream and two fixed buffers: up to
- * RC_TRACE_SAMP_BLOCK samples that share one period (their times are
- * t0 + i * period_us, so a block stores t0, period and the columns), and up
- * to RC_TRACE_EVNT_BLOCK events. A buffer becomes one SAMP or EVNT chunk when
- * it is full, when the sample period changes, on flush and on close. Chunks
- * are encoded into one reusable payload buffer, so memory does not grow with
- * the length of the run. Sample times must strictly increase and event
- * times must not decrease: the reader treats anything else as damage, so the
- * writer refuses it at the source.
+ * Unthreaded, every call goes straight to the core. Threaded, the producer
+ * (the run loop) copies each call into a slot of a fixed ring of slots
+ * (slot_bytes each, n_slots of them: the queue bound) and the writer thread
+ * takes slots in order and drives the core. The ring is allocated once, so
+ * memory does not grow with the run. A producer that finds every slot taken
+ * waits at most max_wait_us; what still does not fit is counted as lost
+ * (times and counts), and the thread writes that as a LOST chunk, so an
+ * overrun is visible in the trace and in rc_trace_writer_get_stats. The
+ * thread flushes at least every flush_us of wall time and writes a
+ * (UTC, device time) pair with each such flush.
+ *
+ * Times are checked here, on the producer's side, so a bad call fails at
+ * once in both modes; I/O errors found by the thread are returned by the
+ * next call.
  */
 #include <assert.h>
 #include <errno.h>
-#include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "railcut/rig.h"
 #include "trace/format.h"
 
+#define SLOT_BYTES (64u * 1024u)
+#define DEFAULT_MAX_WAIT_US 100000
+
+typedef enum slot_kind { K_SAMPLES, K_COLUMNS, K_EVENTS, K_TIME, K_FLUSH } slot_kind;
+
+typedef struct slot {
+    slot_kind kind;
+    size_t n;         /* samples or events */
+    int64_t t0, period; /* K_COLUMNS; K_TIME: unix_us, device_us */
+    uint8_t *data;
+} slot;
+
 struct rc_trace_writer {
-    FILE *f;
+    rc_wcore *core;
     char *path;
-    bool failed; /* an earlier write failed: the file ends in an unknown state */
-    uint8_t *payload;
-    size_t payload_cap;
-    rc_sample samples[RC_TRACE_SAMP_BLOCK];
-    size_t n_samples;
-    int64_t period_us; /* of the buffered block; 0 until it has two samples */
-    bool any_sample;
-    int64_t last_sample_us;
-    rc_event events[RC_TRACE_EVNT_BLOCK];
-    size_t n_events;
-    bool any_event;
-    int64_t last_event_us;
-    uint32_t end_reason;
+    size_t sizes[RC_TRACE_MAX_CHANNELS];
+    size_t n_ch, sample_bytes;
+    bool standard;
+    bool any_sample, any_event;
+    int64_t last_sample_us, last_event_us;
+
+    bool threaded;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t work, room, flushed;
+    slot *slots;
+    size_t n_slots, slot_bytes, head, count;
+    bool busy; /* the thread holds the slot before head */
+    bool stop;
+    uint64_t flush_req, flush_done;
+    int64_t flush_us, max_wait_us;
+    rc_status thread_status;
+    rc_error thread_err;
+    rc_trace_gap lost;
+    bool lost_pending;
+    rc_trace_writer_stats stats;
 };
 
-typedef struct channel_def {
-    const char *name;
-    const char *unit;
-    uint8_t storage;
-} channel_def;
-
-/* One payload buffer serves both block kinds: a full event block (texts at
- * most RC_EVENT_TEXT_MAX - 1 bytes) fits in a full sample block. */
-_Static_assert(RC_EVNT_HEADER_LEN +
-                       RC_TRACE_EVNT_BLOCK * (RC_EVNT_RECORD_MIN + RC_EVENT_TEXT_MAX) <=
-                   RC_SAMP_HEADER_LEN + RC_TRACE_SAMP_BLOCK * RC_SAMPLE_BYTES,
-               "event block larger than sample block");
-
-static const channel_def channels[RC_TRACE_CHANNELS] = {
-    {"rail_v", "V", RC_STORE_F32},
-    {"rail_a", "A", RC_STORE_F32},
-    {"ac_lost", "bool", RC_STORE_U8},
-    {"ch_state", "enum", RC_STORE_U8},
-};
-
-static rc_status io_error(rc_trace_writer *w, const char *what, rc_error *err)
+static int64_t clock_us(clockid_t id)
 {
-    w->failed = true;
-    return rc_error_set(err, RC_ERR_IO, "%s: %s: %s", w->path, what, strerror(errno));
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static rc_status write_chunk(rc_trace_writer *w, uint32_t type, const uint8_t *payload,
-                             size_t len, rc_error *err)
+/* ---- The writer thread --------------------------------------------------------- */
+
+static rc_status run_slot(rc_trace_writer *w, const slot *s, rc_error *err)
 {
-    assert(len <= RC_TRACE_CHUNK_MAX);
-    uint8_t head[RC_TRACE_CHUNK_HEADER_LEN], crc[RC_TRACE_CHUNK_CRC_LEN];
-    rc_put_u32(head, type);
-    rc_put_u32(head + 4, 0);
-    rc_put_u32(head + 8, (uint32_t)len);
-    rc_put_u32(crc, rc_chunk_crc(head, payload, len));
-    if (fwrite(head, 1, sizeof head, w->f) != sizeof head ||
-        (len && fwrite(payload, 1, len, w->f) != len) ||
-        fwrite(crc, 1, sizeof crc, w->f) != sizeof crc)
-        return io_error(w, "write failed", err);
+    switch (s->kind) {
+    case K_SAMPLES: return rc_wcore_samples(w->core, (const rc_sample *)s->data, s->n, err);
+    case K_COLUMNS: {
+        const void *cols[RC_TRACE_MAX_CHANNELS];
+        size_t at = 0;
+        for (size_t i = 0; i < w->n_ch; i++) {
+            cols[i] = s->data + at;
+            at += s->n * w->sizes[i];
+        }
+        return rc_wcore_columns(w->core, s->t0, s->period, s->n, cols, err);
+    }
+    case K_EVENTS: {
+        rc_status st = RC_OK;
+        for (size_t i = 0; st == RC_OK && i < s->n; i++)
+            st = rc_wcore_event(w->core, (const rc_event *)s->data + i, err);
+        return st;
+    }
+    case K_TIME: return rc_wcore_time_pair(w->core, s->t0, s->period, err);
+    case K_FLUSH: return rc_wcore_flush(w->core, err);
+    }
     return RC_OK;
 }
 
-static rc_status write_file_header(rc_trace_writer *w, rc_error *err)
+/* A periodic flush, with a time pair when samples have advanced. */
+static rc_status timed_flush(rc_trace_writer *w, int64_t *paired_us, rc_error *err)
 {
-    uint8_t h[RC_TRACE_FILE_HEADER_LEN];
-    memcpy(h, RC_TRACE_MAGIC, RC_TRACE_MAGIC_LEN);
-    rc_put_u16(h + 8, RC_TRACE_VERSION_MAJOR);
-    rc_put_u16(h + 10, RC_TRACE_VERSION_MINOR);
-    rc_put_u32(h + 12, rc_crc32(h, 12));
-    if (fwrite(h, 1, sizeof h, w->f) != sizeof h)
-        return io_error(w, "write failed", err);
-    return RC_OK;
+    int64_t dev = rc_wcore_last_sample_us(w->core);
+    rc_status st = RC_OK;
+    if (dev != INT64_MIN && dev != *paired_us) {
+        st = rc_wcore_time_pair(w->core, clock_us(CLOCK_REALTIME), dev, err);
+        *paired_us = dev;
+    }
+    return st == RC_OK ? rc_wcore_flush(w->core, err) : st;
 }
 
-/* Writes a JSON metadata chunk and frees its text. */
-static rc_status write_text_chunk(rc_trace_writer *w, uint32_t type, char *text, rc_error *err)
+static void thread_error(rc_trace_writer *w, rc_status st, const rc_error *err)
 {
-    size_t len = strlen(text);
-    rc_status st =
-        len > RC_TRACE_CHUNK_MAX
-            ? rc_error_set(err, RC_ERR_ARG, "trace metadata too large (%zu bytes)", len)
-            : write_chunk(w, type, (const uint8_t *)text, len, err);
-    free(text);
+    if (st != RC_OK && w->thread_status == RC_OK) {
+        w->thread_status = st;
+        w->thread_err = *err;
+    }
+}
+
+/* Takes the next piece of work (lock held; released while the core runs).
+ * Once the core has failed, slots are still taken so producers never wait
+ * on a dead writer. */
+static void thread_step(rc_trace_writer *w)
+{
+    rc_error err;
+    rc_status st = RC_OK;
+    if (w->lost_pending) {
+        rc_trace_gap g = w->lost;
+        w->lost_pending = false;
+        memset(&w->lost, 0, sizeof w->lost);
+        w->stats.overruns++;
+        pthread_mutex_unlock(&w->mu);
+        if (w->thread_status == RC_OK)
+            st = rc_wcore_lost(w->core, &g, &err);
+        pthread_mutex_lock(&w->mu);
+        thread_error(w, st, &err);
+        return;
+    }
+    slot *s = &w->slots[w->head];
+    w->head = (w->head + 1) % w->n_slots;
+    w->count--;
+    w->busy = true;
+    pthread_mutex_unlock(&w->mu);
+    if (w->thread_status == RC_OK)
+        st = run_slot(w, s, &err);
+    pthread_mutex_lock(&w->mu);
+    thread_error(w, st, &err);
+    w->busy = false;
+    if (s->kind == K_FLUSH) {
+        w->flush_done++;
+        w->stats.flushes++;
+        pthread_cond_broadcast(&w->flushed);
+    }
+    pthread_cond_broadcast(&w->room);
+}
+
+static void *writer_thread(void *arg)
+{
+    rc_trace_writer *w = arg;
+    int64_t next_flush = clock_us(CLOCK_MONOTONIC) + w->flush_us, paired_us = INT64_MIN;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        if (clock_us(CLOCK_MONOTONIC) >= next_flush) {
+            /* Due flushes come first, so a busy queue still reaches the disk. */
+            pthread_mutex_unlock(&w->mu);
+            rc_error err;
+            rc_status st = w->thread_status == RC_OK ? timed_flush(w, &paired_us, &err) : RC_OK;
+            pthread_mutex_lock(&w->mu);
+            thread_error(w, st, &err);
+            w->stats.flushes++;
+            next_flush = clock_us(CLOCK_MONOTONIC) + w->flush_us;
+        } else if (w->count || w->lost_pending) {
+            thread_step(w);
+        } else if (w->stop) {
+            break;
+        } else {
+            struct timespec ts = {(time_t)(next_flush / 1000000),
+                                  (long)(next_flush % 1000000) * 1000};
+            pthread_cond_timedwait(&w->work, &w->mu, &ts);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* ---- The producer's side of the queue -------------------------------------------- */
+
+/* Waits (lock held) until a slot is free or the deadline passes (-1: no
+ * deadline). Returns the free slot, or NULL on timeout. */
+static slot *claim_slot(rc_trace_writer *w, int64_t deadline_us)
+{
+    while (w->count + (w->busy ? 1u : 0u) >= w->n_slots) {
+        if (deadline_us < 0) {
+            pthread_cond_wait(&w->room, &w->mu);
+            continue;
+        }
+        struct timespec ts = {(time_t)(deadline_us / 1000000),
+                              (long)(deadline_us % 1000000) * 1000};
+        if (pthread_cond_timedwait(&w->room, &w->mu, &ts) == ETIMEDOUT &&
+            w->count + (w->busy ? 1u : 0u) >= w->n_slots)
+            return NULL;
+    }
+    slot *s = &w->slots[(w->head + w->count) % w->n_slots];
+    s->n = 0;
+    return s;
+}
+
+static void publish(rc_trace_writer *w)
+{
+    w->count++;
+    size_t used = (w->count + (w->busy ? 1u : 0u)) * w->slot_bytes;
+    if (used > w->stats.queue_peak_bytes)
+        w->stats.queue_peak_bytes = used;
+    pthread_cond_signal(&w->work);
+}
+
+static void record_lost(rc_trace_writer *w, int64_t from_us, int64_t to_us, uint64_t samples,
+                        uint64_t events)
+{
+    if (!w->lost_pending || from_us < w->lost.from_us)
+        w->lost.from_us = from_us;
+    if (!w->lost_pending || to_us > w->lost.to_us)
+        w->lost.to_us = to_us;
+    w->lost.samples += samples;
+    w->lost.events += events;
+    w->lost_pending = true;
+    w->stats.samples_lost += samples;
+    w->stats.events_lost += events;
+    pthread_cond_signal(&w->work);
+}
+
+/* The tail slot, when the thread has not taken it and it can take more. */
+static slot *tail_slot(rc_trace_writer *w, slot_kind kind, size_t bytes)
+{
+    if (w->count == 0)
+        return NULL;
+    slot *s = &w->slots[(w->head + w->count - 1) % w->n_slots];
+    size_t elem = kind == K_SAMPLES ? sizeof(rc_sample) : sizeof(rc_event);
+    if (s->kind != kind || (s->n * elem) + bytes > w->slot_bytes)
+        return NULL;
+    return s;
+}
+
+static rc_status thread_failed(rc_trace_writer *w, rc_error *err)
+{
+    if (err)
+        *err = w->thread_err;
+    return w->thread_status;
+}
+
+/* Queues n samples or events (elem bytes each) of kind, splitting them over
+ * slots; a part that finds no room in time is recorded as lost. */
+static rc_status queue_items(rc_trace_writer *w, slot_kind kind, const void *items, size_t n,
+                             size_t elem, rc_error *err)
+{
+    const uint8_t *p = items;
+    int64_t deadline = clock_us(CLOCK_MONOTONIC) + w->max_wait_us;
+    pthread_mutex_lock(&w->mu);
+    rc_status st = w->thread_status;
+    while (st == RC_OK && n > 0) {
+        slot *s = tail_slot(w, kind, elem);
+        bool fresh = s == NULL;
+        if (fresh && !(s = claim_slot(w, deadline))) {
+            const rc_sample *smp = (const rc_sample *)p;
+            const rc_event *ev = (const rc_event *)p;
+            if (kind == K_SAMPLES)
+                record_lost(w, smp[0].t_us, smp[n - 1].t_us, n, 0);
+            else
+                record_lost(w, ev[0].t_us, ev[n - 1].t_us, 0, n);
+            break;
+        }
+        if (fresh)
+            s->kind = kind;
+        size_t k = (w->slot_bytes - s->n * elem) / elem;
+        k = k < n ? k : n;
+        memcpy(s->data + s->n * elem, p, k * elem);
+        s->n += k;
+        p += k * elem;
+        n -= k;
+        if (fresh)
+            publish(w);
+        if (kind == K_SAMPLES)
+            w->stats.samples += k;
+        else
+            w->stats.events += k;
+    }
+    if (st != RC_OK)
+        thread_failed(w, err);
+    pthread_mutex_unlock(&w->mu);
     return st;
 }
 
-static rc_status write_channels(rc_trace_writer *w, rc_error *err)
+static rc_status queue_columns(rc_trace_writer *w, int64_t t0, int64_t period, size_t n,
+                               const void *const *cols, rc_error *err)
 {
-    uint8_t buf[256];
-    size_t n = 2;
-    rc_put_u16(buf, RC_TRACE_CHANNELS);
-    for (int i = 0; i < RC_TRACE_CHANNELS; i++) {
-        const channel_def *c = &channels[i];
-        size_t name_len = strlen(c->name), unit_len = strlen(c->unit);
-        assert(n + 3 + name_len + unit_len <= sizeof buf);
-        buf[n++] = c->storage;
-        buf[n++] = (uint8_t)name_len;
-        memcpy(buf + n, c->name, name_len);
-        n += name_len;
-        buf[n++] = (uint8_t)unit_len;
-        memcpy(buf + n, c->unit, unit_len);
-        n += unit_len;
+    int64_t deadline = clock_us(CLOCK_MONOTONIC) + w->max_wait_us;
+    size_t per_slot = w->slot_bytes / w->sample_bytes, at = 0;
+    pthread_mutex_lock(&w->mu);
+    rc_status st = w->thread_status;
+    while (st == RC_OK && at < n) {
+        slot *s = claim_slot(w, deadline);
+        if (!s) {
+            record_lost(w, t0 + (int64_t)at * period, t0 + (int64_t)(n - 1) * period, n - at, 0);
+            break;
+        }
+        size_t k = n - at < per_slot ? n - at : per_slot, off = 0;
+        *s = (slot){K_COLUMNS, k, t0 + (int64_t)at * period, period, s->data};
+        for (size_t i = 0; i < w->n_ch; i++) {
+            memcpy(s->data + off, (const uint8_t *)cols[i] + at * w->sizes[i], k * w->sizes[i]);
+            off += k * w->sizes[i];
+        }
+        publish(w);
+        w->stats.samples += k;
+        at += k;
     }
-    return write_chunk(w, RC_CHUNK_CHAN, buf, n, err);
-}
-
-/* Writes the file header and the HEAD, PROF and CHAN chunks; takes the
- * JSON texts (and frees them). */
-static rc_status write_preamble(rc_trace_writer *w, char *head, char *prof, rc_error *err)
-{
-    rc_status st = write_file_header(w, err);
-    if (st == RC_OK) {
-        st = write_text_chunk(w, RC_CHUNK_HEAD, head, err);
-        head = NULL;
-    }
-    if (st == RC_OK) {
-        st = write_text_chunk(w, RC_CHUNK_PROF, prof, err);
-        prof = NULL;
-    }
-    free(head);
-    free(prof);
-    if (st == RC_OK)
-        st = write_channels(w, err);
-    if (st == RC_OK && fflush(w->f) != 0)
-        st = io_error(w, "flush failed", err);
+    if (st != RC_OK)
+        thread_failed(w, err);
+    pthread_mutex_unlock(&w->mu);
     return st;
 }
+
+/* Queues a flush or a time pair and, for a flush, waits until it is done. */
+static rc_status queue_control(rc_trace_writer *w, slot_kind kind, int64_t a, int64_t b,
+                               rc_error *err)
+{
+    pthread_mutex_lock(&w->mu);
+    slot *s = claim_slot(w, -1);
+    *s = (slot){kind, 0, a, b, s->data};
+    publish(w);
+    uint64_t ticket = kind == K_FLUSH ? ++w->flush_req : 0;
+    while (kind == K_FLUSH && w->flush_done < ticket && w->thread_status == RC_OK)
+        pthread_cond_wait(&w->flushed, &w->mu);
+    rc_status st = w->thread_status;
+    if (st != RC_OK)
+        thread_failed(w, err);
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
+
+/* ---- Opening ------------------------------------------------------------------------ */
 
 static void writer_free(rc_trace_writer *w)
 {
-    if (w->f)
-        fclose(w->f);
+    for (size_t i = 0; w->slots && i < w->n_slots; i++)
+        free(w->slots[i].data);
+    free(w->slots);
     free(w->path);
-    free(w->payload);
     free(w);
 }
 
-/* After a failed start: closes, and removes the partial file if it is a
- * regular file we made (never a device such as /dev/full). */
-static void writer_abandon(rc_trace_writer *w)
+static rc_status start_thread(rc_trace_writer *w, const rc_trace_writer_options *o,
+                              rc_error *err)
 {
-    struct stat st;
-    bool regular = fstat(fileno(w->f), &st) == 0 && S_ISREG(st.st_mode);
-    char *path = w->path;
-    w->path = NULL;
-    writer_free(w);
-    if (regular)
-        unlink(path);
-    free(path);
+    size_t bound = o->queue_bytes ? o->queue_bytes : RC_TRACE_QUEUE_BYTES;
+    w->slot_bytes = bound / 4 < SLOT_BYTES ? bound / 4 : SLOT_BYTES;
+    if (w->slot_bytes < w->sample_bytes || w->slot_bytes < sizeof(rc_sample) ||
+        w->slot_bytes < sizeof(rc_event))
+        return rc_error_set(err, RC_ERR_ARG, "trace writer: queue of %zu bytes is too small",
+                            bound);
+    w->n_slots = bound / w->slot_bytes;
+    w->flush_us = o->flush_us > 0 ? o->flush_us : RC_TRACE_FLUSH_US;
+    w->max_wait_us = o->max_wait_us > 0 ? o->max_wait_us : DEFAULT_MAX_WAIT_US;
+    w->stats.queue_bytes = w->n_slots * w->slot_bytes;
+    w->slots = calloc(w->n_slots, sizeof *w->slots);
+    for (size_t i = 0; w->slots && i < w->n_slots; i++)
+        if (!(w->slots[i].data = malloc(w->slot_bytes)))
+            return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    if (!w->slots)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->work, &ca);
+    pthread_cond_init(&w->room, &ca);
+    pthread_cond_init(&w->flushed, &ca);
+    pthread_condattr_destroy(&ca);
+    w->threaded = true;
+    if (pthread_create(&w->thread, NULL, writer_thread, w) != 0) {
+        w->threaded = false;
+        return rc_error_set(err, RC_ERR_NOMEM, "trace writer: cannot start its thread");
+    }
+    return RC_OK;
 }
 
-static rc_trace_writer *writer_new(const char *path, rc_error *err)
+rc_status rc_trace_writer_open_ex(const char *path, const rc_trace_header *hdr,
+                                  const rc_profile *profile,
+                                  const rc_trace_writer_options *opt, rc_trace_writer **out,
+                                  rc_error *err)
 {
-    rc_trace_writer *w = calloc(1, sizeof *w);
-    if (w) {
-        w->end_reason = RC_END_REASON_CLOSED;
-        w->path = strdup(path);
-        w->payload_cap = RC_SAMP_HEADER_LEN + (size_t)RC_TRACE_SAMP_BLOCK * RC_SAMPLE_BYTES;
-        w->payload = malloc(w->payload_cap);
-    }
-    if (!w || !w->path || !w->payload) {
-        if (w)
-            writer_free(w);
-        rc_error_set(err, RC_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    return w;
-}
-
-rc_status rc_trace_writer_open(const char *path, const rc_trace_header *hdr,
-                               const rc_profile *profile, rc_trace_writer **out, rc_error *err)
-{
-    static const rc_profile empty;
+    static const rc_trace_writer_options defaults;
+    const rc_trace_writer_options *o = opt ? opt : &defaults;
     *out = NULL;
-    if (!path || !hdr)
-        return rc_error_set(err, RC_ERR_ARG, "trace writer: path and header are required");
-    /* Metadata is encoded first, so a refused header or profile leaves no file. */
-    char *head = NULL, *prof = NULL;
-    rc_status st = rc_head_encode(hdr, &head, err);
-    if (st == RC_OK)
-        st = rc_prof_encode(profile ? profile : &empty, &prof, err);
-    rc_trace_writer *w = st == RC_OK ? writer_new(path, err) : NULL;
-    if (w && !(w->f = fopen(path, "wb"))) {
-        st = rc_error_set(err, RC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-        writer_free(w);
-        w = NULL;
+    rc_trace_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->path = strdup(path ? path : ""))) {
+        free(w);
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     }
-    if (!w) {
-        free(head);
-        free(prof);
-        return st == RC_OK ? RC_ERR_NOMEM : st;
+    rc_status st = rc_wcore_open(path, hdr, profile, o->channels, o->n_channels,
+                                 o->block_samples, &w->core, err);
+    if (st == RC_OK) {
+        w->n_ch = rc_wcore_sizes(w->core, w->sizes);
+        for (size_t i = 0; i < w->n_ch; i++)
+            w->sample_bytes += w->sizes[i];
+        w->standard = rc_wcore_standard(w->core);
+        if (o->threaded)
+            st = start_thread(w, o, err);
     }
-    st = write_preamble(w, head, prof, err);
     if (st != RC_OK) {
-        writer_abandon(w);
+        if (w->core) {
+            rc_error ignored;
+            rc_wcore_close(w->core, 0, &ignored);
+        }
+        writer_free(w);
         return st;
     }
     *out = w;
     return RC_OK;
 }
 
-/* ---- Sample blocks ---------------------------------------------------------- */
-
-static rc_status write_sample_block(rc_trace_writer *w, rc_error *err)
+rc_status rc_trace_writer_open(const char *path, const rc_trace_header *hdr,
+                               const rc_profile *profile, rc_trace_writer **out, rc_error *err)
 {
-    size_t n = w->n_samples;
-    if (n == 0)
-        return RC_OK;
-    uint8_t *p = w->payload;
-    rc_put_u64(p, (uint64_t)w->samples[0].t_us);
-    rc_put_u64(p + 8, (uint64_t)w->period_us);
-    rc_put_u32(p + 16, (uint32_t)n);
-    uint8_t *v = p + RC_SAMP_HEADER_LEN, *a = v + 4 * n, *ac = a + 4 * n, *ch = ac + n;
-    for (size_t i = 0; i < n; i++) {
-        rc_put_f32(v + 4 * i, w->samples[i].rail_v);
-        rc_put_f32(a + 4 * i, w->samples[i].rail_a);
-        ac[i] = w->samples[i].ac_lost;
-        ch[i] = w->samples[i].ch_state;
-    }
-    w->n_samples = 0;
-    w->period_us = 0;
-    return write_chunk(w, RC_CHUNK_SAMP, p, RC_SAMP_HEADER_LEN + n * RC_SAMPLE_BYTES, err);
+    return rc_trace_writer_open_ex(path, hdr, profile, NULL, out, err);
 }
 
-/* Whether s continues the buffered block's period (or sets it). */
-static bool fits_block(rc_trace_writer *w, const rc_sample *s)
-{
-    if (w->n_samples == 0)
-        return true;
-    if (w->n_samples >= RC_TRACE_SAMP_BLOCK)
-        return false;
-    int64_t t0 = w->samples[0].t_us, want;
-    if (w->n_samples == 1)
-        return !__builtin_sub_overflow(s->t_us, t0, &w->period_us);
-    return !__builtin_mul_overflow(w->period_us, (int64_t)w->n_samples, &want) &&
-           !__builtin_add_overflow(t0, want, &want) && want == s->t_us;
-}
-
-static rc_status add_sample(rc_trace_writer *w, const rc_sample *s, rc_error *err)
-{
-    if (w->any_sample && s->t_us <= w->last_sample_us)
-        return rc_error_set(err, RC_ERR_ARG,
-                            "trace writer: sample at %lld us does not follow %lld us",
-                            (long long)s->t_us, (long long)w->last_sample_us);
-    if (!fits_block(w, s)) {
-        rc_status st = write_sample_block(w, err);
-        if (st != RC_OK)
-            return st;
-    }
-    w->samples[w->n_samples++] = *s;
-    w->any_sample = true;
-    w->last_sample_us = s->t_us;
-    return RC_OK;
-}
+/* ---- Writing ------------------------------------------------------------------------ */
 
 rc_status rc_trace_write_samples(rc_trace_writer *w, const rc_sample *s, size_t n,
                                  rc_error *err)
 {
-    if (w->failed)
-        return rc_error_set(err, RC_ERR_IO, "%s: an earlier write failed", w->path);
+    if (!w->standard)
+        return rc_error_set(err, RC_ERR_ARG,
+                            "trace writer: rc_sample needs the standard channels; use columns");
     for (size_t i = 0; i < n; i++) {
-        rc_status st = add_sample(w, &s[i], err);
-        if (st != RC_OK)
-            return st;
+        if ((w->any_sample || i > 0) && s[i].t_us <= (i ? s[i - 1].t_us : w->last_sample_us))
+            return rc_error_set(err, RC_ERR_ARG,
+                                "trace writer: sample at %lld us does not follow %lld us",
+                                (long long)s[i].t_us,
+                                (long long)(i ? s[i - 1].t_us : w->last_sample_us));
     }
-    return RC_OK;
+    if (n == 0)
+        return RC_OK;
+    w->any_sample = true;
+    w->last_sample_us = s[n - 1].t_us;
+    if (w->threaded)
+        return queue_items(w, K_SAMPLES, s, n, sizeof *s, err);
+    w->stats.samples += n;
+    return rc_wcore_samples(w->core, s, n, err);
 }
 
-/* ---- Event blocks ----------------------------------------------------------- */
-
-static rc_status write_event_block(rc_trace_writer *w, rc_error *err)
+rc_status rc_trace_write_columns(rc_trace_writer *w, int64_t t0_us, int64_t period_us, size_t n,
+                                 const void *const *columns, rc_error *err)
 {
-    if (w->n_events == 0)
+    if (n == 0)
         return RC_OK;
-    uint8_t *p = w->payload;
-    size_t len = RC_EVNT_HEADER_LEN;
-    rc_put_u32(p, (uint32_t)w->n_events);
-    for (size_t i = 0; i < w->n_events; i++) {
-        const rc_event *ev = &w->events[i];
-        size_t text_len = strnlen(ev->text, RC_EVENT_TEXT_MAX - 1);
-        assert(len + RC_EVNT_RECORD_MIN + text_len <= w->payload_cap);
-        rc_put_u64(p + len, (uint64_t)ev->t_us);
-        rc_put_u16(p + len + 8, ev->kind);
-        rc_put_u32(p + len + 10, (uint32_t)ev->value);
-        p[len + 14] = (uint8_t)text_len;
-        memcpy(p + len + RC_EVNT_RECORD_MIN, ev->text, text_len);
-        len += RC_EVNT_RECORD_MIN + text_len;
-    }
-    w->n_events = 0;
-    return write_chunk(w, RC_CHUNK_EVNT, p, len, err);
+    int64_t span, last;
+    if ((n > 1 && period_us <= 0) ||
+        __builtin_mul_overflow(n > 1 ? period_us : 0, (int64_t)(n - 1), &span) ||
+        __builtin_add_overflow(t0_us, span, &last))
+        return rc_error_set(err, RC_ERR_ARG, "trace writer: bad period %lld us for %zu samples",
+                            (long long)period_us, n);
+    if (w->any_sample && t0_us <= w->last_sample_us)
+        return rc_error_set(err, RC_ERR_ARG,
+                            "trace writer: sample at %lld us does not follow %lld us",
+                            (long long)t0_us, (long long)w->last_sample_us);
+    w->any_sample = true;
+    w->last_sample_us = last;
+    if (w->threaded)
+        return queue_columns(w, t0_us, period_us, n, columns, err);
+    w->stats.samples += n;
+    return rc_wcore_columns(w->core, t0_us, period_us, n, columns, err);
 }
 
 rc_status rc_trace_write_event(rc_trace_writer *w, const rc_event *ev, rc_error *err)
 {
-    if (w->failed)
-        return rc_error_set(err, RC_ERR_IO, "%s: an earlier write failed", w->path);
     if (w->any_event && ev->t_us < w->last_event_us)
         return rc_error_set(err, RC_ERR_ARG,
                             "trace writer: event at %lld us is earlier than %lld us",
                             (long long)ev->t_us, (long long)w->last_event_us);
-    if (w->n_events == RC_TRACE_EVNT_BLOCK) {
-        rc_status st = write_event_block(w, err);
-        if (st != RC_OK)
-            return st;
-    }
-    w->events[w->n_events++] = *ev;
     w->any_event = true;
     w->last_event_us = ev->t_us;
-    if (ev->kind == RC_EV_RUN_END)
-        w->end_reason = (uint32_t)ev->value;
-    return RC_OK;
+    if (w->threaded)
+        return queue_items(w, K_EVENTS, ev, 1, sizeof *ev, err);
+    w->stats.events++;
+    return rc_wcore_event(w->core, ev, err);
 }
 
-/* ---- Flush and close ------------------------------------------------------- */
+rc_status rc_trace_write_time_pair(rc_trace_writer *w, int64_t unix_us, int64_t device_us,
+                                   rc_error *err)
+{
+    if (w->threaded)
+        return queue_control(w, K_TIME, unix_us, device_us, err);
+    return rc_wcore_time_pair(w->core, unix_us, device_us, err);
+}
 
 rc_status rc_trace_writer_flush(rc_trace_writer *w, rc_error *err)
 {
-    if (w->failed)
-        return rc_error_set(err, RC_ERR_IO, "%s: an earlier write failed", w->path);
-    rc_status st = write_sample_block(w, err);
-    if (st == RC_OK)
-        st = write_event_block(w, err);
-    if (st == RC_OK && fflush(w->f) != 0)
-        st = io_error(w, "flush failed", err);
-    return st;
+    if (w->threaded)
+        return queue_control(w, K_FLUSH, 0, 0, err);
+    w->stats.flushes++;
+    return rc_wcore_flush(w->core, err);
+}
+
+void rc_trace_writer_get_stats(rc_trace_writer *w, rc_trace_writer_stats *out)
+{
+    if (w->threaded)
+        pthread_mutex_lock(&w->mu);
+    *out = w->stats;
+    if (w->threaded)
+        pthread_mutex_unlock(&w->mu);
 }
 
 rc_status rc_trace_writer_close(rc_trace_writer *w, int64_t end_us, rc_error *err)
 {
-    rc_status st = rc_trace_writer_flush(w, err);
-    if (st == RC_OK) {
-        uint8_t end[RC_END_LEN];
-        rc_put_u64(end, (uint64_t)end_us);
-        rc_put_u32(end + 8, w->end_reason);
-        st = write_chunk(w, RC_CHUNK_END, end, sizeof end, err);
+    rc_status st = RC_OK;
+    if (w->threaded) {
+        pthread_mutex_lock(&w->mu);
+        w->stop = true;
+        pthread_cond_signal(&w->work);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+        st = w->thread_status;
+        if (st != RC_OK)
+            *err = w->thread_err;
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->work);
+        pthread_cond_destroy(&w->room);
+        pthread_cond_destroy(&w->flushed);
     }
-    if (st == RC_OK && (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0))
-        st = io_error(w, "flush failed", err);
-    FILE *f = w->f;
-    w->f = NULL;
-    if (fclose(f) != 0 && st == RC_OK)
-        st = io_error(w, "close failed", err);
+    if (st == RC_OK && w->lost_pending) {
+        w->stats.overruns++;
+        st = rc_wcore_lost(w->core, &w->lost, err);
+    }
+    rc_error cerr;
+    rc_status cst = rc_wcore_close(w->core, end_us, &cerr);
+    if (st == RC_OK && cst != RC_OK) {
+        st = cst;
+        *err = cerr;
+    }
     writer_free(w);
     return st;
 }
 
-/* ---- Sink adapter ------------------------------------------------------------ */
+/* ---- Sink adapter ------------------------------------------------------------------- */
 
 static rc_status sink_samples(void *ctx, const rc_sample *s, size_t n, rc_error *err)
 {

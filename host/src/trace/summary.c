@@ -1,0 +1,151 @@
+/*
+ * summary.c - rc_trace_summary: min, max and mean of one channel for N
+ * columns over a span, from the summary pyramid.
+ *
+ * The pyramid (format.h, SUMM): level k entries each cover 64^k samples of
+ * the run's sample counter, entries 0 .. entries - 1 of each level are on
+ * disk. A column's samples [s0, s1) are folded as: whole level-k entries
+ * inside it, and the ragged edges (and the tail not yet summarised) from
+ * level k - 1, recursively down to raw samples. With k the coarsest level
+ * whose entries fit a column and the column edges rounded down to whole
+ * level k - 1 entries, each column touches at most a few hundred entries,
+ * however long the span: the data read grows with N, not with the trace.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "trace/reader_internal.h"
+
+typedef struct agg {
+    double min, max, sum;
+    uint64_t n;
+} agg;
+
+static void agg_add(agg *a, double mn, double mx, double sum, uint64_t n)
+{
+    if (a->n == 0 || mn < a->min)
+        a->min = mn;
+    if (a->n == 0 || mx > a->max)
+        a->max = mx;
+    a->sum += sum;
+    a->n += n;
+}
+
+static rc_status agg_raw(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, agg *a,
+                         rc_error *err)
+{
+    while (s0 < s1) {
+        const samp_block *b = &t->blocks[rc_block_of_sample(t, s0)];
+        rc_status st = rc_load_chunk(t, &t->block_cache, b->offset, RC_CHUNK_SAMP, b->len, err);
+        if (st != RC_OK)
+            return st;
+        const uint8_t *payload = t->block_cache.buf + RC_TRACE_CHUNK_HEADER_LEN;
+        uint64_t end = s1 < b->first + b->count ? s1 : b->first + b->count;
+        for (uint64_t i = s0; i < end; i++) {
+            double v = rc_value_at(t, b, payload, ch, (uint32_t)(i - b->first));
+            agg_add(a, v, v, v, 1);
+        }
+        s0 = end;
+    }
+    return RC_OK;
+}
+
+/* Folds entries [e0, e1) of level k (all on disk). */
+static rc_status agg_entries(rc_trace *t, size_t ch, int k, uint64_t e0, uint64_t e1, agg *a,
+                             rc_error *err)
+{
+    const summ_list *l = &t->summ[ch][k - 1];
+    double weight = (double)((uint64_t)1 << (RC_SUMM_SHIFT * k));
+    while (e0 < e1) {
+        size_t lo = 0, hi = l->n;
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (l->chunks[mid].first <= e0)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        const summ_chunk *c = &l->chunks[lo];
+        chunk_cache *cache = &t->summ_cache[k - 1];
+        rc_status st = rc_load_chunk(t, cache, c->offset, RC_CHUNK_SUMM, c->len, err);
+        if (st != RC_OK)
+            return st;
+        const uint8_t *p = cache->buf + RC_TRACE_CHUNK_HEADER_LEN + RC_SUMM_HEADER_LEN;
+        uint64_t end = e1 < c->first + c->count ? e1 : c->first + c->count;
+        for (uint64_t e = e0; e < end; e++) {
+            const uint8_t *v = p + (e - c->first) * RC_SUMM_ENTRY_LEN;
+            agg_add(a, rc_get_f32(v), rc_get_f32(v + 4), rc_get_f32(v + 8) * weight,
+                    (uint64_t)weight);
+        }
+        e0 = end;
+    }
+    return RC_OK;
+}
+
+static rc_status agg_range(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, int k, agg *a,
+                           rc_error *err)
+{
+    if (s0 >= s1)
+        return RC_OK;
+    if (k == 0)
+        return agg_raw(t, ch, s0, s1, a, err);
+    uint64_t size = (uint64_t)1 << (RC_SUMM_SHIFT * k);
+    uint64_t e0 = (s0 + size - 1) / size, e1 = s1 / size;
+    if (e1 > t->summ[ch][k - 1].entries)
+        e1 = t->summ[ch][k - 1].entries;
+    if (e0 >= e1)
+        return agg_range(t, ch, s0, s1, k - 1, a, err);
+    rc_status st = agg_range(t, ch, s0, e0 * size, k - 1, a, err);
+    if (st == RC_OK)
+        st = agg_entries(t, ch, k, e0, e1, a, err);
+    if (st == RC_OK)
+        st = agg_range(t, ch, e1 * size, s1, k - 1, a, err);
+    return st;
+}
+
+/* The coarsest level whose entries are no longer than a column. */
+static int level_for(uint64_t samples_per_column)
+{
+    int k = 0;
+    while (k < RC_SUMM_LEVELS && ((uint64_t)1 << (RC_SUMM_SHIFT * (k + 1))) <= samples_per_column)
+        k++;
+    return k;
+}
+
+static int64_t column_edge(int64_t from_us, int64_t to_us, size_t c, size_t n)
+{
+    __int128 span = (__int128)to_us - from_us;
+    return (int64_t)(from_us + span * (__int128)c / (__int128)n);
+}
+
+rc_status rc_trace_summary(rc_trace *t, size_t channel, int64_t from_us, int64_t to_us,
+                           size_t n_columns, double *min, double *max, double *mean,
+                           rc_error *err)
+{
+    if (channel >= t->n_cols)
+        return rc_error_set(err, RC_ERR_ARG, "trace: no channel %zu (it has %zu)", channel,
+                            t->n_cols);
+    if (n_columns == 0 || to_us <= from_us)
+        return rc_error_set(err, RC_ERR_ARG, "trace summary: empty span or no columns");
+    uint64_t all0 = rc_sample_index_at(t, from_us), all1 = rc_sample_index_at(t, to_us);
+    int k = level_for((all1 - all0) / n_columns);
+    uint64_t unit = k >= 2 ? (uint64_t)1 << (RC_SUMM_SHIFT * (k - 1)) : 1;
+    for (size_t c = 0; c < n_columns; c++) {
+        uint64_t s0 = rc_sample_index_at(t, column_edge(from_us, to_us, c, n_columns));
+        uint64_t s1 = rc_sample_index_at(t, column_edge(from_us, to_us, c + 1, n_columns));
+        s0 -= s0 % unit;
+        if (c + 1 < n_columns)
+            s1 -= s1 % unit;
+        agg a = {0};
+        rc_status st = agg_range(t, channel, s0, s1, k, &a, err);
+        if (st != RC_OK)
+            return st;
+        if (min)
+            min[c] = a.n ? a.min : NAN;
+        if (max)
+            max[c] = a.n ? a.max : NAN;
+        if (mean)
+            mean[c] = a.n ? a.sum / (double)a.n : NAN;
+    }
+    return RC_OK;
+}
