@@ -30,6 +30,10 @@ int cmd_analyze(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_backends(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* Prints "railcut: <msg>" to stderr and returns the exit code for status. */
 int cli_error(rc_status status, const rc_error *err);

@@ -21,6 +21,10 @@ static const command commands[] = {
     {"info", cmd_info, "print what a trace holds, and where it is damaged"},
     {"check", cmd_check, "compile a profile and list its segments, without running it"},
     {"backends", cmd_backends, "list the backends this build can drive"},
+    {"export", cmd_export, "write a trace as CSV, VCD (GTKWave) or a sigrok session"},
+    {"import", cmd_import, "read a scope or logger capture (CSV, sigrok .sr) as a trace"},
+    {"replay", cmd_replay, "play a recorded trace's rail into a CH (run TRACE.rct)"},
+    {"diff", cmd_diff, "compare two traces: episodes, AD1 times, rail deviation"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

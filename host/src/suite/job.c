@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "railcut/interop.h"
 #include "railcut/model.h"
 #include "railcut/suite.h"
 #include "railcut/trace.h"
@@ -86,7 +87,9 @@ rc_status rc_job_prepare(const rc_job *job, rc_job_plan **out, rc_job_stage *sta
         popt.set = job->set;
         popt.n_set = job->n_set;
         popt.observe_us = job->observe_us;
-        st = rc_profile_load_any(job->profile_path, &popt, &plan->profile, err);
+        st = rc_replay_is_trace_path(job->profile_path)
+                 ? rc_replay_profile_load(job->profile_path, &popt, &plan->profile, err)
+                 : rc_profile_load_any(job->profile_path, &popt, &plan->profile, err);
     }
     if (st == RC_OK) {
         if (job->analysis.scenario_override)

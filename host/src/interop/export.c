@@ -1,0 +1,124 @@
+/*
+ * export.c - `railcut export`: the options shared by every format, the
+ * channel list, and the dispatch to one writer per format (export_csv.c,
+ * export_vcd.c, export_sr.c).
+ *
+ * Every writer streams: samples come from rc_trace_read_samples over the
+ * requested span in the reader's batches, events from the reader's
+ * in-memory list, so memory does not grow with the trace.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interop/interop_internal.h"
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} channel_names[] = {
+    {"rail_v", RC_EXPORT_RAIL_V},       {"rail_a", RC_EXPORT_RAIL_A},
+    {"ac_lost", RC_EXPORT_AC_LOST},     {"ch_state", RC_EXPORT_CH_STATE},
+    {"events", RC_EXPORT_EVENTS},
+};
+
+rc_status rc_export_format_from_name(const char *name, rc_export_format *out, rc_error *err)
+{
+    static const char *const names[] = {"csv", "vcd", "sr"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (rc_export_format)i;
+            return RC_OK;
+        }
+    return rc_error_set(err, RC_ERR_ARG, "unknown format '%s' (csv, vcd or sr)", name);
+}
+
+rc_status rc_export_channels_parse(const char *list, unsigned *mask, rc_error *err)
+{
+    *mask = 0;
+    const char *p = list;
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        bool known = false;
+        for (size_t i = 0; i < sizeof channel_names / sizeof channel_names[0]; i++)
+            if (strlen(channel_names[i].name) == n && strncmp(p, channel_names[i].name, n) == 0) {
+                *mask |= channel_names[i].bit;
+                known = true;
+            }
+        if (!known)
+            return rc_error_set(err, RC_ERR_ARG,
+                                "unknown channel '%.*s' (rail_v, rail_a, ac_lost, ch_state, "
+                                "events)",
+                                (int)n, p);
+        if (p[n] == '\0')
+            return RC_OK;
+        p += n + 1;
+    }
+}
+
+void rc_export_options_init(rc_export_options *opt)
+{
+    opt->format = RC_EXPORT_CSV;
+    opt->from_us = INT64_MIN;
+    opt->to_us = INT64_MAX;
+    opt->channels = RC_EXPORT_ALL;
+}
+
+const rc_event *rc_interop_events_in(rc_trace *t, int64_t from_us, int64_t to_us, size_t *n)
+{
+    size_t count;
+    const rc_event *ev = rc_trace_get_events(t, &count);
+    size_t lo = 0;
+    while (lo < count && ev[lo].t_us < from_us)
+        lo++;
+    size_t hi = lo;
+    while (hi < count && ev[hi].t_us < to_us)
+        hi++;
+    *n = hi - lo;
+    return ev + lo;
+}
+
+int rc_interop_format_us(char *buf, int64_t t_us)
+{
+    const char *sign = t_us < 0 ? "-" : "";
+    uint64_t mag = t_us < 0 ? (uint64_t)0 - (uint64_t)t_us : (uint64_t)t_us;
+    return sprintf(buf, "%s%" PRIu64 ".%06" PRIu64, sign, mag / 1000000u, mag % 1000000u);
+}
+
+rc_status rc_export(rc_trace *t, const char *out_path, const rc_export_options *opt,
+                    rc_export_stats *stats, rc_error *err)
+{
+    if (!t || !out_path || !opt)
+        return rc_error_set(err, RC_ERR_ARG, "rc_export: missing argument");
+    if (opt->from_us >= opt->to_us)
+        return rc_error_set(err, RC_ERR_ARG, "export span is empty (--from must be before --to)");
+    if (opt->channels == 0 || (opt->channels & ~(unsigned)RC_EXPORT_ALL))
+        return rc_error_set(err, RC_ERR_ARG, "no channel selected");
+    rc_export_stats local;
+    if (!stats)
+        stats = &local;
+    *stats = (rc_export_stats){0};
+    if (opt->format == RC_EXPORT_SR)
+        return rc_export_sr(t, out_path, opt, stats, err);
+
+    FILE *out = fopen(out_path, "wb");
+    if (!out)
+        return rc_error_set(err, RC_ERR_IO, "%s: %s", out_path, strerror(errno));
+    setvbuf(out, NULL, _IOFBF, 1 << 16);
+    rc_status st = opt->format == RC_EXPORT_VCD ? rc_export_vcd(t, out, opt, stats, err)
+                                                : rc_export_csv(t, out, opt, stats, err);
+    bool write_failed = ferror(out) != 0;
+    int saved = errno;
+    if (fclose(out) != 0 && !write_failed) {
+        write_failed = true;
+        saved = errno;
+    }
+    if (st == RC_OK && write_failed)
+        st = rc_error_set(err, RC_ERR_IO, "%s: %s", out_path, strerror(saved));
+    if (st != RC_OK)
+        remove(out_path);
+    return st;
+}
