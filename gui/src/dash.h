@@ -72,9 +72,9 @@ void dash_colour(SDL_Renderer *r, SDL_Color c);
 void dash_vline_dashed(SDL_Renderer *r, int x, int y0, int y1, int dash);
 /* "123.456789 s", trimmed to the digits the span needs when coarse. */
 void dash_format_s(char *buf, size_t len, int64_t t_us);
-/* Wall clock of a trace time, "HH:MM:SS.mmm" UTC; date too when with_date. */
-void dash_format_utc(char *buf, size_t len, int64_t start_unix_us, int64_t t_us,
-                     bool with_date);
+/* "HH:MM:SS.mmm" of a UTC instant (from rc_trace_device_to_utc); date too
+ * when with_date. */
+void dash_format_utc(char *buf, size_t len, int64_t unix_us, bool with_date);
 
 
 /* ---- The app's lifecycle (app.c) ----------------------------------------- */

@@ -1,13 +1,16 @@
 /*
  * data.c - trace access for the dashboard.
  *
- * A dash_trace wraps one open rc_trace plus its analysis (episodes, AD1s,
- * checks), both replaced together when a followed file grows. A dash_frame is
- * the per-frame summary: one dash_column per pixel column (min/max of volts
- * and amps, which AC Lost values and CH states occurred), and, when the span
- * holds at most two samples per column, the samples themselves so the plot can
- * draw them as points joined by lines. Samples are streamed from the reader and
- * folded into the columns as they pass; nothing else is kept.
+ * A dash_trace wraps one open rc_trace (opened fast: index and tail only, so
+ * opening does not grow with the file) plus its analysis (episodes, AD1s,
+ * checks). A dash_frame is the per-frame summary: one dash_column per pixel
+ * column (min/max of volts and amps, which AC Lost values and CH states
+ * occurred). Zoomed out the columns come from rc_trace_summary, one call per
+ * channel, whose cost grows with the number of columns and not with the span.
+ * Zoomed in (at most two samples a column) the samples are streamed with
+ * rc_trace_read_samples, folded into the columns and kept as they are, so the
+ * plot can draw them as points joined by lines. Either way memory is a few
+ * arrays of n_cols entries.
  */
 #include "data.h"
 
@@ -15,7 +18,18 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
+
+#define REANALYSE_MS 1000.0
+
+static const char *const channel_names[4] = {"rail_v", "rail_a", "ac_lost", "ch_state"};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static rc_status analyze(dash_trace *dt, rc_error *err)
 {
@@ -25,17 +39,35 @@ static rc_status analyze(dash_trace *dt, rc_error *err)
     cfg.restore_above_mv = dt->hdr->restore_above_mv;
     if (cfg.restore_above_mv < cfg.outage_below_mv || cfg.outage_below_mv <= 0)
         rc_analysis_config_default(&cfg);
+    rc_analysis_free(dt->analysis);
+    dt->analysis = NULL;
+    dt->analysed_ms = now_ms();
     return rc_analyze_trace(dt->t, &cfg, &dt->analysis, err);
 }
 
-static void take(dash_trace *dt, rc_trace *t)
+static void find_channels(dash_trace *dt)
 {
-    dt->t = t;
-    dt->hdr = rc_trace_get_header(t);
-    dt->profile = rc_trace_get_profile(t);
-    dt->stats = rc_trace_get_stats(t);
-    dt->events = rc_trace_get_events(t, &dt->n_events);
-    dt->file_bytes = dt->stats->file_bytes;
+    size_t n;
+    const rc_trace_channel *chans = rc_trace_get_channels(dt->t, &n);
+    int found = 0;
+    for (int k = 0; k < 4; k++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(chans[i].name, channel_names[k]) == 0) {
+                dt->ch[k] = i;
+                found++;
+                break;
+            }
+    dt->summarised = found == 4;
+}
+
+/* Pointers into the reader, taken again after every refresh. */
+static void take(dash_trace *dt)
+{
+    dt->hdr = rc_trace_get_header(dt->t);
+    dt->profile = rc_trace_get_profile(dt->t);
+    dt->stats = rc_trace_get_stats(dt->t);
+    dt->events = rc_trace_get_events(dt->t, &dt->n_events);
+    find_channels(dt);
     dt->generation++;
 }
 
@@ -45,14 +77,13 @@ rc_status dash_trace_open(dash_trace *dt, const char *path, rc_error *err)
     dt->path = strdup(path);
     if (!dt->path)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
-    rc_trace *t;
-    rc_status st = rc_trace_open(path, &t, err);
+    rc_status st = rc_trace_open_ex(path, RC_TRACE_OPEN_FAST, &dt->t, err);
     if (st != RC_OK) {
         free(dt->path);
         dt->path = NULL;
         return st;
     }
-    take(dt, t);
+    take(dt);
     st = analyze(dt, err);
     if (st != RC_OK)
         dash_trace_close(dt);
@@ -70,22 +101,14 @@ void dash_trace_close(dash_trace *dt)
 
 rc_status dash_trace_follow(dash_trace *dt, bool *grew, rc_error *err)
 {
-    *grew = false;
-    struct stat sb;
-    if (stat(dt->path, &sb) != 0 || (uint64_t)sb.st_size == dt->file_bytes)
-        return RC_OK;
-    rc_trace *t;
-    rc_error local;
-    if (rc_trace_open(dt->path, &t, &local) != RC_OK)
-        return RC_OK;
-    rc_analysis *old_analysis = dt->analysis;
-    rc_trace *old = dt->t;
-    take(dt, t);
-    dt->analysis = NULL;
-    rc_status st = analyze(dt, err);
-    rc_analysis_free(old_analysis);
-    rc_trace_close(old);
-    *grew = true;
+    bool was_complete = dash_trace_complete(dt);
+    rc_status st = rc_trace_refresh(dt->t, grew, err);
+    if (st != RC_OK || !*grew)
+        return st;
+    take(dt);
+    bool ended = dash_trace_complete(dt) && !was_complete;
+    if (ended || now_ms() - dt->analysed_ms >= REANALYSE_MS)
+        st = analyze(dt, err);
     return st;
 }
 
@@ -107,6 +130,7 @@ void dash_frame_init(dash_frame *f)
 void dash_frame_free(dash_frame *f)
 {
     free(f->cols);
+    free(f->scratch);
     free(f->raw);
     dash_frame_init(f);
 }
@@ -154,17 +178,43 @@ static rc_status frame_alloc(dash_frame *f, int n_cols, rc_error *err)
 {
     if (f->n_cols == n_cols && f->cols)
         return RC_OK;
-    free(f->cols);
-    free(f->raw);
+    dash_frame_free(f);
     f->cols = calloc((size_t)n_cols, sizeof *f->cols);
+    f->scratch = calloc(2 * (size_t)n_cols, sizeof *f->scratch);
     f->raw_cap = 2 * (size_t)n_cols + 2;
     f->raw = calloc(f->raw_cap, sizeof *f->raw);
     f->n_cols = n_cols;
-    if (!f->cols || !f->raw) {
+    if (!f->cols || !f->scratch || !f->raw) {
         dash_frame_free(f);
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory for %d plot columns", n_cols);
     }
     return RC_OK;
+}
+
+/* Folds one channel's summary into the columns. */
+static rc_status summarise(dash_frame *f, dash_trace *dt, int k, rc_error *err)
+{
+    double *mn = f->scratch, *mx = f->scratch + f->n_cols;
+    rc_status st = rc_trace_summary(dt->t, dt->ch[k], f->t0_us, f->t0_us + f->span_us,
+                                    (size_t)f->n_cols, mn, mx, NULL, err);
+    for (int i = 0; st == RC_OK && i < f->n_cols; i++) {
+        dash_column *c = &f->cols[i];
+        if (isnan(mn[i]))
+            continue;
+        c->n = 1;
+        switch (k) {
+        case 0: c->v_min = (float)mn[i]; c->v_max = (float)mx[i]; break;
+        case 1: c->a_min = (float)mn[i]; c->a_max = (float)mx[i]; break;
+        case 2: c->ac_lost = (uint8_t)((mx[i] > 0.5 ? 1 : 0) | (mn[i] < 0.5 ? 2 : 0)); break;
+        default:
+            /* A column that mixes states shows the highest: HOLDUP over READY
+             * over BOOTING over OFF, the more telling one in each pair. */
+            c->last_state = (uint8_t)mx[i];
+            for (int s = (int)mn[i]; s <= (int)mx[i] && s < 8; s++)
+                c->states |= (uint8_t)(1u << s);
+        }
+    }
+    return st;
 }
 
 rc_status dash_frame_query(dash_frame *f, dash_trace *dt, int64_t t0_us, int64_t span_us,
@@ -181,9 +231,14 @@ rc_status dash_frame_query(dash_frame *f, dash_trace *dt, int64_t t0_us, int64_t
     f->t0_us = t0_us;
     f->span_us = span_us;
     f->n_raw = 0;
-    f->raw_ok = true;
     f->generation = dt->generation;
-    return rc_trace_read_samples(dt->t, t0_us, t0_us + span_us, fold, f, err);
+    double rate = dt->hdr->sample_rate_hz ? dt->hdr->sample_rate_hz : 1000.0;
+    f->raw_ok = !dt->summarised || (double)span_us * rate / 1e6 <= 2.0 * n_cols;
+    if (f->raw_ok)
+        return rc_trace_read_samples(dt->t, t0_us, t0_us + span_us, fold, f, err);
+    for (int k = 0; k < 4 && st == RC_OK; k++)
+        st = summarise(f, dt, k, err);
+    return st;
 }
 
 typedef struct last_ctx {

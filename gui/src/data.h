@@ -1,8 +1,9 @@
 /*
  * data.h - the dashboard's only door to a trace: open, follow a growing file,
- * and ask for what one frame needs (per pixel column min/max, or the samples
- * themselves when few enough are in view). Everything goes through the
- * library's reader (railcut/trace.h); no byte of a .rct is parsed here.
+ * and ask for what one frame needs (per pixel column min/max from the trace's
+ * summary pyramid, or the samples themselves when few enough are in view).
+ * Everything goes through the library's reader (railcut/trace.h); no byte of
+ * a .rct is parsed here.
  */
 #ifndef DASH_DATA_H
 #define DASH_DATA_H
@@ -33,6 +34,7 @@ typedef struct dash_frame {
     int64_t span_us;     /* trace time across all columns */
     int n_cols;
     dash_column *cols;
+    double *scratch;     /* 2 x n_cols: summary minima and maxima of one channel */
     rc_sample *raw;      /* the samples themselves when zoomed in ... */
     size_t n_raw;
     size_t raw_cap;      /* ... at most this many (2 per column) */
@@ -49,16 +51,18 @@ typedef struct dash_trace {
     const rc_trace_header *hdr;
     const rc_profile *profile;
     const rc_trace_stats *stats;
-    uint64_t file_bytes;  /* size when last opened, to see it grow */
-    uint64_t generation;  /* bumped on every reopen */
+    bool summarised;      /* the four rc_sample channels found: use rc_trace_summary */
+    size_t ch[4];         /* their indices: rail_v, rail_a, ac_lost, ch_state */
+    double analysed_ms;   /* monotonic time of the last analysis (follow) */
+    uint64_t generation;  /* bumped whenever the trace grows */
 } dash_trace;
 
 rc_status dash_trace_open(dash_trace *dt, const char *path, rc_error *err);
 void dash_trace_close(dash_trace *dt);
 
-/* Follows a trace that is still being written: reopens it when the file has
- * grown. *grew tells whether anything changed. A file that is momentarily
- * unreadable (a chunk half written) keeps the previous view. */
+/* Follows a trace that is still being written (rc_trace_refresh). *grew
+ * tells whether anything was added. The analysis is redone at most once a
+ * second while the file grows, and once more when its end chunk arrives. */
 rc_status dash_trace_follow(dash_trace *dt, bool *grew, rc_error *err);
 
 /* True once the writer has closed the trace (its end chunk is there). */
@@ -69,7 +73,8 @@ void dash_frame_init(dash_frame *f);
 void dash_frame_free(dash_frame *f);
 
 /* Fills f with n_cols columns over [t0_us, t0_us + span_us), skipping the
- * read when f already holds exactly that. */
+ * read when f already holds exactly that. With at most two samples a column
+ * in view they are read one by one (raw); otherwise from the summary. */
 rc_status dash_frame_query(dash_frame *f, dash_trace *dt, int64_t t0_us, int64_t span_us,
                            int n_cols, rc_error *err);
 

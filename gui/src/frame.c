@@ -40,10 +40,9 @@ void dash_format_s(char *buf, size_t len, int64_t t_us)
     snprintf(buf, len, "%s%" PRIu64 ".%06" PRIu64 " s", sign, a / 1000000, a % 1000000);
 }
 
-void dash_format_utc(char *buf, size_t len, int64_t start_unix_us, int64_t t_us,
-                     bool with_date)
+void dash_format_utc(char *buf, size_t len, int64_t unix_us, bool with_date)
 {
-    int64_t us = start_unix_us + t_us;
+    int64_t us = unix_us;
     int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
     int ms = (int)((us - secs * 1000000) / 1000);
     time_t tt = (time_t)secs;
@@ -74,7 +73,7 @@ static void draw_header(dash_app *app)
     x += dash_text_draw(app->text, DASH_BOLD, x, y, mode_c, DASH_LEFT, live ? "LIVE" : "REPLAY");
     x += 2 * l->pad;
     char start[48], buf[512];
-    dash_format_utc(start, sizeof start, dt->hdr->start_unix_us, 0, true);
+    dash_format_utc(start, sizeof start, rc_trace_device_to_utc(dt->t, 0), true);
     snprintf(buf, sizeof buf, "%s   %s   %s on %s, scenario %s   started %s UTC",
              base_name(dt->path), base_name(dt->hdr->profile_path), dt->hdr->railcut_version,
              dt->hdr->backend, dt->hdr->scenario, start);

@@ -83,7 +83,7 @@ static void section_rail(pen *p, int64_t t_us)
     dash_app *app = p->app;
     char ts[48], utc[48];
     dash_format_s(ts, sizeof ts, t_us);
-    dash_format_utc(utc, sizeof utc, app->main.hdr->start_unix_us, t_us, false);
+    dash_format_utc(utc, sizeof utc, rc_trace_device_to_utc(app->main.t, t_us), false);
     heading(p, app->view.cursor_set[0] ? "AT CURSOR A" : app->live ? "NOW" : "AT RIGHT EDGE");
     char buf[128];
     snprintf(buf, sizeof buf, "%s   %s UTC", ts, utc);
@@ -234,15 +234,25 @@ static void section_checks(pen *p)
 
 static void section_backend(pen *p)
 {
-    const rc_trace_header *h = p->app->main.hdr;
-    heading(p, "BACKEND");
-    char buf[128];
+    const dash_trace *dt = &p->app->main;
+    const rc_trace_header *h = dt->hdr;
+    heading(p, "BACKEND AND RECORDER");
+    char buf[160];
     if (strcmp(h->backend, "sim") == 0)
-        snprintf(buf, sizeof buf, "sim at %u Hz: simulated, no link or overrun counters",
-                 h->sample_rate_hz);
+        snprintf(buf, sizeof buf, "sim at %u Hz (simulated: no link to lose)", h->sample_rate_hz);
     else
         snprintf(buf, sizeof buf, "%s at %u Hz", h->backend, h->sample_rate_hz);
     wrapped(p, DASH_SMALL, DASH_C_TEXT, buf, 2);
+    size_t n_gaps;
+    rc_trace_get_gaps(dt->t, &n_gaps);
+    const rc_trace_stats *s = dt->stats;
+    snprintf(buf, sizeof buf, "%llu samples, %llu events; overruns %zu (%llu samples, %llu "
+             "events lost)", (unsigned long long)s->samples, (unsigned long long)s->events,
+             n_gaps, (unsigned long long)s->samples_lost, (unsigned long long)s->events_lost);
+    wrapped(p, DASH_SMALL, n_gaps ? DASH_C_FAIL : DASH_C_DIM, buf, 2);
+    const rc_trace_damage *d = rc_trace_get_damage(dt->t);
+    if (d->damaged)
+        wrapped(p, DASH_SMALL, DASH_C_FAIL, d->reason, 2);
 }
 
 void dash_draw_panel(dash_app *app)

@@ -216,6 +216,8 @@ static void draw_lane_labels(dash_app *app)
                        "CH");
 }
 
+/* Outage episodes shaded over the plots, each with its duration at the top of
+ * the volts plot when the band is wide enough to hold it. */
 static void draw_episodes(dash_app *app)
 {
     const rc_analysis *a = app->main.analysis;
@@ -233,6 +235,30 @@ static void draw_episodes(dash_app *app)
         band.x = x0;
         band.w = x1 - x0;
         dash_fill(app->r, &band, DASH_C_OUTAGE);
+        char d[48], buf[96];
+        dash_format_s(d, sizeof d, a->raw[i].end_us - a->raw[i].start_us);
+        snprintf(buf, sizeof buf, "%s %s", a->raw[i].open ? "outage so far" : "outage", d);
+        int w = dash_text_width(app->text, DASH_SMALL, buf);
+        if (w + 2 * app->layout.pad < band.w)
+            dash_text_draw(app->text, DASH_SMALL, x0 + band.w / 2, band.y + app->layout.pad / 2,
+                           DASH_C_LIMIT, DASH_CENTER, buf);
+    }
+}
+
+/* Stretches the recorder lost (overruns), hatched grey: no data, not a flat rail. */
+static void draw_gaps(dash_app *app)
+{
+    size_t n;
+    const rc_trace_gap *g = rc_trace_get_gaps(app->main.t, &n);
+    const SDL_Rect *p = &app->layout.plots;
+    for (size_t i = 0; i < n; i++) {
+        int x0 = dash_us_to_x(&app->view, p, g[i].from_us);
+        int x1 = dash_us_to_x(&app->view, p, g[i].to_us) + 1;
+        x0 = x0 < p->x ? p->x : x0;
+        x1 = x1 > p->x + p->w ? p->x + p->w : x1;
+        SDL_Rect band = {x0, app->layout.plot_v.y, x1 - x0, p->y + p->h - app->layout.plot_v.y};
+        if (band.w > 0)
+            dash_fill(app->r, &band, (SDL_Color){120, 120, 120, 60});
     }
 }
 
@@ -396,7 +422,6 @@ static void draw_time_axis(dash_app *app)
     if (first < v->t0_us)
         first += step_us;
     int th = dash_text_height(app->text, DASH_SMALL);
-    int64_t start_unix = app->main.hdr->start_unix_us;
     for (int64_t t = first; t < v->t0_us + v->span_us; t += step_us) {
         int x = dash_us_to_x(v, ax, t);
         dash_colour(app->r, DASH_C_GRID);
@@ -408,7 +433,7 @@ static void draw_time_axis(dash_app *app)
         int decimals = step_us >= 1000000 ? 0 : step_us >= 100000 ? 1 : step_us >= 10000 ? 2
                        : step_us >= 1000 ? 3 : 6;
         snprintf(s, sizeof s, "%.*f s", decimals, (double)t / 1e6);
-        dash_format_utc(u, sizeof u, start_unix, t, false);
+        dash_format_utc(u, sizeof u, rc_trace_device_to_utc(app->main.t, t), false);
         if (step_us >= 1000000)
             u[8] = '\0'; /* whole seconds: HH:MM:SS */
         /* A label that would spill past either end of the axis is left out. */
@@ -438,6 +463,7 @@ void dash_draw_plots(dash_app *app)
 
     SDL_RenderSetClipRect(app->r, &l->plots);
     draw_episodes(app);
+    draw_gaps(app);
     if (v->show_ac)
         draw_lane(app, &app->frame, &l->lane_ac, false);
     if (v->show_ch)
