@@ -32,7 +32,7 @@ module ctrl #(
     input  wire [7:0]    frame_type,
     input  wire [7:0]    frame_seq,
     input  wire [6:0]    frame_len,
-    input  wire [191:0]  payload,
+    input  wire [175:0]  payload,  // the first 22 payload bytes (the longest h2f payload)
     input  wire [1:0]    seq_state,
     input  wire [2:0]    seq_wait_on,
     input  wire [31:0]   seq_seg_id,
@@ -87,10 +87,10 @@ module ctrl #(
     end
 
     // Payload fields, little-endian.
-    wire [7:0] pb [0:23];
+    wire [7:0] pb [0:21];
     genvar g;
     generate
-        for (g = 0; g < 24; g = g + 1) begin : g_bytes
+        for (g = 0; g < 22; g = g + 1) begin : g_bytes
             assign pb[g] = payload[8 * g +: 8];
         end
     endgenerate

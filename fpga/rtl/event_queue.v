@@ -40,7 +40,7 @@ module event_queue #(
     localparam integer SW = 48 + ST_W;
 
     reg [N-1:0] pending;
-    reg [31:0]  lost;
+    reg [15:0]  lost;
     reg [95:0]  rec;
     reg [1:0]   left;   // words of rec still to write
 
@@ -62,7 +62,7 @@ module event_queue #(
 
     wire         room  = fifo_free >= {{(LW - 2){1'b0}}, 2'd3};
     wire         start = (left == 2'd0) && !wr_en && room;
-    wire [N-1:0] taken = (start && lost == 32'd0) ? first : {N{1'b0}};
+    wire [N-1:0] taken = (start && lost == 16'd0) ? first : {N{1'b0}};
     wire         clash = (src_valid & pending & ~taken) != {N{1'b0}};
 
     assign wr_data = rec[31:0];
@@ -71,7 +71,7 @@ module event_queue #(
         wr_en <= 1'b0;
         if (rst) begin
             pending    <= {N{1'b0}};
-            lost       <= 32'd0;
+            lost       <= 16'd0;
             lost_total <= 16'd0;
             rec        <= 96'd0;
             left       <= 2'd0;
@@ -85,16 +85,16 @@ module event_queue #(
             end else if (wr_en) begin
                 rec <= rec >> 32;
             end
-            if (start && lost != 32'd0) begin
-                rec  <= {lost, 8'd2, EV_OVERRUN, now};
+            if (start && lost != 16'd0) begin
+                rec  <= {16'd0, lost, 8'd2, EV_OVERRUN, now};
                 left <= 2'd3;
-                lost <= clash ? 32'd1 : 32'd0;
+                lost <= clash ? 16'd1 : 16'd0;
             end else begin
                 if (start && any) begin
                     rec  <= {picked[SW-1:ST_W], full_tick};
                     left <= 2'd3;
                 end
-                if (clash) lost <= lost + 1'b1;
+                if (clash && lost != 16'hffff) lost <= lost + 1'b1;
             end
         end
     end

@@ -11,10 +11,10 @@
 // Nothing of a rejected candidate is acted on.
 //
 // Only the first KEEP payload bytes are stored (the longest h2f payload is
-// 22 bytes); longer payloads are still checked by the CRC, and the command
+// 22 bytes, KEEP's default); longer payloads are still checked by the CRC, and the command
 // layer answers them with NAK LENGTH. Payload byte i is payload[8*i +: 8].
 module frame_rx #(
-    parameter integer KEEP          = 24,
+    parameter integer KEEP          = 22,
     parameter integer TIMEOUT_TICKS = 1000
 ) (
     input  wire              clk,

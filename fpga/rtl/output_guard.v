@@ -14,7 +14,9 @@
 //   enables: 1 pulls the line low, 0 releases it; both are released
 //   whenever the rail is off, so an unpowered CH is never back-fed;
 // - host present is asserted exactly while the rail is on.
-// Everything is registered and off from reset.
+// Everything is registered and off from reset. rail_en_n also starts high
+// as the bitstream loads (the iCE40 would otherwise start the flip-flop at
+// 0, which here means "on", until the first reset clock).
 module output_guard (
     input  wire        clk,
     input  wire        rst,
@@ -28,7 +30,7 @@ module output_guard (
     input  wire [1:0]  safe_pins,
     input  wire [15:0] safe_code,
     output reg         rail_on,
-    output reg         rail_en_n,
+    output reg         rail_en_n = 1'b1,  // off from configuration on, before any reset
     output reg         ac_lost_pull,
     output reg         host_present_pull,
     output reg  [15:0] dac_code

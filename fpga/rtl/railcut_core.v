@@ -79,13 +79,13 @@ module railcut_core #(
     wire         frame_valid, crc_error, rx_drop;
     wire [7:0]   frame_type, frame_seq;
     wire [6:0]   frame_len;
-    wire [191:0] payload;
+    wire [175:0] payload;
 
     uart_rx #(.DIV_W(LDW)) u_link_rx (
         .clk(clk), .rst(rst), .clks_per_bit(LINK_BIT[LDW-1:0]), .rx(link_rx),
         .data(rx_byte), .valid(rx_valid), .frame_err(), .start()
     );
-    frame_rx #(.KEEP(24), .TIMEOUT_TICKS(1000)) u_frame_rx (
+    frame_rx #(.KEEP(22), .TIMEOUT_TICKS(1000)) u_frame_rx (
         .clk(clk), .rst(rst), .tick(tick), .in_data(rx_byte), .in_valid(rx_valid),
         .frame_valid(frame_valid), .frame_type(frame_type), .frame_seq(frame_seq),
         .frame_len(frame_len), .payload(payload), .crc_error(crc_error), .dropped(rx_drop)
