@@ -34,6 +34,8 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_characterize(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Prints "railcut: <msg>" to stderr and returns the exit code for status. */
 int cli_error(rc_status status, const rc_error *err);
@@ -85,13 +87,42 @@ void cli_reports_close(cli_reports *r);
 /* Exit code for a finished analysis. */
 int cli_verdict_exit(const rc_analysis *a);
 
-/* Progress line on stderr for long runs: shown only on a terminal. */
+/* Progress of long runs on stderr. `bar` redraws one line on a terminal;
+ * `plain` prints a line every 10 % or every 5 s of wall time (CI logs);
+ * `none` is silent. The default (auto) is the bar on a terminal, else none. */
+typedef enum cli_progress_mode {
+    CLI_PROGRESS_AUTO = 0,
+    CLI_PROGRESS_NONE = 1,
+    CLI_PROGRESS_BAR = 2,
+    CLI_PROGRESS_PLAIN = 3,
+} cli_progress_mode;
+
 typedef struct cli_progress {
     bool enabled;
+    bool plain;
     int64_t last_draw_ms;
+    int64_t start_ms;      /* wall clock at init */
+    int last_tenth;        /* plain: last 10 % step printed */
+    size_t segment;        /* last segment seen, to start the outage clock */
+    int64_t cut_at_us;     /* device time the rail was cut; -1 while it is on */
+    const char *label;     /* e.g. "probe 3/23"; may be NULL */
+    int64_t done_us;       /* virtual time of earlier runs of the same command */
+    int64_t total_us;      /* virtual time of all runs; 0 = this run's nominal length */
 } cli_progress;
+
+/* --progress=MODE: "bar", "plain" or "none". Returns 0, or prints and returns 2. */
+int cli_progress_option(const char *cmd, const char *arg, cli_progress_mode *mode);
+#define CLI_PROGRESS_HELP                                                                     \
+    "  --progress MODE       bar (default on a terminal), plain (a line every 10 %% or\n"     \
+    "                        5 s, for CI logs) or none\n"
+
 void cli_progress_init(cli_progress *p, bool quiet);
+void cli_progress_setup(cli_progress *p, bool quiet, cli_progress_mode mode);
+/* One run: elapsed and remaining virtual and wall time, the outage clock
+ * (how long the rail has been cut), the running segment. */
 void cli_progress_draw(cli_progress *p, const rc_run_progress *rp, bool final);
+/* Counted work (suite cases): done of total, wall time and its estimate. */
+void cli_progress_count(cli_progress *p, size_t done, size_t total, bool final);
 
 /* Monotonic wall clock in milliseconds. */
 int64_t cli_now_ms(void);

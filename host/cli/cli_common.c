@@ -173,39 +173,132 @@ int64_t cli_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int cli_progress_option(const char *cmd, const char *arg, cli_progress_mode *mode)
+{
+    if (strcmp(arg, "bar") == 0)
+        *mode = CLI_PROGRESS_BAR;
+    else if (strcmp(arg, "plain") == 0)
+        *mode = CLI_PROGRESS_PLAIN;
+    else if (strcmp(arg, "none") == 0)
+        *mode = CLI_PROGRESS_NONE;
+    else
+        return cli_usage_error(cmd, "--progress: '%s' is not bar, plain or none", arg);
+    return 0;
+}
+
+void cli_progress_setup(cli_progress *p, bool quiet, cli_progress_mode mode)
+{
+    memset(p, 0, sizeof *p);
+    bool tty = isatty(STDERR_FILENO) != 0;
+    p->enabled = !quiet && mode != CLI_PROGRESS_NONE && (mode != CLI_PROGRESS_AUTO || tty);
+    p->plain = mode == CLI_PROGRESS_PLAIN;
+    p->start_ms = cli_now_ms();
+    p->last_tenth = -1;
+    p->cut_at_us = -1;
+}
+
 void cli_progress_init(cli_progress *p, bool quiet)
 {
-    p->enabled = !quiet && isatty(STDERR_FILENO);
-    p->last_draw_ms = 0;
+    cli_progress_setup(p, quiet, CLI_PROGRESS_AUTO);
+}
+
+/* Plain lines every 10 % or 5 s; the bar at most every 100 ms. */
+static bool due(cli_progress *p, double frac, bool final)
+{
+    int64_t now = cli_now_ms();
+    if (p->plain) {
+        int tenth = (int)(frac * 10);
+        if (!final && tenth == p->last_tenth && now - p->last_draw_ms < 5000)
+            return false;
+        p->last_tenth = tenth;
+    } else if (!final && now - p->last_draw_ms < 100) {
+        return false;
+    }
+    p->last_draw_ms = now;
+    return true;
+}
+
+static void emit_line(const cli_progress *p, double frac, const char *text, bool final)
+{
+    if (p->plain) {
+        fprintf(stderr, "progress: %3d%% %s\n", (int)(frac * 100), text);
+    } else {
+        const int width = 24;
+        char bar[32];
+        int filled = (int)(frac * width);
+        for (int i = 0; i < width; i++)
+            bar[i] = i < filled ? '=' : ' ';
+        bar[width] = '\0';
+        fprintf(stderr, "\r[%s] %3d%% %s\033[K", bar, (int)(frac * 100), text);
+        if (final)
+            fputs("\r\033[K", stderr);
+    }
+    fflush(stderr);
+}
+
+static void seconds(int64_t us, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.1f", (double)us / 1e6);
+}
+
+/* Starts the outage clock when the running segment cuts the rail. */
+static void track_cut(cli_progress *p, const rc_run_progress *rp, const rc_segment *seg)
+{
+    if (!seg || seg->rail_on)
+        p->cut_at_us = -1;
+    else if (p->cut_at_us < 0 || rp->segment < p->segment)
+        p->cut_at_us = rp->now_us;
+    p->segment = rp->segment;
 }
 
 void cli_progress_draw(cli_progress *p, const rc_run_progress *rp, bool final)
 {
     if (!p->enabled)
         return;
-    int64_t now = cli_now_ms();
-    if (!final && now - p->last_draw_ms < 100)
-        return;
-    p->last_draw_ms = now;
-    const int width = 30;
-    double frac = rp->nominal_us > 0 ? (double)rp->now_us / (double)rp->nominal_us : 1.0;
-    if (frac > 1.0)
-        frac = 1.0;
-    int filled = (int)(frac * width);
-    char bar[64];
-    for (int i = 0; i < width; i++)
-        bar[i] = i < filled ? '=' : ' ';
-    bar[width] = '\0';
-    char now_s[32], total_s[32];
-    rc_format_seconds(rp->now_us - rp->now_us % 100000, now_s, sizeof now_s);
-    rc_format_seconds(rp->nominal_us, total_s, sizeof total_s);
     const rc_segment *seg =
         rp->profile && rp->segment < rp->profile->n_segs ? &rp->profile->segs[rp->segment] : NULL;
-    fprintf(stderr, "\r[%s] %3d%%  %s / %s s  segment %zu/%zu %s (line %d)\033[K", bar,
-            (int)(frac * 100), now_s, total_s, rp->segment + 1,
-            rp->profile ? rp->profile->n_segs : 0, seg ? rc_seg_kind_name(seg->kind) : "",
-            seg ? seg->line : 0);
+    track_cut(p, rp, seg);
+    int64_t total = p->total_us > 0 ? p->total_us : p->done_us + rp->nominal_us;
+    int64_t now = p->done_us + rp->now_us;
+    double frac = total > 0 ? (double)now / (double)total : 1.0;
+    frac = frac > 1.0 ? 1.0 : frac < 0 ? 0 : frac;
     if (final)
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
+        frac = p->total_us > 0 ? frac : 1.0;
+    if (!due(p, frac, final))
+        return;
+    int64_t wall_ms = cli_now_ms() - p->start_ms;
+    int64_t left_us = total > now ? total - now : 0;
+    double wall_left = now > 0 ? (double)wall_ms / 1000.0 * (double)left_us / (double)now : 0;
+    char v_now[32], v_left[32], outage[48] = "";
+    seconds(now, v_now, sizeof v_now);
+    seconds(left_us, v_left, sizeof v_left);
+    if (p->cut_at_us >= 0) {
+        char down[32];
+        seconds(rp->now_us - p->cut_at_us, down, sizeof down);
+        snprintf(outage, sizeof outage, "  rail cut %s s", down);
+    }
+    char text[320];
+    snprintf(text, sizeof text,
+             "%s%svirtual %s s, %s s left  wall %.1f s, ~%.1f s left%s  segment %zu/%zu %s "
+             "(line %d)",
+             p->label ? p->label : "", p->label ? "  " : "", v_now, v_left,
+             (double)wall_ms / 1000.0, wall_left, outage, rp->segment + 1,
+             rp->profile ? rp->profile->n_segs : 0, seg ? rc_seg_kind_name(seg->kind) : "",
+             seg ? seg->line : 0);
+    emit_line(p, frac, text, final);
+}
+
+void cli_progress_count(cli_progress *p, size_t done, size_t total, bool final)
+{
+    if (!p->enabled)
+        return;
+    double frac = total ? (double)done / (double)total : 1.0;
+    if (!due(p, frac, final))
+        return;
+    int64_t wall_ms = cli_now_ms() - p->start_ms;
+    double left = done ? (double)wall_ms / 1000.0 * (double)(total - done) / (double)done : 0;
+    char text[160];
+    snprintf(text, sizeof text, "%zu/%zu done  wall %.1f s, ~%.1f s left", done, total,
+             (double)wall_ms / 1000.0, left);
+    emit_line(p, frac, text, final);
 }

@@ -45,7 +45,7 @@ static const char run_help[] =
     "  --trace FILE          trace path (default traces/<UTC time>-<profile>.rct)\n"
     "  --json FILE           JSON report ('-' = stdout)\n"
     "  --junit FILE          JUnit XML report ('-' = stdout)\n"
-    "  -q, --quiet           no text report, no progress line\n"
+    "  -q, --quiet           no text report, no progress line\n" CLI_PROGRESS_HELP
     "analysis:\n" CLI_ANALYSIS_HELP "\n"
     "exit codes: 0 pass, 1 a check failed, 2 bad input or usage,\n"
     "            3 device or I/O failure, or the run did not complete\n";
@@ -57,6 +57,7 @@ typedef struct run_args {
     const char *trace_path;
     rc_job job;
     cli_reports reports;
+    cli_progress_mode progress;
 } run_args;
 
 static volatile sig_atomic_t stop_requested;
@@ -93,6 +94,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"json", required_argument, NULL, 'j'},
         {"junit", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         CLI_ANALYSIS_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -115,6 +117,10 @@ static int parse_args(int argc, char **argv, run_args *a)
         case 'j': a->reports.json_path = optarg; break;
         case 'J': a->reports.junit_path = optarg; break;
         case 'q': a->reports.quiet = true; break;
+        case 'P':
+            if (cli_progress_option("run", optarg, &a->progress))
+                return RC_EXIT_USAGE;
+            break;
         case 'o':
             if (rc_parse_duration_us(optarg, &a->job.observe_us, &err) != RC_OK)
                 return cli_usage_error("run", "--observe: %s", err.msg);
@@ -192,7 +198,7 @@ static rc_status execute(run_args *a, rc_job_plan *plan, const char *trace_path,
 {
     const rc_profile *profile = rc_job_plan_profile(plan);
     cli_progress progress;
-    cli_progress_init(&progress, a->reports.quiet);
+    cli_progress_setup(&progress, a->reports.quiet, a->progress);
     a->job.progress = on_progress;
     a->job.progress_ctx = &progress;
     a->job.stop_requested = &stop_requested;
@@ -200,7 +206,7 @@ static rc_status execute(run_args *a, rc_job_plan *plan, const char *trace_path,
     rc_status st = rc_job_execute(plan, trace_path, out, err);
     signal(SIGINT, SIG_DFL);
     rc_run_progress last = {.now_us = out->run.end_us, .nominal_us = profile->nominal_us,
-                            .profile = profile};
+                            .segment = profile->n_segs - 1, .profile = profile};
     cli_progress_draw(&progress, &last, true);
     return st;
 }

@@ -41,7 +41,7 @@ static const char suite_help[] =
     "  --rate HZ             sample rate (default 1000)\n"
     "  --json FILE           JSON summary ('-' = stdout)\n"
     "  --junit FILE          JUnit XML, one testcase per case ('-' = stdout)\n"
-    "  -q, --quiet           no table\n"
+    "  -q, --quiet           no table, no progress\n" CLI_PROGRESS_HELP
     "analysis:\n" CLI_ANALYSIS_HELP "\n"
     "exit codes: 0 every case as expected, 1 a case differed, 2 bad suite file\n"
     "            (or a case's profile, CH file or backend), 3 device or I/O failure\n";
@@ -51,6 +51,7 @@ typedef struct suite_args {
     const char *trace_dir;
     rc_suite_run_options run;
     cli_reports reports;
+    cli_progress_mode progress;
 } suite_args;
 
 static volatile sig_atomic_t stop_requested;
@@ -85,6 +86,7 @@ static int parse_args(int argc, char **argv, suite_args *a)
         {"json", required_argument, NULL, 'J'},
         {"junit", required_argument, NULL, 'U'},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         CLI_ANALYSIS_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -105,6 +107,10 @@ static int parse_args(int argc, char **argv, suite_args *a)
         case 'J': a->reports.json_path = optarg; break;
         case 'U': a->reports.junit_path = optarg; break;
         case 'q': a->reports.quiet = true; break;
+        case 'P':
+            if (cli_progress_option("suite", optarg, &a->progress))
+                return RC_EXIT_USAGE;
+            break;
         case 'j':
             if (parse_count("jobs", optarg, 64, &v))
                 return RC_EXIT_USAGE;
@@ -170,7 +176,11 @@ typedef struct table {
     FILE *out;
     int name_width;
     bool quiet;
+    cli_progress progress; /* cases done of selected */
+    size_t done, selected;
 } table;
+
+static void print_row(const table *t, const rc_case_result *r);
 
 static void print_header(const table *t)
 {
@@ -180,7 +190,16 @@ static void print_header(const table *t)
 
 static void on_case_done(void *ctx, const rc_case_result *r)
 {
-    const table *t = ctx;
+    table *t = ctx;
+    t->done++;
+    if (t->progress.enabled && !t->progress.plain)
+        fputs("\r\033[K", stderr); /* the row goes where the bar was */
+    print_row(t, r);
+    cli_progress_count(&t->progress, t->done, t->selected, t->done == t->selected);
+}
+
+static void print_row(const table *t, const rc_case_result *r)
+{
     if (t->quiet)
         return;
     const rc_analysis *a = r->job.analysis;
@@ -202,6 +221,14 @@ static void on_case_done(void *ctx, const rc_case_result *r)
     else if (r->outcome == RC_CASE_ERROR)
         fprintf(t->out, "    %s\n", r->error.msg);
     fflush(t->out);
+}
+
+static size_t count_selected(const rc_suite *s, const char *filter)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_cases; i++)
+        n += rc_suite_case_selected(&s->cases[i], filter);
+    return n;
 }
 
 /* Width of the case column; 0 when the filter selects no case. */
@@ -286,7 +313,10 @@ static int run_suite(suite_args *a)
         return cli_error(st, &err);
     }
     bool stdout_taken = a->reports.json == stdout || a->reports.junit == stdout;
-    table t = {stdout_taken ? stderr : stdout, width, a->reports.quiet};
+    table t = {.out = stdout_taken ? stderr : stdout, .name_width = width,
+               .quiet = a->reports.quiet};
+    cli_progress_setup(&t.progress, a->reports.quiet, a->progress);
+    t.selected = count_selected(s, a->run.filter);
     a->run.trace_dir = dir;
     a->run.stop_requested = &stop_requested;
     a->run.on_case_done = on_case_done;

@@ -17,6 +17,9 @@ typedef struct command {
 static const command commands[] = {
     {"run", cmd_run, "run a profile into a CH on a backend, write a trace, judge it"},
     {"suite", cmd_suite, "run a suite of profiles with expected verdicts (JUnit, JSON)"},
+    {"characterize", cmd_characterize,
+     "find where a CH's behaviour changes (AD1 threshold, UVLO, hold-up...)"},
+    {"report", cmd_report, "write a self-contained HTML conformance report of traces"},
     {"analyze", cmd_analyze, "judge a recorded trace again (other thresholds, reports)"},
     {"info", cmd_info, "print what a trace holds, and where it is damaged"},
     {"check", cmd_check, "compile a profile and list its segments, without running it"},
@@ -40,7 +43,7 @@ static void print_help(FILE *out)
             "commands:\n",
             RAILCUT_VERSION);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
             "exit codes:\n"
