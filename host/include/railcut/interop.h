@@ -113,7 +113,7 @@ void rc_replay_options_init(rc_replay_options *opt);
 
 /* Turns the rail_v and ac_lost samples of a trace into a piecewise-linear
  * profile, as a CSV waveform would be (load switch closed, 0..30 V, times
- * relative to the first sample, scenario test), keeping only the points
+ * relative to the first sample, the trace's scenario), keeping only the points
  * needed to stay within tol_mv of every sample; an ac_lost change always
  * makes a point. `name` becomes the profile's file name. */
 rc_status rc_replay_profile(rc_trace *t, const char *name, const rc_replay_options *opt,

@@ -9,8 +9,11 @@
  *     of the latest episode that began at or before it);
  *   - the rail voltage over the aligned overlap, on a common grid: the sample
  *     times of the trace with the finer rate, the other trace interpolated
- *     linearly between its samples. The rails are read in windows of
- *     RC_INTEROP_CHUNK_SAMPLES grid periods, so memory stays flat.
+ *     linearly between its samples. Where the two differ by more than tol_v,
+ *     the deviation is the distance to the other trace's line anywhere within
+ *     tol_us either side, so an edge shifted by less than the time tolerance
+ *     is not taken for a voltage difference. The rails are read in windows of RC_INTEROP_CHUNK_SAMPLES
+ *     grid periods (plus the time tolerance), so memory stays flat.
  * A figure is beyond tolerance when one side lacks it, when a time differs
  * by more than tol_us, or when the deviation exceeds tol_v.
  */
@@ -166,6 +169,8 @@ static int64_t period_of(rc_trace *t)
 typedef struct deviation {
     rc_trace *grid_t, *other_t;
     int64_t grid_shift, other_shift, other_period;
+    int64_t tol_us;
+    double tol_v;
     pts g, o;
     bool have_carry;
     pt carry; /* last sample of the other trace before the window */
@@ -193,11 +198,30 @@ static double other_at(const deviation *dv, size_t j, int64_t u, bool *ok)
     return left->v + f * (right->v - left->v);
 }
 
+/* The other trace is a continuous line through its samples, so within
+ * tol_us of u it takes every value between the lowest and the highest of
+ * its samples there (and v_at_u): the deviation is v's distance to that
+ * range. */
+static double distance_within(const deviation *dv, size_t j, int64_t u, double v, double v_at_u)
+{
+    double lo = v_at_u, hi = v_at_u;
+    for (size_t k = j; k > 0 && dv->o.p[k - 1].u_us >= u - dv->tol_us; k--) {
+        lo = fmin(lo, (double)dv->o.p[k - 1].v);
+        hi = fmax(hi, (double)dv->o.p[k - 1].v);
+    }
+    for (size_t k = j; k < dv->o.n && dv->o.p[k].u_us <= u + dv->tol_us; k++) {
+        lo = fmin(lo, (double)dv->o.p[k].v);
+        hi = fmax(hi, (double)dv->o.p[k].v);
+    }
+    return v < lo ? lo - v : v > hi ? v - hi : 0;
+}
+
 static rc_status window(deviation *dv, rc_diff *d, int64_t u0, int64_t u1, rc_error *err)
 {
+    int64_t margin = dv->tol_us + 2 * dv->other_period;
     rc_status st = read_window(dv->grid_t, &dv->g, u0, u1, err);
     if (st == RC_OK)
-        st = read_window(dv->other_t, &dv->o, u0, u1 + 2 * dv->other_period, err);
+        st = read_window(dv->other_t, &dv->o, u0 - margin, u1 + margin, err);
     if (st != RC_OK)
         return st;
     size_t j = 0;
@@ -210,20 +234,24 @@ static rc_status window(deviation *dv, rc_diff *d, int64_t u0, int64_t u1, rc_er
         double dev = fabs((double)dv->g.p[i].v - v);
         if (!ok || isnan(dev))
             continue;
+        if (dev > dv->tol_v)
+            dev = distance_within(dv, j, u, (double)dv->g.p[i].v, v);
         d->grid_points++;
         if (dev > d->max_dev_v) {
             d->max_dev_v = dev;
             d->max_dev_at_us = u;
         }
     }
-    for (size_t k = 0; k < dv->o.n && dv->o.p[k].u_us < u1; k++) {
+    /* The next window's buffer starts at u1 - margin. */
+    for (size_t k = 0; k < dv->o.n && dv->o.p[k].u_us < u1 - margin; k++) {
         dv->carry = dv->o.p[k];
         dv->have_carry = true;
     }
     return RC_OK;
 }
 
-static rc_status rail_deviation(rc_trace *a, rc_trace *b, rc_diff *d, rc_error *err)
+static rc_status rail_deviation(rc_trace *a, rc_trace *b, const rc_diff_options *opt,
+                                rc_diff *d, rc_error *err)
 {
     const rc_trace_stats *sa = rc_trace_get_stats(a), *sb = rc_trace_get_stats(b);
     if (sa->samples == 0 || sb->samples == 0)
@@ -241,6 +269,8 @@ static rc_status rail_deviation(rc_trace *a, rc_trace *b, rc_diff *d, rc_error *
         .grid_shift = a_finer ? d->align_a_us : d->align_b_us,
         .other_shift = a_finer ? d->align_b_us : d->align_a_us,
         .other_period = period_of(a_finer ? b : a),
+        .tol_us = opt->tol_us,
+        .tol_v = opt->tol_v,
     };
     dv.g.shift = dv.grid_shift;
     dv.o.shift = dv.other_shift;
@@ -319,7 +349,7 @@ rc_status rc_diff_traces(rc_trace *a, rc_trace *b, const rc_diff_options *opt, r
             st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     }
     if (st == RC_OK)
-        st = rail_deviation(a, b, d, err);
+        st = rail_deviation(a, b, opt, d, err);
     rc_analysis_free(an_a);
     rc_analysis_free(an_b);
     if (st != RC_OK) {

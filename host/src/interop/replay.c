@@ -7,7 +7,7 @@
  * samples would compile to (docs/profile-language.md, "CSV waveforms"):
  * points joined by straight lines, RAMP or HOLD segments carrying the AC Lost
  * of their first point, load switch closed, times relative to the first
- * sample, then the observation window. To keep long traces small, the
+ * sample, then the observation window; the scenario is the trace's. To keep long traces small, the
  * samples are decimated on the fly with a fan ("swing door") test: from the
  * last kept point (the anchor) every later sample narrows the range of
  * slopes that pass within tol_mv of all samples so far; when a sample leaves
@@ -208,6 +208,9 @@ rc_status rc_replay_profile(rc_trace *t, const char *name, const rc_replay_optio
     rc_status st = rc_trace_read_samples(t, INT64_MIN, INT64_MAX, on_samples, &r, err);
     if (st == RC_OK && r.status != RC_OK)
         st = r.status;
+    /* The replay judges like the original: an OTA recording stays OTA. */
+    if (rc_scenario_from_name(rc_trace_get_header(t)->scenario, &r.p->scenario) != RC_OK)
+        r.p->scenario = RC_SCENARIO_TEST;
     if (st == RC_OK && !r.have_anchor)
         st = rc_error_set(err, RC_ERR_FORMAT, "%s: the trace has no samples to replay", name);
     if (st == RC_OK)
