@@ -11,12 +11,15 @@
  * backend fails.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "railcut/profile.h"
@@ -46,6 +49,7 @@ static const char run_help[] =
     "  --json FILE           JSON report ('-' = stdout)\n"
     "  --junit FILE          JUnit XML report ('-' = stdout)\n"
     "  -q, --quiet           no text report, no progress line\n" CLI_PROGRESS_HELP
+    "  --dash                watch the run live in railcut-dash (the run goes on without it)\n"
     "analysis:\n" CLI_ANALYSIS_HELP "\n"
     "exit codes: 0 pass, 1 a check failed, 2 bad input or usage,\n"
     "            3 device or I/O failure, or the run did not complete\n";
@@ -57,10 +61,13 @@ typedef struct run_args {
     const char *trace_path;
     rc_job job;
     cli_reports reports;
+    bool dash;
     cli_progress_mode progress;
 } run_args;
 
 static volatile sig_atomic_t stop_requested;
+/* --dash: the trace railcut-dash is to follow, until it has been started. */
+static const char *dash_pending;
 
 static void on_sigint(int sig)
 {
@@ -94,6 +101,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"json", required_argument, NULL, 'j'},
         {"junit", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},
+        {"dash", no_argument, NULL, 'D'},
         {"progress", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         CLI_ANALYSIS_LONG_OPTIONS,
@@ -117,6 +125,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         case 'j': a->reports.json_path = optarg; break;
         case 'J': a->reports.junit_path = optarg; break;
         case 'q': a->reports.quiet = true; break;
+        case 'D': a->dash = true; break;
         case 'P':
             if (cli_progress_option("run", optarg, &a->progress))
                 return RC_EXIT_USAGE;
@@ -178,8 +187,66 @@ static rc_status default_trace_path(const char *profile_path, char *out, size_t 
     return rc_error_set(err, RC_ERR_IO, "too many traces named traces/%s-%s*", stamp, base);
 }
 
+/* railcut-dash beside this railcut (build tree and install alike), else on PATH. */
+static bool find_dash(char *out, size_t len)
+{
+    char dir[4096];
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+    char *slash = n > 0 ? (dir[n] = '\0', strrchr(dir, '/')) : NULL;
+    if (slash) {
+        *slash = '\0';
+        snprintf(out, len, "%s/railcut-dash", dir);
+        if (access(out, X_OK) == 0)
+            return true;
+    }
+    const char *path = getenv("PATH");
+    while (path && *path) {
+        size_t k = strcspn(path, ":");
+        snprintf(out, len, "%.*s/railcut-dash", (int)k, path);
+        if (k > 0 && access(out, X_OK) == 0)
+            return true;
+        path += k + (path[k] == ':');
+    }
+    return false;
+}
+
+/* Starts railcut-dash on the trace being written. It is detached (a double
+ * fork, its own session) so the run never waits for it or depends on it, and
+ * Ctrl-C stops the run but leaves the window up to show how it ended. */
+static void start_dash(const char *trace_path)
+{
+    char exe[4200];
+    if (!find_dash(exe, sizeof exe)) {
+        fprintf(stderr, "railcut: warning: --dash: railcut-dash not found beside railcut or "
+                        "on PATH; running without it\n");
+        return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "railcut: warning: --dash: %s; running without it\n", strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        setsid();
+        if (fork() == 0) {
+            int null = open("/dev/null", O_RDWR);
+            dup2(null, STDIN_FILENO);
+            dup2(null, STDOUT_FILENO);
+            execl(exe, "railcut-dash", "--follow", "--wait", "10", trace_path, (char *)NULL);
+            _exit(127);
+        }
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+}
+
 static void on_progress(void *ctx, const rc_run_progress *p)
 {
+    if (dash_pending) {
+        /* The first progress report comes once the trace file exists. */
+        start_dash(dash_pending);
+        dash_pending = NULL;
+    }
     cli_progress_draw(ctx, p, false);
 }
 
@@ -202,6 +269,7 @@ static rc_status execute(run_args *a, rc_job_plan *plan, const char *trace_path,
     a->job.progress = on_progress;
     a->job.progress_ctx = &progress;
     a->job.stop_requested = &stop_requested;
+    dash_pending = a->dash ? trace_path : NULL;
     signal(SIGINT, on_sigint);
     rc_status st = rc_job_execute(plan, trace_path, out, err);
     signal(SIGINT, SIG_DFL);
