@@ -399,6 +399,100 @@ START_TEST(open_episode_last_gasp_ad1_passes)
 }
 END_TEST
 
+/* An on-restore CH reports once it has booted; a second cut during its boot
+ * delays the report, and the window follows the CH's next ready. */
+START_TEST(on_restore_ad1_after_interrupted_boot_passes)
+{
+    run r;
+    run_init(&r, RC_SCENARIO_TEST);
+    up(&r, 1 * S);
+    down(&r, 10 * S);
+    up(&r, 210 * S);  /* 200 s: qualifies */
+    down(&r, 220 * S); /* cut again while the CH boots */
+    up(&r, 270 * S);
+    ev(&r, 290 * S, RC_EV_CH_READY, 0, NULL);
+    ad1(&r, 292 * S); /* 82 s after the first restore, 2 s after ready */
+    finish(&r, 400 * S);
+    rc_analysis *a = analyze(&r);
+    const rc_check *c = check_named(a, "mp102a.ch");
+    ck_assert_msg(c->result == RC_CHECK_PASS, "%s", c->detail);
+    ck_assert_int_eq(a->n_ad1, 1);
+    rc_analysis_free(a);
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(ad1_window_closes_latency_after_ready)
+{
+    run r;
+    run_init(&r, RC_SCENARIO_TEST);
+    one_cut(&r, 200 * S);
+    ev(&r, 230 * S, RC_EV_CH_READY, 0, NULL);
+    ad1(&r, 290 * S + 1); /* ready + 60 s + 1 us */
+    rc_analysis *a = analyze(&r);
+    const rc_check *c = check_named(a, "mp102a.ch");
+    ck_assert_int_eq(c->result, RC_CHECK_FAIL);
+    assert_detail_has(c, "owed from 190 s to 290 s");
+    rc_analysis_free(a);
+    run_free(&r);
+}
+END_TEST
+
+/* A run that stops before alerts settle cannot show that the CH stayed silent. */
+START_TEST(run_ending_before_alerts_settle_is_not_a_pass)
+{
+    run r;
+    run_init(&r, RC_SCENARIO_TEST);
+    add_expect(r.profile, RC_EXPECT_NO_AD1, "expect no ad1", 7);
+    up(&r, 1 * S);
+    down(&r, 10 * S);
+    up(&r, 100 * S);
+    ev(&r, 120 * S, RC_EV_CH_READY, 0, NULL);
+    finish(&r, 180 * S - 1); /* settles at ready + 60 s = 180 s */
+    rc_analysis *a = analyze(&r);
+    const rc_check *ch = check_named(a, "mp102a.ch");
+    ck_assert_int_eq(ch->result, RC_CHECK_FAIL);
+    assert_detail_has(ch, "before alerts settled at 180 s");
+    assert_detail_has(ch, "observe longer");
+    ck_assert_int_eq(check_named(a, "expect:7")->result, RC_CHECK_FAIL);
+    rc_analysis_free(a);
+    run_free(&r);
+
+    run_init(&r, RC_SCENARIO_TEST);
+    add_expect(r.profile, RC_EXPECT_NO_AD1, "expect no ad1", 7);
+    up(&r, 1 * S);
+    down(&r, 10 * S);
+    up(&r, 100 * S);
+    ev(&r, 120 * S, RC_EV_CH_READY, 0, NULL);
+    finish(&r, 180 * S);
+    a = analyze(&r);
+    ck_assert_int_eq(check_named(a, "mp102a.ch")->result, RC_CHECK_PASS);
+    ck_assert_int_eq(check_named(a, "expect:7")->result, RC_CHECK_PASS);
+    rc_analysis_free(a);
+    run_free(&r);
+}
+END_TEST
+
+/* A qualifying interruption whose AD1 window the run cut short is reported as
+ * unjudged, not blamed on the CH. */
+START_TEST(cut_short_window_blames_the_run_not_the_ch)
+{
+    run r;
+    run_init(&r, RC_SCENARIO_TEST);
+    up(&r, 1 * S);
+    down(&r, 10 * S);
+    up(&r, 210 * S);
+    finish(&r, 215 * S);
+    rc_analysis *a = analyze(&r);
+    const rc_check *c = check_named(a, "mp102a.ch");
+    ck_assert_int_eq(c->result, RC_CHECK_FAIL);
+    assert_detail_has(c, "observe longer");
+    ck_assert_ptr_null(strstr(c->detail, "no AD1 for the interruption"));
+    rc_analysis_free(a);
+    run_free(&r);
+}
+END_TEST
+
 START_TEST(false_alert_names_longest)
 {
     run r;
@@ -897,6 +991,9 @@ static Suite *analyze_suite(void)
     tcase_add_test(ch, ad1_latency_bound_plus_1us_fails);
     tcase_add_test(ch, short_qualifying_latency_from_qualification);
     tcase_add_test(ch, ad1_twice_fails);
+    tcase_add_test(ch, on_restore_ad1_after_interrupted_boot_passes);
+    tcase_add_test(ch, ad1_window_closes_latency_after_ready);
+    tcase_add_test(ch, cut_short_window_blames_the_run_not_the_ch);
     tcase_add_test(ch, open_episode_last_gasp_ad1_passes);
     tcase_add_test(ch, false_alert_names_longest);
     tcase_add_test(ch, esme_skipped_unless_ota);
@@ -910,6 +1007,7 @@ static Suite *analyze_suite(void)
     TCase *ex = tcase_create("expectations");
     tcase_add_test(ex, expect_ad1_and_no_ad1);
     tcase_add_test(ex, expect_no_ad1_counts_observation_window);
+    tcase_add_test(ex, run_ending_before_alerts_settle_is_not_a_pass);
     tcase_add_test(ex, expect_window_edges);
     tcase_add_test(ex, expect_window_mark_missing);
     tcase_add_test(ex, expect_window_from_run_start);

@@ -46,7 +46,7 @@ static rc_analysis *sample_run(run *r)
     down(r, 200 * S);
     up(r, 379 * S + 900000);
     sample(r, 100 * S, 0.25f, 0);
-    finish(r, 400 * S);
+    finish(r, 440 * S); /* alerts settle 60 s after the last restore */
     r->cfg.guard_us = 1 * S;
     return analyze(r);
 }
@@ -91,7 +91,7 @@ START_TEST(json_fields_round_trip)
     ck_assert_str_eq(string(root, "scenario"), "ota");
     ck_assert_str_eq(string(root, "verdict"), "fail");
     ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "error")));
-    ck_assert(number(root, "end_s") == 400.0);
+    ck_assert(number(root, "end_s") == 440.0);
     ck_assert(number(root, "max_outage_s") == 180000001 / 1e6);
     ck_assert(number(root, "max_merged_outage_s") == 180000001 / 1e6);
     ck_assert_str_eq(string(root, "episodes_from"), "events");

@@ -79,33 +79,84 @@ static int64_t duration(const rc_episode *e)
 
 /* ---- mp102a.ch --------------------------------------------------------------- */
 
+/* Where AD1 is owed for one raw episode, and what was seen in that window.
+ * The window opens when the interruption qualifies (start + limit) and
+ * closes ad1_latency_max after the later of qualification, the restore, and
+ * the CH's first ready after the restore: an on-restore CH reports once it
+ * has booted, and a second cut during its boot delays that. */
 typedef struct ch_episode {
+    bool qualifies;
+    int64_t lo_us;
+    int64_t hi_us;
     size_t n_ad1;
     int64_t first_ad1_us;
 } ch_episode;
 
-static int64_t window_lo(const rc_analysis_config *cfg, const rc_episode *e)
+static int64_t first_ready_at_or_after(const rc_analysis_input *in, int64_t t_us)
 {
-    return e->start_us + cfg->limit_us;
+    for (size_t i = 0; i < in->n_events; i++)
+        if (in->events[i].kind == RC_EV_CH_READY && in->events[i].t_us >= t_us)
+            return in->events[i].t_us;
+    return -1;
 }
 
-static int64_t window_hi(const rc_analysis_config *cfg, const rc_episode *e)
+/* The later of the restore and the CH's next ready: from there the CH has
+ * ad1_latency_max to report. An open episode has no restore. */
+static int64_t restore_anchor(const rc_analysis_input *in, const rc_episode *e)
 {
-    int64_t lo = window_lo(cfg, e);
-    return (e->end_us > lo ? e->end_us : lo) + cfg->ad1_latency_max_us;
+    int64_t ready = e->open ? -1 : first_ready_at_or_after(in, e->end_us);
+    return ready > e->end_us ? ready : e->end_us;
 }
 
-/* The qualifying episode whose AD1 window holds t, or n_raw if none. */
-static size_t owning_episode(const rc_analysis *a, const rc_analysis_config *cfg,
-                             int64_t t_us)
+static void ch_windows(const rc_analysis_input *in, const rc_analysis *a,
+                       const rc_analysis_config *cfg, ch_episode *ce)
 {
     for (size_t i = 0; i < a->n_raw; i++) {
         const rc_episode *e = &a->raw[i];
-        if (duration(e) > cfg->limit_us && t_us >= window_lo(cfg, e) &&
-            t_us <= window_hi(cfg, e))
-            return i;
+        int64_t anchor = restore_anchor(in, e);
+        ce[i].qualifies = duration(e) > cfg->limit_us;
+        ce[i].lo_us = e->start_us + cfg->limit_us;
+        ce[i].hi_us = (anchor > ce[i].lo_us ? anchor : ce[i].lo_us) + cfg->ad1_latency_max_us;
     }
+}
+
+/* The qualifying episode whose AD1 window holds t, or n_raw if none. */
+static size_t owning_episode(const rc_analysis *a, const ch_episode *ce, int64_t t_us)
+{
+    for (size_t i = 0; i < a->n_raw; i++)
+        if (ce[i].qualifies && t_us >= ce[i].lo_us && t_us <= ce[i].hi_us)
+            return i;
     return a->n_raw;
+}
+
+/* When alerts stop being owed: ad1_latency_max after the last restore (or
+ * the CH's ready after it). A run that ends earlier cannot show that a CH
+ * stayed silent, whatever its profile's observation window said. */
+static int64_t alerts_settled_us(const rc_analysis_input *in, const rc_analysis *a,
+                                 const rc_analysis_config *cfg)
+{
+    int64_t settled = 0;
+    for (size_t i = 0; i < a->n_raw; i++) {
+        if (a->raw[i].open)
+            continue;
+        int64_t t = restore_anchor(in, &a->raw[i]) + cfg->ad1_latency_max_us;
+        settled = t > settled ? t : settled;
+    }
+    return settled;
+}
+
+static bool observed_too_short(const rc_analysis_input *in, const rc_analysis *a,
+                               const rc_analysis_config *cfg, rc_check *c)
+{
+    int64_t settled = alerts_settled_us(in, a, cfg);
+    if (in->end_us >= settled)
+        return false;
+    c->result = RC_CHECK_FAIL;
+    detail_add(c,
+               "the run ended at %s s, before alerts settled at %s s (%s s after the last "
+               "restore or CH ready): observe longer to judge",
+               secs(in->end_us).s, secs(settled).s, secs(cfg->ad1_latency_max_us).s);
+    return true;
 }
 
 static void ch_stray_ad1(const rc_analysis *a, const rc_analysis_config *cfg, rc_check *c,
@@ -120,7 +171,7 @@ static void ch_stray_ad1(const rc_analysis *a, const rc_analysis_config *cfg, rc
                    secs(t_us).s, secs(cfg->limit_us).s);
 }
 
-static void ch_missing_ad1(const rc_analysis_config *cfg, rc_check *c, const rc_episode *e)
+static void ch_missing_ad1(rc_check *c, const rc_episode *e, const ch_episode *ce)
 {
     if (e->open)
         detail_add(c,
@@ -129,8 +180,8 @@ static void ch_missing_ad1(const rc_analysis_config *cfg, rc_check *c, const rc_
                    secs(e->start_us).s, secs(duration(e)).s);
     else
         detail_add(c, "no AD1 for the interruption of %s s at %s s (owed from %s s to %s s)",
-                   secs(duration(e)).s, secs(e->start_us).s, secs(window_lo(cfg, e)).s,
-                   secs(window_hi(cfg, e)).s);
+                   secs(duration(e)).s, secs(e->start_us).s, secs(ce->lo_us).s,
+                   secs(ce->hi_us).s);
 }
 
 static void ch_pass_detail(const rc_analysis *a, const rc_analysis_config *cfg, rc_check *c,
@@ -139,28 +190,24 @@ static void ch_pass_detail(const rc_analysis *a, const rc_analysis_config *cfg, 
     bool any = false;
     for (size_t i = 0; i < a->n_raw; i++) {
         const rc_episode *e = &a->raw[i];
-        if (duration(e) <= cfg->limit_us)
+        if (!ce[i].qualifies)
             continue;
         any = true;
         detail_add(c, "interruption of %s s at %s s, AD1 at %s s (+%s s)", secs(duration(e)).s,
                    secs(e->start_us).s, secs(ce[i].first_ad1_us).s,
-                   secs(ce[i].first_ad1_us - window_lo(cfg, e)).s);
+                   secs(ce[i].first_ad1_us - ce[i].lo_us).s);
     }
     if (!any)
         detail_add(c, "no interruption > %s s, no AD1 (longest %s s)", secs(cfg->limit_us).s,
                    secs(a->max_outage_us).s);
 }
 
-static rc_status check_ch(const rc_analysis *a, const rc_analysis_config *cfg, rc_check *c,
-                          rc_error *err)
+static void ch_match_ad1(const rc_analysis *a, const rc_analysis_config *cfg, rc_check *c,
+                         ch_episode *ce)
 {
-    check_init(c, "mp102a.ch");
-    ch_episode *ce = calloc(a->n_raw + 1, sizeof *ce); /* + 1: never calloc(0) */
-    if (!ce)
-        return rc_error_set(err, RC_ERR_NOMEM, "out of memory checking AD1");
     for (size_t k = 0; k < a->n_ad1; k++) {
         int64_t t = a->ad1[k].t_us;
-        size_t i = owning_episode(a, cfg, t);
+        size_t i = owning_episode(a, ce, t);
         if (i == a->n_raw) {
             ch_stray_ad1(a, cfg, c, t);
             c->result = RC_CHECK_FAIL;
@@ -172,9 +219,22 @@ static rc_status check_ch(const rc_analysis *a, const rc_analysis_config *cfg, r
             c->result = RC_CHECK_FAIL;
         }
     }
+}
+
+static rc_status check_ch(const rc_analysis_input *in, const rc_analysis *a,
+                          const rc_analysis_config *cfg, rc_check *c, rc_error *err)
+{
+    check_init(c, "mp102a.ch");
+    ch_episode *ce = calloc(a->n_raw + 1, sizeof *ce); /* + 1: never calloc(0) */
+    if (!ce)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory checking AD1");
+    ch_windows(in, a, cfg, ce);
+    ch_match_ad1(a, cfg, c, ce);
+    bool too_short = observed_too_short(in, a, cfg, c);
     for (size_t i = 0; i < a->n_raw; i++) {
-        if (duration(&a->raw[i]) > cfg->limit_us && ce[i].n_ad1 == 0) {
-            ch_missing_ad1(cfg, c, &a->raw[i]);
+        bool window_cut_off = too_short && ce[i].hi_us > in->end_us;
+        if (ce[i].qualifies && ce[i].n_ad1 == 0 && !window_cut_off) {
+            ch_missing_ad1(c, &a->raw[i], &ce[i]);
             c->result = RC_CHECK_FAIL;
         }
         c->marginal |= marginal(cfg, duration(&a->raw[i]), cfg->limit_us);
@@ -337,6 +397,15 @@ static void expect_ad1(const rc_analysis *a, bool wanted, rc_check *c)
         detail_cat(c, "%zu AD1, the first at %s s", a->n_ad1, secs(a->ad1[0].t_us).s);
 }
 
+/* "expect no ad1" holds only if the run lasted until alerts settled. */
+static void expect_no_ad1(const rc_analysis_input *in, const rc_analysis_config *cfg,
+                          const rc_analysis *a, rc_check *c)
+{
+    expect_ad1(a, false, c);
+    if (a->n_ad1 == 0)
+        observed_too_short(in, a, cfg, c);
+}
+
 static void check_expect(const rc_analysis_input *in, const rc_analysis_config *cfg,
                          const rc_analysis *a, const rc_expect *x, rc_check *c)
 {
@@ -347,7 +416,7 @@ static void check_expect(const rc_analysis_input *in, const rc_analysis_config *
         expect_ad1(a, true, c);
         return;
     case RC_EXPECT_NO_AD1:
-        expect_ad1(a, false, c);
+        expect_no_ad1(in, cfg, a, c);
         return;
     case RC_EXPECT_AD1_WINDOW:
         expect_window(in, a, x, c);
@@ -430,7 +499,7 @@ rc_status rc_checks_build(const rc_analysis_input *in, const rc_analysis_config 
     a->checks = calloc(3 + n_expects, sizeof *a->checks);
     if (!a->checks)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory for checks");
-    st = check_ch(a, cfg, &a->checks[0], err);
+    st = check_ch(in, a, cfg, &a->checks[0], err);
     if (st != RC_OK)
         return st;
     check_esme(a, cfg, ac, n_ac, &a->checks[1]);
