@@ -8,7 +8,7 @@
  *   ch_state         wire 2    (0 off, 1 booting, 2 ready, 3 holdup)
  *   ev_<kind>        wire 1    one per event kind present in the span: 1 for
  *                              the microsecond of each event, then 0
- * Only changes are written. Samples and events are merged in time order:
+ * Only changes are written, and a time line only before a change. Samples and events are merged in time order:
  * the events are in memory, and each event wire keeps the time at which its
  * pulse must fall, so the writer needs no more state than one value per
  * variable.
@@ -30,7 +30,8 @@ typedef struct vcd_export {
     unsigned channels;
     const rc_event *ev;
     size_t n_ev;
-    int64_t now_us;  /* last #time written; INT64_MIN before the first */
+    int64_t now_us;  /* last #time written */
+    int64_t at_us;   /* time of the changes to come: written before the first */
     bool have_sample;
     rc_sample last;
     int64_t fall_us[MAX_KINDS]; /* when each event wire returns to 0; INT64_MAX = low */
@@ -54,15 +55,22 @@ static unsigned kind_slot(uint16_t kind)
 
 static void set_time(vcd_export *v, int64_t t_us)
 {
-    assert(t_us >= v->now_us);
-    if (t_us != v->now_us)
-        fprintf(v->out, "#%" PRId64 "\n", t_us);
-    v->now_us = t_us;
+    assert(t_us >= v->at_us);
+    v->at_us = t_us;
+}
+
+/* Before each value change: a time line if the time moved since the last. */
+static void change(vcd_export *v)
+{
+    if (v->at_us != v->now_us)
+        fprintf(v->out, "#%" PRId64 "\n", v->at_us);
+    v->now_us = v->at_us;
 }
 
 static void write_wire(vcd_export *v, unsigned slot, int bit)
 {
     char id[3];
+    change(v);
     var_id(id, 4 + slot);
     fprintf(v->out, "%d%s\n", bit, id);
 }
@@ -98,6 +106,7 @@ static void write_events_until(vcd_export *v, int64_t limit_us)
 static void write_real(vcd_export *v, unsigned index, float value)
 {
     char id[3];
+    change(v);
     var_id(id, index);
     if (isnan(value))
         fprintf(v->out, "rnan %s\n", id);
@@ -116,10 +125,12 @@ static void write_sample(vcd_export *v, const rc_sample *s)
         (all || memcmp(&s->rail_a, &v->last.rail_a, sizeof s->rail_a) != 0))
         write_real(v, 1, s->rail_a);
     if ((v->channels & RC_EXPORT_AC_LOST) && (all || s->ac_lost != v->last.ac_lost)) {
+        change(v);
         var_id(id, 2);
         fprintf(v->out, "%u%s\n", s->ac_lost ? 1u : 0u, id);
     }
     if ((v->channels & RC_EXPORT_CH_STATE) && (all || s->ch_state != v->last.ch_state)) {
+        change(v);
         var_id(id, 3);
         fprintf(v->out, "b%u%u %s\n", (s->ch_state >> 1) & 1u, s->ch_state & 1u, id);
     }
@@ -172,8 +183,7 @@ static void write_header(vcd_export *v, rc_trace *t)
 rc_status rc_export_vcd(rc_trace *t, FILE *out, const rc_export_options *opt,
                         rc_export_stats *stats, rc_error *err)
 {
-    vcd_export v = {.out = out, .channels = opt->channels, .now_us = INT64_MIN,
-                    .stats = stats};
+    vcd_export v = {.out = out, .channels = opt->channels, .stats = stats};
     /* VCD times are unsigned: the dump starts at the span's start, or 0. */
     int64_t start = opt->from_us > 0 ? opt->from_us : 0;
     for (unsigned k = 0; k < MAX_KINDS; k++)
@@ -186,8 +196,8 @@ rc_status rc_export_vcd(rc_trace *t, FILE *out, const rc_export_options *opt,
     write_header(&v, t);
     /* Event wires start low; the sample variables get their first values
      * with the first sample. */
-    set_time(&v, start);
-    fputs("$dumpvars\n", out);
+    v.now_us = v.at_us = start;
+    fprintf(out, "#%" PRId64 "\n$dumpvars\n", start);
     for (unsigned k = 0; k < MAX_KINDS; k++)
         if (v.used[k])
             write_wire(&v, k, 0);
