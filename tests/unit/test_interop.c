@@ -46,8 +46,9 @@ START_TEST(csv_rows_and_events)
     char *text = export_text(cut_trace("cut"), RC_EXPORT_CSV, INT64_MIN, INT64_MAX,
                              RC_EXPORT_ALL, &st);
     ck_assert_uint_eq(st.samples, CUT_SAMPLES);
-    ck_assert_uint_eq(st.events, 4);
+    ck_assert_uint_eq(st.events, 5);
     ck_assert_ptr_nonnull(strstr(text, "\ntime_s,rail_v,rail_a,ac_lost,ch_state\n"
+                                       "# event,0.000000,rail_rise,9000,\n"
                                        "0.000000,12.000,0.050000,0,2\n"));
     ck_assert_ptr_nonnull(strstr(text, "\n0.999000,12.000,0.050000,0,2\n"
                                        "# event,1.000000,rail_fall,8000,\n"
@@ -56,7 +57,7 @@ START_TEST(csv_rows_and_events)
     ck_assert_ptr_nonnull(strstr(text, "# event,2.500000,ad1,0,ch-model\n2.500000,"));
     ck_assert_ptr_nonnull(strstr(text, "# event,0.900000,mark,0,activation\n0.900000,"));
     ck_assert_ptr_nonnull(strstr(text, "\n3.999000,12.000,0.050000,0,2\n"));
-    ck_assert_uint_eq(count_lines(text, "# event,"), 4);
+    ck_assert_uint_eq(count_lines(text, "# event,"), 5);
     ck_assert_uint_eq(count_lines(text, "0") + count_lines(text, "1") +
                           count_lines(text, "2") + count_lines(text, "3"),
                       CUT_SAMPLES);
@@ -148,7 +149,7 @@ START_TEST(vcd_structure_and_changes)
     char *text = export_text(cut_trace("cut"), RC_EXPORT_VCD, INT64_MIN, INT64_MAX,
                              RC_EXPORT_ALL, &st);
     ck_assert_uint_eq(st.samples, CUT_SAMPLES);
-    ck_assert_uint_eq(st.events, 4);
+    ck_assert_uint_eq(st.events, 5);
     ck_assert_ptr_nonnull(strstr(text, "$timescale 1 us $end\n$scope module railcut $end\n"
                                        "$var real 64 ! rail_v $end\n"
                                        "$var real 64 \" rail_a $end\n"
@@ -159,7 +160,8 @@ START_TEST(vcd_structure_and_changes)
     ck_assert_ptr_nonnull(strstr(text, "$var wire 1 ' ev_mark $end\n"));
     ck_assert_ptr_nonnull(strstr(text, "$var wire 1 2 ev_ad1 $end\n"));
     ck_assert_ptr_nonnull(strstr(text, "$enddefinitions $end\n#0\n$dumpvars\n0'\n0,\n0-\n02\n"
-                                       "$end\nr12 !\nr0.0500000007 \"\n0#\nb10 $\n#900000\n1'\n"
+                                       "$end\n1-\nr12 !\nr0.0500000007 \"\n0#\nb10 $\n#1\n0-\n"
+                                       "#900000\n1'\n"
                                        "#900001\n0'\n#1000000\n"));
     ck_assert_ptr_nonnull(strstr(text, "\n#1000000\n1,\nr0 !\nr0 \"\nb11 $\n#1000001\n0,\n"));
     ck_assert_ptr_nonnull(strstr(text, "\n#1500000\n1#\n"));

@@ -8,8 +8,9 @@
  *   rail_a   0.05 A while the rail is up, 0 while it is down
  *   ac_lost  1 from 1.5 s to 2 s
  *   ch_state ready (2) while up, holdup (3) from 1 s to 1.2 s, off (0) after
- *   events   mark "activation" at 0.9 s, rail_fall at 1 s, ad1 at 2.5 s,
- *            rail_rise at 3 s
+ *   events   rail_rise at 0 (the analyzer counts a fall only after the rail
+ *            was seen up), mark "activation" at 0.9 s, rail_fall at 1 s,
+ *            ad1 at 2.5 s, rail_rise at 3 s
  * A variant moves the cut's end, the AD1 and the rail level, and shifts
  * every time, so that diff has something to find.
  */
@@ -81,6 +82,7 @@ static inline const char *cut_trace_variant(const char *name, const cut_variant 
             n = 0;
         }
     }
+    cut_event(w, v->shift_us, RC_EV_RAIL_RISE, 9000, NULL);
     cut_event(w, 900000 + v->shift_us, RC_EV_MARK, 0, "activation");
     cut_event(w, 1000000 + v->shift_us, RC_EV_RAIL_FALL, 8000, NULL);
     if (v->ad1_us >= 0 && v->ad1_us < v->rise_us) {

@@ -112,7 +112,6 @@ static void keep_prev(replay *r)
 static void add_sample(replay *r, const rpoint *s)
 {
     if (!r->have_anchor) {
-        r->t0_us = s->t_us;
         keep(r, s->t_us, s->mv, s->ac_lost);
     } else if (s->ac_lost != r->anchor.ac_lost) {
         if (r->prev.t_us != r->anchor.t_us)
@@ -146,6 +145,8 @@ static int on_samples(void *ctx, const rc_sample *s, size_t n)
             break;
         }
         rpoint p = {s[i].t_us, (double)s[i].rail_v * 1000.0, s[i].ac_lost != 0};
+        if (!r->have_anchor)
+            r->t0_us = p.t_us;
         if (r->tol_mv <= 0)
             keep(r, p.t_us, p.mv, p.ac_lost);
         else
