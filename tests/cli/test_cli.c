@@ -272,6 +272,26 @@ START_TEST(usage_errors_exit_2)
 }
 END_TEST
 
+START_TEST(bad_model_or_analysis_options_never_start_a_run)
+{
+    static const char *const options[] = {
+        "--ch-set supply.current_limit=200mA",
+        "--ch-set uvlo_on=7V",
+        "--outage-below 10V",
+        "--merge-gap -1s",
+        "--guard -1s",
+    };
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+        const char *trace = tmp_path("never.rct");
+        result r = railcut("run %s/ota-reboot.rail %s --trace %s", PROFILES, options[i], trace);
+        ck_assert_msg(r.exit_code == 2, "%s: exit %d", options[i], r.exit_code);
+        struct stat sb;
+        ck_assert_msg(stat(trace, &sb) != 0, "%s: a trace was written", options[i]);
+        result_free(&r);
+    }
+}
+END_TEST
+
 START_TEST(unwritable_trace_fails_before_run)
 {
     result r = railcut("run %s/ota-reboot.rail --trace /nonexistent-dir/x.rct", PROFILES);
@@ -327,6 +347,7 @@ int main(void)
     tcase_add_test(tc, bad_csv_names_file_line);
     tcase_add_test(tc, csv_waveform_runs);
     tcase_add_test(tc, usage_errors_exit_2);
+    tcase_add_test(tc, bad_model_or_analysis_options_never_start_a_run);
     tcase_add_test(tc, unwritable_trace_fails_before_run);
     tcase_add_test(tc, truncated_trace_is_reported);
     tcase_add_test(tc, check_lists_segments);

@@ -45,6 +45,8 @@ typedef struct rc_analysis_config {
 } rc_analysis_config;
 
 void rc_analysis_config_default(rc_analysis_config *cfg);
+/* RC_ERR_ARG when the configuration cannot be used (checked before a run). */
+rc_status rc_analysis_config_check(const rc_analysis_config *cfg, rc_error *err);
 
 typedef struct rc_episode {
     int64_t start_us;

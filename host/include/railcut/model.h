@@ -82,6 +82,14 @@ rc_status rc_model_param_set(rc_ch_params *ch, rc_supply_params *sup,
 rc_status rc_model_params_load(rc_ch_params *ch, rc_supply_params *sup,
                                const char *path, rc_error *err);
 
+/* Checks that the parameters make a model that can run (ordered thresholds,
+ * positive slew and capacitance, a current limit above the CH's draw, no
+ * negative times). The sim checks again when it opens, but callers check
+ * first so that bad parameters never start a run. RC_ERR_ARG if not. */
+rc_status rc_model_params_check(const rc_ch_params *ch, const rc_supply_params *sup,
+                                int32_t outage_below_mv, int32_t restore_above_mv,
+                                rc_error *err);
+
 /* Calls fn for every parameter with its canonical name, its value formatted
  * as it would be written in a CH file, its unit and a one-line description. */
 typedef void (*rc_model_param_fn)(void *ctx, const char *name, const char *value,

@@ -52,18 +52,26 @@ void rc_analysis_free(rc_analysis *a)
     free(a);
 }
 
+rc_status rc_analysis_config_check(const rc_analysis_config *cfg, rc_error *err)
+{
+    if (cfg->limit_us <= 0)
+        return rc_error_set(err, RC_ERR_ARG, "the outage limit must be positive");
+    if (cfg->merge_gap_us < 0 || cfg->ad1_latency_max_us < 0 || cfg->guard_us < 0)
+        return rc_error_set(err, RC_ERR_ARG,
+                            "merge gap, AD1 latency bound and guard must not be negative");
+    if (cfg->outage_below_mv <= 0 || cfg->restore_above_mv < cfg->outage_below_mv)
+        return rc_error_set(err, RC_ERR_ARG,
+                            "thresholds: need 0 < outage below (%d mV) <= restore above (%d mV)",
+                            (int)cfg->outage_below_mv, (int)cfg->restore_above_mv);
+    return RC_OK;
+}
+
 static rc_status check_input(const rc_analysis_input *in, const rc_analysis_config *cfg,
                              rc_error *err)
 {
-    if (cfg->limit_us <= 0 || cfg->merge_gap_us < 0 || cfg->ad1_latency_max_us < 0 ||
-        cfg->guard_us < 0)
-        return rc_error_set(err, RC_ERR_ARG,
-                            "analysis limits must be positive (limit, merge gap, latency, "
-                            "guard)");
-    if (cfg->restore_above_mv < cfg->outage_below_mv)
-        return rc_error_set(err, RC_ERR_ARG,
-                            "restore threshold %d mV is below the outage threshold %d mV",
-                            (int)cfg->restore_above_mv, (int)cfg->outage_below_mv);
+    rc_status st = rc_analysis_config_check(cfg, err);
+    if (st != RC_OK)
+        return st;
     if (in->n_events > 0 && !in->events)
         return rc_error_set(err, RC_ERR_ARG, "events missing");
     for (size_t i = 1; i < in->n_events; i++)

@@ -414,8 +414,9 @@ static void jump(rc_bench_model *m, int64_t n, int64_t fall)
 
 /* ---- public ------------------------------------------------------------ */
 
-static rc_status check_params(const rc_ch_params *ch, const rc_supply_params *sup,
-                              int32_t outage_below_mv, int32_t restore_above_mv, rc_error *err)
+rc_status rc_model_params_check(const rc_ch_params *ch, const rc_supply_params *sup,
+                                int32_t outage_below_mv, int32_t restore_above_mv,
+                                rc_error *err)
 {
     if (outage_below_mv <= 0 || restore_above_mv < outage_below_mv)
         return rc_error_set(err, RC_ERR_ARG,
@@ -446,7 +447,7 @@ rc_status rc_bench_model_new(const rc_ch_params *ch, const rc_supply_params *sup
                              rc_error *err)
 {
     assert(ch && sup && out);
-    rc_status st = check_params(ch, sup, outage_below_mv, restore_above_mv, err);
+    rc_status st = rc_model_params_check(ch, sup, outage_below_mv, restore_above_mv, err);
     if (st != RC_OK)
         return st;
     rc_bench_model *m = calloc(1, sizeof *m);

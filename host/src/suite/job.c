@@ -81,6 +81,11 @@ rc_status rc_job_prepare(const rc_job *job, rc_job_plan **out, rc_job_stage *sta
     plan->rig.outage_below_mv = job->analysis.outage_below_mv;
     plan->rig.restore_above_mv = job->analysis.restore_above_mv;
     rc_status st = load_model(job, &plan->rig, err);
+    if (st == RC_OK)
+        st = rc_model_params_check(&plan->rig.ch, &plan->rig.supply, plan->rig.outage_below_mv,
+                                   plan->rig.restore_above_mv, err);
+    if (st == RC_OK)
+        st = rc_analysis_config_check(&job->analysis, err);
     if (st == RC_OK) {
         *stage = RC_JOB_PROFILE;
         rc_profile_options popt = RC_PROFILE_OPTIONS_INIT;
