@@ -15,7 +15,8 @@
 module railcut_top #(
     parameter [15:0] BOARD_ID     = 16'd1,
     parameter [15:0] MAX_DAC_CODE = 16'd60000,
-    parameter [0:0]  SNIFFER      = 1'b1
+    parameter [0:0]  SNIFFER      = 1'b1,
+    parameter [0:0]  LED_ACTIVE_LOW = 1'b0   // the iCEBreaker's LEDs light on low
 ) (
     input  wire clk_12mhz,
     input  wire ftdi_txd,      // FT2232H channel B TXD -> FPGA
@@ -45,6 +46,10 @@ module railcut_top #(
 
     wire ac_lost_pull;
     wire host_present_pull;
+    wire rail_lit;
+    wire trip_lit;
+    assign led_rail = rail_lit ^ LED_ACTIVE_LOW;
+    assign led_trip = trip_lit ^ LED_ACTIVE_LOW;
 
     railcut_core #(
         .CLK_HZ(12_000_000), .TICK_HZ(1_000_000), .BAUD(3_000_000),
@@ -57,7 +62,7 @@ module railcut_top #(
         .ch_present_in(ch_present_n), .alert_in(alert_in), .ch_debug_rx(ch_debug_rx),
         .dac_cs_n(dac_cs_n), .dac_sclk(dac_sclk), .dac_mosi(dac_mosi), .dac_ldac_n(dac_ldac_n),
         .adc_cs_n(adc_cs_n), .adc_sclk(adc_sclk), .adc_miso_v(adc_miso_v),
-        .adc_miso_a(adc_miso_a), .led_rail(led_rail), .led_trip(led_trip)
+        .adc_miso_a(adc_miso_a), .led_rail(rail_lit), .led_trip(trip_lit)
     );
 
     // PIN_TYPE 1010_01: output enabled by OUTPUT_ENABLE, plain input.

@@ -183,6 +183,10 @@ module reporter #(
     // A UART or SAMPLES record after the first starts with a fresh pop.
     wire rec_bytes = (fkind == F_UART || fkind == F_SAMPLES) && pl_index >= 7'd7;
     wire need_next = rec_bytes && roff == 3'd0 && k != 5'd0;
+
+    // A payload byte is answered now: a request that needs no pop, or the
+    // one that waited for its record (R_END).
+    wire ack_now = (rstate == R_BODY && pl_req && !need_next) || rstate == R_END;
     wire rec_end = (fkind == F_UART) ? (roff == 3'd2) : (roff == 3'd7);
 
     task load(input [1:0] from, input [2:0] words);
@@ -206,7 +210,6 @@ module reporter #(
             words_left <= 3'd0;
             words_in   <= 3'd0;
             widx       <= 2'd0;
-            rec        <= 128'd0;
             n          <= 5'd0;
             k          <= 5'd0;
             roff       <= 3'd0;
@@ -218,7 +221,6 @@ module reporter #(
             send_type  <= 8'd0;
             send_len   <= 7'd0;
             pl_byte    <= 8'd0;
-            status     <= 208'd0;
         end else begin
             last_state <= state;
             if (state != last_state) status_due <= 1'b1;
@@ -227,10 +229,6 @@ module reporter #(
 
             if (issuing) words_left <= words_left - 1'b1;
             if (rvalid && words_in != 3'd0) begin
-                if (widx == 2'd0) rec[31:0] <= rword;
-                if (widx == 2'd1) rec[63:32] <= rword;
-                if (widx == 2'd2) rec[95:64] <= rword;
-                if (widx == 2'd3) rec[127:96] <= rword;
                 widx     <= widx + 1'b1;
                 words_in <= words_in - 1'b1;
             end
@@ -288,9 +286,6 @@ module reporter #(
                             send_type  <= 8'h85;
                             send_len   <= 7'd26;
                             status_due <= 1'b0;
-                            status     <= {seg_id, dac_code, io, last_rx_seq, rx_dropped, crc_errors,
-                                           overruns, underruns, fifo_level, 5'd0, trips, 5'd0,
-                                           state, now};
                         end
                         F_EVENTS:   begin send_type <= 8'h83; send_len <= 7'd13; end
                         F_UART:     begin send_type <= 8'h84; send_len <= 7'd7 + 7'd3 * {2'd0, n}; end
@@ -302,8 +297,6 @@ module reporter #(
                         if (need_next) begin
                             load((fkind == F_UART) ? SRC_CH : SRC_BLK, (fkind == F_UART) ? 3'd2 : 3'd4);
                             rstate <= R_LOAD_MID;
-                        end else begin
-                            answer_byte();
                         end
                     end else if (!tx_busy && !send) begin
                         rstate <= R_IDLE;
@@ -316,30 +309,48 @@ module reporter #(
                         rstate  <= R_END;
                     end
                 end
-                default: begin  // R_END: answer the request that needed the pop
-                    answer_byte();
-                    rstate <= R_BODY;
-                end
+                default: rstate <= R_BODY;  // R_END: the popped record is in
             endcase
-        end
-    end
-
-    task answer_byte;
-        begin
-            pl_ack  <= 1'b1;
-            pl_byte <= body;
-            if (fkind == F_STATUS) status <= status >> 8;
-            if ((fkind == F_EVENTS && pl_index != 7'd0) || (fkind == F_SAMPLES && rec_bytes))
-                rec <= rec >> 8;
-            if (rec_bytes) begin
-                if (rec_end) begin
-                    roff <= 3'd0;
-                    k    <= k + 1'b1;
-                end else begin
-                    roff <= roff + 1'b1;
+            if (ack_now) begin
+                pl_ack  <= 1'b1;
+                pl_byte <= body;
+                if (rec_bytes) begin
+                    roff <= rec_end ? 3'd0 : roff + 1'b1;
+                    if (rec_end) k <= k + 1'b1;
                 end
             end
         end
-    endtask
+    end
+
+    // STATUS: captured at the frame start, shifted a byte per answer.
+    always @(posedge clk) begin
+        if (rst) begin
+            status <= 208'd0;
+        end else if (rstate == R_SEND && fkind == F_STATUS) begin
+            status <= {seg_id, dac_code, io, last_rx_seq, rx_dropped, crc_errors, overruns,
+                       underruns, fifo_level, 5'd0, trips, 5'd0, state, now};
+        end else if (ack_now && fkind == F_STATUS) begin
+            status <= status >> 8;
+        end
+    end
+
+    // Stream records: words land as they are read; EVENTS and SAMPLES
+    // bytes are then shifted out of the bottom.
+    wire rec_shift = ack_now && ((fkind == F_EVENTS && pl_index != 7'd0) ||
+                                 (fkind == F_SAMPLES && rec_bytes));
+    always @(posedge clk) begin
+        if (rst) begin
+            rec <= 128'd0;
+        end else if (rvalid && words_in != 3'd0) begin
+            case (widx)
+                2'd0:    rec[31:0] <= rword;
+                2'd1:    rec[63:32] <= rword;
+                2'd2:    rec[95:64] <= rword;
+                default: rec[127:96] <= rword;
+            endcase
+        end else if (rec_shift) begin
+            rec <= rec >> 8;
+        end
+    end
 endmodule
 `default_nettype wire
