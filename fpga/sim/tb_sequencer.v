@@ -79,12 +79,12 @@ module tb_sequencer;
     end
 
     // Outputs as seen during each tick (sampled just before the next tick).
-    reg [1:0]  pins_at [0:1023];
-    reg [15:0] code_at [0:1023];
+    reg [1:0]  pins_at [0:16383];
+    reg [15:0] code_at [0:16383];
     always @(posedge clk) begin
         if (div == 2'd1) begin
-            pins_at[now[9:0]] <= pins;
-            code_at[now[9:0]] <= code;
+            pins_at[now[13:0]] <= pins;
+            code_at[now[13:0]] <= code;
         end
     end
 
@@ -126,9 +126,9 @@ module tb_sequencer;
 
     task check_out(input [19:0] t, input [1:0] p, input [15:0] c);
         begin
-            if (pins_at[t[9:0]] !== p || code_at[t[9:0]] !== c) begin
-                $display("  tick %0d: pins %b code %0d; want %b %0d", t, pins_at[t[9:0]],
-                         code_at[t[9:0]], p, c);
+            if (pins_at[t[13:0]] !== p || code_at[t[13:0]] !== c) begin
+                $display("  tick %0d: pins %b code %0d; want %b %0d", t, pins_at[t[13:0]],
+                         code_at[t[13:0]], p, c);
                 fail("output differs");
             end
         end
@@ -213,6 +213,23 @@ module tb_sequencer;
         check_ev(3, 8'h06, 301, d + 1);
         check_ev(4, 8'h05, 302, d + 2);
         check_ev(5, 8'h08, 302, d + 5);
+        $display("profile 3 done");
+
+        // Profile 4: the ramp of docs/protocol.md, 43690 -> 30000 in 5000
+        // ticks (slope -45 936 017): code 30002 at its last tick T + 4999.
+        ne = 0;
+        push(400, 5000, 43690, 30000, -32'sd45936017, 2'b01, 1'b0, 3'd0);
+        push(401, 3, 30000, 30000, 0, 2'b01, 1'b1, 3'd0);
+        @(negedge clk); stop = 1'b1; @(negedge clk); stop = 1'b0;
+        pulse_start();
+        wait (ne == 1);
+        t0 = ev_tick[0];
+        wait (state == 2'd3);
+        wait_ticks(2);
+        check_out(t0, 2'b01, 43690);
+        check_out(t0 + 1, 2'b01, 43687);
+        check_out(t0 + 4999, 2'b01, 30002);
+        check_out(t0 + 5000, 2'b01, 30000);
         if (errors == 0) $display("PASS");
         $finish;
     end
