@@ -871,6 +871,19 @@ START_TEST(waits_skip_pass_fail)
     ck_assert_int_eq(a->verdict, RC_VERDICT_FAIL);
     rc_analysis_free(a);
     run_free(&r);
+
+    /* stopped before the wait began: not "completed" */
+    run_init(&r, RC_SCENARIO_TEST);
+    add_segment(r.profile, RC_SEG_HOLD, RC_WAIT_NONE, 5 * S, 2);
+    add_segment(r.profile, RC_SEG_WAIT, RC_WAIT_READY, 30 * S, 3);
+    ev(&r, 3 * S, RC_EV_RUN_END, 1, NULL);
+    r.end_us = 3 * S;
+    a = analyze(&r);
+    c = check_named(a, "profile.waits");
+    ck_assert_int_eq(c->result, RC_CHECK_FAIL);
+    ck_assert_str_eq(c->detail, "1 of 1 waits never ended: the run stopped first");
+    rc_analysis_free(a);
+    run_free(&r);
 }
 END_TEST
 

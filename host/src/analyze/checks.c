@@ -299,7 +299,7 @@ static void wait_timeout_detail(const rc_profile *p, rc_check *c, int32_t seg)
 static void check_waits(const rc_analysis_input *in, rc_check *c)
 {
     check_init(c, "profile.waits");
-    size_t n_waits = 0, n_done = 0;
+    size_t n_waits = 0, n_done = 0, n_timed_out = 0;
     for (size_t i = 0; in->profile && i < in->profile->n_segs; i++)
         n_waits += in->profile->segs[i].kind == RC_SEG_WAIT;
     if (n_waits == 0) {
@@ -311,9 +311,15 @@ static void check_waits(const rc_analysis_input *in, rc_check *c)
         const rc_event *ev = &in->events[i];
         n_done += ev->kind == RC_EV_WAIT_DONE;
         if (ev->kind == RC_EV_WAIT_TIMEOUT) {
+            n_timed_out++;
             c->result = RC_CHECK_FAIL;
             wait_timeout_detail(in->profile, c, ev->value);
         }
+    }
+    if (n_done + n_timed_out < n_waits) {
+        c->result = RC_CHECK_FAIL;
+        detail_add(c, "%zu of %zu waits never ended: the run stopped first",
+                   n_waits - n_done - n_timed_out, n_waits);
     }
     if (c->result == RC_CHECK_PASS)
         detail_add(c, "%zu of %zu waits completed, none timed out", n_done, n_waits);
