@@ -144,6 +144,11 @@ START_TEST(set_errors)
     const char *no_eq[] = {"off"};
     opt.set = no_eq;
     check_error_opt(text, &opt, RC_ERR_PARSE, "--set off: expected name=value");
+    const char *twice[] = {"off=1s", "n=3", "off=2s"};
+    opt.set = twice;
+    opt.n_set = 3;
+    check_error_opt(text, &opt, RC_ERR_PARSE,
+                    "--set off=2s: parameter `off` already set by --set off=1s");
 }
 END_TEST
 

@@ -1053,6 +1053,10 @@ static rc_status apply_overrides(parser *ps, const rc_profile_options *opt)
                                 ps->n_params ? "declared: " : "it declares none",
                                 names);
         }
+        if (d->overridden)
+            return rc_error_set(ps->err, RC_ERR_PARSE,
+                                "--set %s: parameter `%.*s` already set by --set %s", set,
+                                (int)n, set, d->set_text);
         char *value = strdup(eq + 1);
         if (!value)
             return nomem(ps);
