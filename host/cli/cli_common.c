@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "railcut/clock.h"
 #include "railcut/units.h"
 
 int cli_error(rc_status status, const rc_error *err)
@@ -168,9 +169,7 @@ int cli_verdict_exit(const rc_analysis *a)
 
 int64_t cli_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return rc_clock_monotonic_us() / 1000;
 }
 
 int cli_progress_option(const char *cmd, const char *arg, cli_progress_mode *mode)

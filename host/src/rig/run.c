@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "railcut/clock.h"
 #include "railcut/rig.h"
 
 /* Device time per poll at pace max: large enough that polling costs
@@ -92,13 +93,6 @@ static rc_status run_on_event(void *ctx, const rc_event *ev, rc_error *err)
     return st;
 }
 
-static int64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void sleep_a_little(void)
 {
     struct timespec ts = {0, REALTIME_SLEEP_NS};
@@ -116,7 +110,7 @@ static int64_t next_until(const rc_run_options *opt, int64_t now_us, int64_t wal
     if (opt->pace == RC_PACE_MAX)
         return now_us + MAX_PACE_STEP_US;
     double factor = opt->pace_factor > 0.0 ? opt->pace_factor : 1.0;
-    int64_t target = (int64_t)((double)(wall_us() - wall_start_us) * factor);
+    int64_t target = (int64_t)((double)(rc_clock_monotonic_us() - wall_start_us) * factor);
     return target < now_us + REALTIME_STEP_US ? target : now_us + REALTIME_STEP_US;
 }
 
@@ -137,7 +131,7 @@ static rc_status poll_loop(const rc_driver *drv, rc_device *dev, const rc_run_op
                            const rc_sink *wrapped, run_ctx *r, rc_run_result *res,
                            rc_error *err)
 {
-    int64_t wall_start = wall_us();
+    int64_t wall_start = rc_clock_monotonic_us();
     rc_poll_result pr = {0, false};
     while (!pr.done) {
         if (stop_requested(opt)) {

@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "railcut/clock.h"
 #include "railcut/interop.h"
 #include "railcut/model.h"
 #include "railcut/suite.h"
@@ -176,20 +177,6 @@ static void free_kvs(model_kvs *kvs)
     free(kvs->items);
 }
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t unix_now_us(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 /* The sink the run loop writes to: the trace writer, flushed at least every
  * interval_ms of wall time so a reader (or a crash) sees recent data. */
 typedef struct recording {
@@ -201,7 +188,7 @@ typedef struct recording {
 
 static rc_status maybe_flush(recording *r, rc_error *err)
 {
-    int64_t now = monotonic_ms();
+    int64_t now = rc_clock_monotonic_us() / 1000;
     if (now - r->last_flush_ms < r->interval_ms)
         return RC_OK;
     r->last_flush_ms = now;
@@ -232,7 +219,7 @@ static rc_status open_writer(const rc_job_plan *plan, const char *trace_path,
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     }
     rc_trace_header hdr = {
-        .start_unix_us = unix_now_us(),
+        .start_unix_us = rc_clock_utc_us(),
         .railcut_version = RAILCUT_VERSION,
         .backend = plan->drv->name,
         .scenario = rc_scenario_name(plan->profile->scenario),
@@ -256,7 +243,7 @@ static rc_status record_run(const rc_job_plan *plan, rc_trace_writer *writer,
     const rc_job *job = plan->job;
     recording rec = {.writer = writer,
                      .interval_ms = job->flush_interval_ms,
-                     .last_flush_ms = monotonic_ms()};
+                     .last_flush_ms = rc_clock_monotonic_us() / 1000};
     rc_trace_writer_sink(writer, &rec.writer_sink);
     rc_sink sink = {&rec, record_samples, record_event};
     rc_run_options opt = {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "railcut/clock.h"
 #include "railcut/suite.h"
 
 /* ---- Comparing a run with its expectations --------------------------------- */
@@ -173,22 +174,15 @@ static rc_status prepare_all(runner *r, rc_error *err)
     return RC_OK;
 }
 
-static int64_t monotonic_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void run_case(runner *r, size_t i)
 {
     rc_case_result *res = &r->results[i];
     bool hardware = strcmp(rc_job_plan_driver(r->plans[i])->name, "sim") != 0;
     if (hardware)
         pthread_mutex_lock(&r->hw);
-    int64_t t0 = monotonic_us();
+    int64_t t0 = rc_clock_monotonic_us();
     rc_status st = rc_job_execute(r->plans[i], res->trace_path, &res->job, &res->error);
-    res->wall_us = monotonic_us() - t0;
+    res->wall_us = rc_clock_monotonic_us() - t0;
     if (hardware)
         pthread_mutex_unlock(&r->hw);
     if (st != RC_OK)
