@@ -115,7 +115,15 @@ START_TEST(errors)
     csv_error("time_s,rail_v\n0,12V\n", "w.csv:2: bad rail_v value '12V'");
     csv_error("time_s,rail_v\n0,-1\n", "w.csv:2: negative rail_v value '-1'");
     csv_error("time_s,rail_v\n0,30.001\n", "w.csv:2: voltage '30.001' is outside 0..30V");
-    csv_error("time_us,rail_v\n0.5,1\n", "w.csv:2: bad time_us value '0.5'");
+    csv_error("time_us,rail_v\n0.5,1\n", "w.csv:2: bad time_us value '0.5': finer than 1 us");
+    csv_error("time_ms,rail_v\n0.0005,1\n",
+              "w.csv:2: bad time_ms value '0.0005': finer than 1 us");
+    csv_error("time_s,rail_v\n0,12\n-0.0000001,1\n",
+              "w.csv:3: bad time_s value '-0.0000001': finer than 1 us");
+    csv_error("time_s,rail_v\n0,12.0005\n",
+              "w.csv:2: bad rail_v value '12.0005': finer than 1 mV");
+    csv_error("time_ms,rail_v\n0.5.1,1\n", "w.csv:2: bad time_ms value '0.5.1'");
+    csv_error("time_ms,rail_v\n.,1\n", "w.csv:2: bad time_ms value '.'");
     csv_error("time_s,rail_v\n0,\n", "w.csv:2: empty rail_v cell");
     csv_error("time_s,rail_v\n0\n", "w.csv:2: row has 1 cells, the header has 2");
     csv_error("time_s,rail_v,ac_lost\n0,1,2\n", "w.csv:2: bad ac_lost value '2' (0 or 1)");

@@ -117,13 +117,28 @@ static rc_status read_header(reader *r, char cells[][MAX_CELL], int n, columns *
     return RC_OK;
 }
 
+/* A plain decimal with more than `scale` decimals: well formed, but finer
+ * than the step the column is stored in. */
+static bool finer_than_scale(const char *cell, int scale)
+{
+    const char *p = cell + (cell[0] == '-');
+    size_t whole = strspn(p, "0123456789");
+    if (p[whole] != '.')
+        return false;
+    size_t decimals = strspn(p + whole + 1, "0123456789");
+    return whole + decimals > 0 && p[whole + 1 + decimals] == '\0' && decimals > (size_t)scale;
+}
+
+/* `step` names the column's resolution ("1 us", "1 mV") for messages. */
 static rc_status read_value(const reader *r, const char *cell, const char *column, int scale,
-                            bool may_be_negative, int64_t *out)
+                            const char *step, bool may_be_negative, int64_t *out)
 {
     const char *unit;
     rc_error e;
     if (cell[0] == '\0')
         return fail(r, "empty %s cell", column);
+    if (finer_than_scale(cell, scale))
+        return fail(r, "bad %s value '%s': finer than %s", column, cell, step);
     if (rc_parse_decimal(cell, scale, out, &unit, &e) != RC_OK || *unit != '\0')
         return fail(r, "bad %s value '%s'", column, cell);
     if (!may_be_negative && *out < 0)
@@ -138,11 +153,11 @@ static rc_status read_point(const reader *r, char cells[][MAX_CELL], int n, cons
     if (n != c->n)
         return fail(r, "row has %d cells, the header has %d", n, c->n);
     int64_t mv;
-    rc_status s = read_value(r, cells[c->time], time_names[c->time_scale], c->time_scale, true,
-                             &pt->t_us);
+    rc_status s = read_value(r, cells[c->time], time_names[c->time_scale], c->time_scale,
+                             "1 us", true, &pt->t_us);
     if (s == RC_OK)
         s = read_value(r, cells[c->rail], c->rail_scale ? "rail_v" : "rail_mv", c->rail_scale,
-                       false, &mv);
+                       "1 mV", false, &mv);
     if (s != RC_OK)
         return s;
     if (mv > 30000)
