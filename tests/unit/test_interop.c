@@ -108,6 +108,18 @@ START_TEST(csv_reads_back)
         ck_assert(isnan(l.s[i].rail_a));
     }
     free(l.s);
+    t = open_trace(back);
+    size_t n;
+    const rc_event *ev = rc_trace_get_events(t, &n);
+    ck_assert_uint_eq(n, 5);
+    ck_assert_int_eq(ev[0].kind, RC_EV_RAIL_RISE);
+    ck_assert_int_eq(ev[0].value, 9000);
+    ck_assert_int_eq(ev[1].t_us, 900000);
+    ck_assert_str_eq(ev[1].text, "activation");
+    ck_assert_int_eq(ev[3].kind, RC_EV_AD1);
+    ck_assert_int_eq(ev[3].t_us, 2500000);
+    ck_assert_str_eq(ev[3].text, "ch-model");
+    rc_trace_close(t);
 }
 END_TEST
 
@@ -349,6 +361,12 @@ START_TEST(csv_import_errors)
     import_fails("time_s,rail_v\n0,12\n0.0000001,12\n", RC_ERR_PARSE, ":3: bad time_s value");
     import_fails("time_s,rail_v\n0,31\n", RC_ERR_PARSE, ":2: voltage '31' is outside");
     import_fails("time_s,rail_v\n0,\x01\x02junk\n", RC_ERR_PARSE, ":2: bad rail_v value");
+    import_fails("time_s,rail_v\n0,12\n# event,0.5,sunrise,0,\n", RC_ERR_PARSE,
+                 ":3: bad event line: unknown kind");
+    import_fails("time_s,rail_v\n0,12\n# event,0.5\n", RC_ERR_PARSE,
+                 ":3: bad event line: expected # event,time_s,kind,value,text");
+    import_fails("time_s,rail_v\n0,12\n# event,0.5,ad1,x,\n", RC_ERR_PARSE,
+                 ":3: bad event line: value");
 }
 END_TEST
 

@@ -11,7 +11,12 @@
  *
  * CSV follows the CSV waveform rules of docs/profile-language.md through
  * the profile module's row reader (profile/csv.c), line by line, so errors
- * are "file:line: message" exactly as for `railcut run wave.csv`.
+ * are "file:line: message" exactly as for `railcut run wave.csv`. Comment
+ * lines of the form `# event,TIME_S,KIND,VALUE,TEXT`, as `railcut export`
+ * writes them, become events again (times relative to the first sample
+ * like the samples'), so a CSV export reads back with its events. Events
+ * met before the trace exists (it is created with the first batch) wait in
+ * a list; after that they are written as they come.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -91,6 +96,8 @@ static uint32_t rate_of(int64_t dt_us)
 
 typedef struct csv_import {
     rc_import_out *o;
+    rc_event *pending; /* events read before the trace was created */
+    size_t n_pending, cap_pending;
     rc_sample batch[IMPORT_BATCH];
     size_t n;
     bool have_first;
@@ -104,7 +111,79 @@ static rc_status flush_batch(csv_import *c, rc_error *err)
 {
     rc_status st = rc_import_out_samples(c->o, c->rate_hz, c->batch, c->n, err);
     c->n = 0;
+    for (size_t i = 0; st == RC_OK && c->o->w && i < c->n_pending; i++) {
+        c->pending[i].t_us -= c->first_us;
+        st = rc_trace_write_event(c->o->w, &c->pending[i], err);
+    }
+    if (c->o->w)
+        c->n_pending = 0;
     return st;
+}
+
+static rc_status bad_event(const char *path, int line, const char *what, rc_error *err)
+{
+    return rc_error_set(err, RC_ERR_PARSE, "%s:%d: bad event line: %s", path, line, what);
+}
+
+/* "# event,TIME_S,KIND,VALUE,TEXT" (TEXT may be empty). */
+static rc_status read_event(const char *path, int line, const char *text, size_t len,
+                            rc_event *ev, rc_error *err)
+{
+    char buf[256];
+    if (len >= sizeof buf)
+        return bad_event(path, line, "too long", err);
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *cells[4];
+    char *p = buf + strlen("# event,");
+    for (int i = 0; i < 3; i++) {
+        cells[i] = p;
+        p = strchr(p, ',');
+        if (!p)
+            return bad_event(path, line, "expected # event,time_s,kind,value,text", err);
+        *p++ = '\0';
+    }
+    cells[3] = p;
+    int64_t t_us;
+    const char *unit;
+    rc_error e;
+    if (rc_parse_decimal(cells[0], 6, &t_us, &unit, &e) != RC_OK || *unit)
+        return bad_event(path, line, "time", err);
+    rc_event_kind kind = rc_event_kind_from_name(cells[1]);
+    if (kind == 0)
+        return bad_event(path, line, "unknown kind", err);
+    char *end;
+    long value = strtol(cells[2], &end, 10);
+    if (*end || end == cells[2] || value < INT32_MIN || value > INT32_MAX)
+        return bad_event(path, line, "value", err);
+    size_t tl = strlen(cells[3]);
+    if (tl > 0 && cells[3][tl - 1] == '\r')
+        cells[3][tl - 1] = '\0';
+    rc_event_init(ev, t_us, kind, (int32_t)value, cells[3]);
+    return RC_OK;
+}
+
+static rc_status add_event(csv_import *c, const char *path, int line, const char *text,
+                           size_t len, rc_error *err)
+{
+    rc_event ev;
+    rc_status st = read_event(path, line, text, len, &ev, err);
+    if (st != RC_OK)
+        return st;
+    if (c->o->w) {
+        ev.t_us -= c->first_us;
+        return rc_trace_write_event(c->o->w, &ev, err);
+    }
+    if (c->n_pending == c->cap_pending) {
+        size_t cap = c->cap_pending ? 2 * c->cap_pending : 64;
+        rc_event *p = realloc(c->pending, cap * sizeof *p);
+        if (!p)
+            return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+        c->pending = p;
+        c->cap_pending = cap;
+    }
+    c->pending[c->n_pending++] = ev;
+    return RC_OK;
 }
 
 static rc_status add_point(csv_import *c, const char *path, const rc_csv_point *pt,
@@ -155,6 +234,8 @@ rc_status rc_import_csv(const char *path, rc_import_out *o, rc_error *err)
         rc_csv_point pt;
         bool is_point;
         st = rc_csv_rows_line(&rows, line, (size_t)len, &pt, &is_point);
+        if (st == RC_OK && rows.have_header && strncmp(line, "# event,", 8) == 0)
+            st = add_event(c, path, rows.line, line, (size_t)len, err);
         if (st == RC_OK && is_point)
             st = add_point(c, path, &pt, err);
     }
@@ -171,6 +252,7 @@ rc_status rc_import_csv(const char *path, rc_import_out *o, rc_error *err)
     if (st == RC_OK)
         st = flush_batch(c, err);
     free(line);
+    free(c->pending);
     free(c);
     fclose(in);
     return st;
