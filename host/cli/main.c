@@ -22,6 +22,8 @@ static const command commands[] = {
     {"report", cmd_report, "write a self-contained HTML conformance report of traces"},
     {"analyze", cmd_analyze, "judge a recorded trace again (other thresholds, reports)"},
     {"info", cmd_info, "print what a trace holds, and where it is damaged"},
+    {"annotate", cmd_annotate, "add events to a recorded trace (e.g. AD1 seen later in UTC)"},
+    {"repair", cmd_repair, "rewrite a damaged or cut trace as a clean one"},
     {"check", cmd_check, "compile a profile and list its segments, without running it"},
     {"backends", cmd_backends, "list the backends this build can drive"},
     {"export", cmd_export, "write a trace as CSV, VCD (GTKWave) or a sigrok session"},

@@ -90,6 +90,8 @@ typedef struct rc_job_outcome {
     rc_error run_error;     /* its message when run_status != RC_OK */
     rc_run_result run;
     rc_analysis *analysis;  /* the verdict on the trace; the caller frees it */
+    uint64_t samples_lost;  /* the trace writer's queue overran (also in the trace) */
+    uint64_t events_lost;
 } rc_job_outcome;
 
 /* Runs a prepared job into trace_path (parent directory must exist) and

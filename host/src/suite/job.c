@@ -7,8 +7,8 @@
  * profile, backend) and holds the results in an rc_job_plan: the model
  * parameters in a private rc_rig_config, the compiled profile, the driver.
  * rc_job_execute then opens the trace writer (header with the model
- * parameters as name/value text), runs the profile into it through a sink
- * that flushes every flush_interval_ms of wall time, finalises the trace
+ * parameters as name/value text) with its writer thread, which flushes every
+ * flush_interval_ms of wall time, runs the profile into it, finalises the trace
  * whatever the run did, re-opens it and analyzes it. Nothing here is global,
  * so jobs on different threads do not share state.
  */
@@ -176,38 +176,6 @@ static void free_kvs(model_kvs *kvs)
     free(kvs->items);
 }
 
-/* The sink the run loop writes to: the trace writer, flushed at least every
- * interval_ms of wall time so a reader (or a crash) sees recent data. */
-typedef struct recording {
-    rc_trace_writer *writer;
-    rc_sink writer_sink;
-    int64_t interval_ms;
-    int64_t last_flush_ms;
-} recording;
-
-static rc_status maybe_flush(recording *r, rc_error *err)
-{
-    int64_t now = rc_clock_monotonic_us() / 1000;
-    if (now - r->last_flush_ms < r->interval_ms)
-        return RC_OK;
-    r->last_flush_ms = now;
-    return rc_trace_writer_flush(r->writer, err);
-}
-
-static rc_status record_samples(void *ctx, const rc_sample *s, size_t n, rc_error *err)
-{
-    recording *r = ctx;
-    rc_status st = r->writer_sink.on_samples(r->writer_sink.ctx, s, n, err);
-    return st == RC_OK ? maybe_flush(r, err) : st;
-}
-
-static rc_status record_event(void *ctx, const rc_event *ev, rc_error *err)
-{
-    recording *r = ctx;
-    rc_status st = r->writer_sink.on_event(r->writer_sink.ctx, ev, err);
-    return st == RC_OK ? maybe_flush(r, err) : st;
-}
-
 static rc_status open_writer(const rc_job_plan *plan, const char *trace_path,
                              rc_trace_writer **w, rc_error *err)
 {
@@ -229,7 +197,14 @@ static rc_status open_writer(const rc_job_plan *plan, const char *trace_path,
         .model_params = kvs.items,
         .n_model_params = kvs.count,
     };
-    rc_status st = rc_trace_writer_open(trace_path, &hdr, plan->profile, w, err);
+    /* At full speed the run may wait for the disk (up to 10 s) rather than
+     * lose samples; paced runs wait at most the writer's default. */
+    rc_trace_writer_options wopt = {
+        .threaded = true,
+        .flush_us = plan->job->flush_interval_ms * 1000,
+        .max_wait_us = plan->job->pace == RC_PACE_MAX ? 10000000 : 0,
+    };
+    rc_status st = rc_trace_writer_open_ex(trace_path, &hdr, plan->profile, &wopt, w, err);
     free_kvs(&kvs);
     return st;
 }
@@ -240,11 +215,8 @@ static rc_status record_run(const rc_job_plan *plan, rc_trace_writer *writer,
                             rc_job_outcome *out, rc_error *err)
 {
     const rc_job *job = plan->job;
-    recording rec = {.writer = writer,
-                     .interval_ms = job->flush_interval_ms,
-                     .last_flush_ms = rc_clock_monotonic_us() / 1000};
-    rc_trace_writer_sink(writer, &rec.writer_sink);
-    rc_sink sink = {&rec, record_samples, record_event};
+    rc_sink sink;
+    rc_trace_writer_sink(writer, &sink);
     rc_run_options opt = {
         .pace = job->pace,
         .pace_factor = job->pace_factor,
@@ -254,7 +226,13 @@ static rc_status record_run(const rc_job_plan *plan, rc_trace_writer *writer,
     };
     out->run_status = rc_run(plan->drv, &plan->rig, plan->profile, &opt, &sink, &out->run,
                              &out->run_error);
-    return rc_trace_writer_close(writer, out->run.end_us, err);
+    rc_trace_writer_stats ws;
+    rc_trace_writer_get_stats(writer, &ws);
+    rc_status st = rc_trace_writer_close(writer, out->run.end_us, err);
+    /* Losses happen only inside the run's own calls: final once it returned. */
+    out->samples_lost = ws.samples_lost;
+    out->events_lost = ws.events_lost;
+    return st;
 }
 
 static rc_status judge(const rc_job *job, const char *trace_path, rc_job_outcome *out,
