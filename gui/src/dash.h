@@ -27,7 +27,8 @@
 #define DASH_C_VOLTS ((SDL_Color){79, 195, 247, 255})
 #define DASH_C_AMPS ((SDL_Color){255, 183, 77, 255})
 #define DASH_C_AC_LOST ((SDL_Color){186, 104, 200, 255})
-#define DASH_C_OUTAGE ((SDL_Color){229, 57, 53, 34})
+#define DASH_C_OUTAGE ((SDL_Color){229, 57, 53, 34}) /* laid over the plot background */
+#define DASH_C_GAP ((SDL_Color){120, 120, 120, 60})
 #define DASH_C_LIMIT ((SDL_Color){255, 82, 82, 255})
 #define DASH_C_AD1 ((SDL_Color){255, 23, 68, 255})
 #define DASH_C_EVENT ((SDL_Color){144, 164, 174, 255})

@@ -257,6 +257,14 @@ static int keep_last(void *ctx, const rc_sample *s, size_t n)
 rc_status dash_trace_sample_at(dash_trace *dt, int64_t t_us, rc_sample *out, bool *found,
                                rc_error *err)
 {
+    for (int i = 0; i < DASH_SAMPLE_MEMOS; i++) {
+        const dash_sample_memo *m = &dt->memo[i];
+        if (m->generation == dt->generation && m->t_us == t_us) {
+            *found = m->found;
+            *out = m->s;
+            return RC_OK;
+        }
+    }
     uint32_t rate = dt->hdr->sample_rate_hz ? dt->hdr->sample_rate_hz : 1000;
     int64_t window_us = 2 * (1000000 / (int64_t)rate) + 1;
     last_ctx l = {.found = false};
@@ -264,6 +272,9 @@ rc_status dash_trace_sample_at(dash_trace *dt, int64_t t_us, rc_sample *out, boo
     *found = st == RC_OK && l.found;
     if (*found)
         *out = l.s;
+    if (st == RC_OK)
+        dt->memo[dt->memo_next++ % DASH_SAMPLE_MEMOS] =
+            (dash_sample_memo){t_us, dt->generation, l.found, l.s};
     return st;
 }
 

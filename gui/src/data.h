@@ -42,6 +42,17 @@ typedef struct dash_frame {
     uint64_t generation; /* trace generation the frame was computed from */
 } dash_frame;
 
+/* A sample looked up by time, remembered: the panel and the cursor readout ask
+ * for the same few instants every frame. */
+typedef struct dash_sample_memo {
+    int64_t t_us;
+    uint64_t generation;
+    bool found;
+    rc_sample s;
+} dash_sample_memo;
+
+#define DASH_SAMPLE_MEMOS 4
+
 typedef struct dash_trace {
     char *path;
     rc_trace *t;
@@ -55,6 +66,8 @@ typedef struct dash_trace {
     size_t ch[4];         /* their indices: rail_v, rail_a, ac_lost, ch_state */
     double analysed_ms;   /* monotonic time of the last analysis (follow) */
     uint64_t generation;  /* bumped whenever the trace grows */
+    dash_sample_memo memo[DASH_SAMPLE_MEMOS];
+    unsigned memo_next;
 } dash_trace;
 
 rc_status dash_trace_open(dash_trace *dt, const char *path, rc_error *err);

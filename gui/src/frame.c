@@ -74,7 +74,7 @@ static void draw_header(dash_app *app)
     x += 2 * l->pad;
     char start[48], buf[512];
     dash_format_utc(start, sizeof start, rc_trace_device_to_utc(dt->t, 0), true);
-    snprintf(buf, sizeof buf, "%s   %s   %s on %s, scenario %s   started %s UTC",
+    snprintf(buf, sizeof buf, "%s   %s   railcut %s, backend %s, scenario %s   started %s UTC",
              base_name(dt->path), base_name(dt->hdr->profile_path), dt->hdr->railcut_version,
              dt->hdr->backend, dt->hdr->scenario, start);
     x += dash_text_draw(app->text, DASH_NORMAL, x, y, DASH_C_DIM, DASH_LEFT, buf);

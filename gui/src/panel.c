@@ -44,21 +44,14 @@ static void wrapped(pen *p, dash_font f, SDL_Color c, const char *s, int max_lin
     snprintf(buf, sizeof buf, "%s", s);
     char *rest = buf;
     for (int n = 0; n < max_lines && *rest; n++) {
-        size_t len = strlen(rest), cut = len;
-        while (cut > 0) {
-            char save = rest[cut];
-            rest[cut] = '\0';
-            int w = dash_text_width(p->app->text, f, rest);
-            rest[cut] = save;
-            if (w <= p->w)
-                break;
-            while (cut > 0 && rest[cut - 1] != ' ')
-                cut--;
-            while (cut > 0 && rest[cut - 1] == ' ')
-                cut--;
+        size_t len = strlen(rest), cut = dash_text_fit(p->app->text, f, rest, p->w);
+        if (cut < len) {
+            /* break at the last space that fits; a word longer than a line is cut */
+            size_t sp = cut;
+            while (sp > 0 && rest[sp] != ' ')
+                sp--;
+            cut = sp > 0 ? sp : cut > 0 ? cut : 1;
         }
-        if (cut == 0)
-            cut = len < 40 ? len : 40;
         char save = rest[cut];
         rest[cut] = '\0';
         line(p, f, c, rest);

@@ -164,29 +164,54 @@ static SDL_Color state_colour(int state)
     }
 }
 
+/* Columns [c0, c1) of a lane holding one value: a CH state, or AC Lost (1)
+ * or not (0, a thin baseline). */
+static void lane_bar(dash_app *app, const SDL_Rect *r, int inset, int c0, int c1, bool ch,
+                     int value)
+{
+    SDL_Rect bar = {r->x + c0, r->y + inset, c1 - c0, r->h - 2 * inset};
+    if (ch) {
+        dash_colour(app->r, state_colour(value));
+    } else if (value) {
+        dash_colour(app->r, DASH_C_AC_LOST);
+    } else {
+        bar.y = r->y + r->h - inset - 2;
+        bar.h = 2;
+        dash_colour(app->r, DASH_C_GRID);
+    }
+    SDL_RenderFillRect(app->r, &bar);
+    if (!ch)
+        return;
+    /* Name the state inside its bar when the bar is wide enough. */
+    const char *name = rc_ch_state_name((rc_ch_state)value);
+    int w = dash_text_width(app->text, DASH_SMALL, name);
+    if (w + 2 * app->layout.pad <= bar.w)
+        dash_text_draw(app->text, DASH_SMALL, bar.x + bar.w / 2,
+                       r->y + (r->h - dash_text_height(app->text, DASH_SMALL)) / 2, DASH_C_BG,
+                       DASH_CENTER, name);
+}
+
 /* Runs of equal value in a lane, from the columns or the raw samples. */
 static void draw_lane(dash_app *app, const dash_frame *f, const SDL_Rect *r, bool ch)
 {
     dash_fill(app->r, r, DASH_C_PLOT_BG);
     int inset = r->h / 5;
-    for (int i = 0; i < f->n_cols; i++) {
-        const dash_column *col = &f->cols[i];
-        if (!col->n)
-            continue;
-        SDL_Rect bar = {r->x + i, r->y + inset, 1, r->h - 2 * inset};
-        if (ch) {
-            dash_colour(app->r, state_colour(col->last_state));
-        } else if (col->ac_lost & 1) {
-            dash_colour(app->r, DASH_C_AC_LOST);
-        } else {
-            bar.y = r->y + r->h - inset - 2;
-            bar.h = 2;
-            dash_colour(app->r, DASH_C_GRID);
+    if (!f->raw_ok) {
+        /* one bar per run of columns with the same value */
+        int start = 0, prev = -1;
+        for (int i = 0; i <= f->n_cols; i++) {
+            int value = -1;
+            if (i < f->n_cols && f->cols[i].n)
+                value = ch ? f->cols[i].last_state : (f->cols[i].ac_lost & 1);
+            if (value == prev)
+                continue;
+            if (prev >= 0)
+                lane_bar(app, r, inset, start, i, ch, prev);
+            start = i;
+            prev = value;
         }
-        SDL_RenderFillRect(app->r, &bar);
-    }
-    if (!f->raw_ok)
         return;
+    }
     /* Zoomed in: each sample holds until the next one. */
     for (size_t i = 0; i + 1 < f->n_raw; i++) {
         int x0 = dash_us_to_x(&app->view, r, f->raw[i].t_us);
@@ -216,49 +241,64 @@ static void draw_lane_labels(dash_app *app)
                        "CH");
 }
 
-/* Outage episodes shaded over the plots, each with its duration at the top of
- * the volts plot when the band is wide enough to hold it. */
-static void draw_episodes(dash_app *app)
+/* An opaque colour that looks like c laid over bg: bands drawn straight after
+ * the plot backgrounds need no per-pixel blending, which is most of the cost
+ * of a large translucent rectangle in the software renderer. */
+static SDL_Color over(SDL_Color bg, SDL_Color c)
+{
+    int a = c.a;
+    return (SDL_Color){(Uint8)((c.r * a + bg.r * (255 - a)) / 255),
+                       (Uint8)((c.g * a + bg.g * (255 - a)) / 255),
+                       (Uint8)((c.b * a + bg.b * (255 - a)) / 255), 255};
+}
+
+/* Fills [t0, t1) of the volts and amps plots with c over their background. */
+static void band(dash_app *app, int64_t t0_us, int64_t t1_us, SDL_Color c)
+{
+    const dash_layout *l = &app->layout;
+    const SDL_Rect *plots[2] = {&l->plot_v, &l->plot_a};
+    SDL_Color fill = over(DASH_C_PLOT_BG, c);
+    for (int i = 0; i < 2; i++) {
+        const SDL_Rect *p = plots[i];
+        int x0 = dash_us_to_x(&app->view, p, t0_us), x1 = dash_us_to_x(&app->view, p, t1_us);
+        x0 = x0 < p->x ? p->x : x0;
+        x1 = x1 > p->x + p->w ? p->x + p->w : x1;
+        SDL_Rect r = {x0, p->y, x1 - x0, p->h};
+        if (r.w > 0)
+            dash_fill(app->r, &r, fill);
+    }
+}
+
+/* Outage episodes shaded, and stretches the recorder lost (overruns) in grey:
+ * no data there, not a flat rail. Drawn before the grid and the data. */
+static void draw_bands(dash_app *app)
 {
     const rc_analysis *a = app->main.analysis;
-    if (!a)
-        return;
-    const SDL_Rect *p = &app->layout.plots;
-    SDL_Rect band = {0, app->layout.plot_v.y, 0, p->y + p->h - app->layout.plot_v.y};
-    for (size_t i = 0; i < a->n_raw; i++) {
+    for (size_t i = 0; a && i < a->n_raw; i++)
+        band(app, a->raw[i].start_us, a->raw[i].end_us, DASH_C_OUTAGE);
+    size_t n;
+    const rc_trace_gap *g = rc_trace_get_gaps(app->main.t, &n);
+    for (size_t i = 0; i < n; i++)
+        band(app, g[i].from_us, g[i].to_us + 1, DASH_C_GAP);
+}
+
+/* Each episode's duration at the top of the volts plot, when it fits. */
+static void draw_episode_labels(dash_app *app)
+{
+    const rc_analysis *a = app->main.analysis;
+    const SDL_Rect *p = &app->layout.plot_v;
+    for (size_t i = 0; a && i < a->n_raw; i++) {
         int x0 = dash_us_to_x(&app->view, p, a->raw[i].start_us);
         int x1 = dash_us_to_x(&app->view, p, a->raw[i].end_us);
         x0 = x0 < p->x ? p->x : x0;
         x1 = x1 > p->x + p->w ? p->x + p->w : x1;
-        if (x1 <= x0)
-            continue;
-        band.x = x0;
-        band.w = x1 - x0;
-        dash_fill(app->r, &band, DASH_C_OUTAGE);
         char d[48], buf[96];
         dash_format_s(d, sizeof d, a->raw[i].end_us - a->raw[i].start_us);
         snprintf(buf, sizeof buf, "%s %s", a->raw[i].open ? "outage so far" : "outage", d);
         int w = dash_text_width(app->text, DASH_SMALL, buf);
-        if (w + 2 * app->layout.pad < band.w)
-            dash_text_draw(app->text, DASH_SMALL, x0 + band.w / 2, band.y + app->layout.pad / 2,
+        if (w + 2 * app->layout.pad < x1 - x0)
+            dash_text_draw(app->text, DASH_SMALL, (x0 + x1) / 2, p->y + app->layout.pad / 2,
                            DASH_C_LIMIT, DASH_CENTER, buf);
-    }
-}
-
-/* Stretches the recorder lost (overruns), hatched grey: no data, not a flat rail. */
-static void draw_gaps(dash_app *app)
-{
-    size_t n;
-    const rc_trace_gap *g = rc_trace_get_gaps(app->main.t, &n);
-    const SDL_Rect *p = &app->layout.plots;
-    for (size_t i = 0; i < n; i++) {
-        int x0 = dash_us_to_x(&app->view, p, g[i].from_us);
-        int x1 = dash_us_to_x(&app->view, p, g[i].to_us) + 1;
-        x0 = x0 < p->x ? p->x : x0;
-        x1 = x1 > p->x + p->w ? p->x + p->w : x1;
-        SDL_Rect band = {x0, app->layout.plot_v.y, x1 - x0, p->y + p->h - app->layout.plot_v.y};
-        if (band.w > 0)
-            dash_fill(app->r, &band, (SDL_Color){120, 120, 120, 60});
     }
 }
 
@@ -457,13 +497,13 @@ void dash_draw_plots(dash_app *app)
     double v_top = dash_volts_top(&app->main), a_top = amps_top(&app->frame);
     dash_fill(app->r, &l->plot_v, DASH_C_PLOT_BG);
     dash_fill(app->r, &l->plot_a, DASH_C_PLOT_BG);
+    draw_bands(app);
     draw_y_axis(app, &l->plot_v, 0, v_top, "rail V", DASH_C_VOLTS);
     draw_y_axis(app, &l->plot_a, 0, a_top, "rail A", DASH_C_AMPS);
     draw_time_axis(app);
 
     SDL_RenderSetClipRect(app->r, &l->plots);
-    draw_episodes(app);
-    draw_gaps(app);
+    draw_episode_labels(app);
     if (v->show_ac)
         draw_lane(app, &app->frame, &l->lane_ac, false);
     if (v->show_ch)
@@ -475,12 +515,14 @@ void dash_draw_plots(dash_app *app)
         draw_overlay_ad1(app, rows);
     SDL_RenderSetClipRect(app->r, &l->plot_v);
     if (app->has_overlay && v->show_overlay && v->show_v)
-        draw_channel(app, &app->overlay_frame, &l->plot_v, app->overlay_shift_us, false, 0, v_top, DASH_C_OVERLAY);
+        draw_channel(app, &app->overlay_frame, &l->plot_v, app->overlay_shift_us, false, 0,
+                     v_top, DASH_C_OVERLAY);
     if (v->show_v)
         draw_channel(app, &app->frame, &l->plot_v, 0, false, 0, v_top, DASH_C_VOLTS);
     SDL_RenderSetClipRect(app->r, &l->plot_a);
     if (app->has_overlay && v->show_overlay && v->show_a)
-        draw_channel(app, &app->overlay_frame, &l->plot_a, app->overlay_shift_us, true, 0, a_top, DASH_C_OVERLAY);
+        draw_channel(app, &app->overlay_frame, &l->plot_a, app->overlay_shift_us, true, 0,
+                     a_top, DASH_C_OVERLAY);
     if (v->show_a)
         draw_channel(app, &app->frame, &l->plot_a, 0, true, 0, a_top, DASH_C_AMPS);
     SDL_RenderSetClipRect(app->r, &l->plots);

@@ -201,6 +201,18 @@ int dash_text_height(dash_text *tx, dash_font f)
     return tx->heights[f];
 }
 
+size_t dash_text_fit(dash_text *tx, dash_font f, const char *s, int width_px)
+{
+    int extent = 0, count = 0;
+    if (TTF_MeasureUTF8(tx->fonts[f], s, width_px, &extent, &count) != 0)
+        return strlen(s);
+    size_t i = 0;
+    for (int c = 0; s[i] && c < count; c++)
+        for (i++; ((uint8_t)s[i] & 0xc0) == 0x80; i++)
+            ;
+    return i;
+}
+
 void dash_text_frame_end(dash_text *tx)
 {
     tx->frame++;

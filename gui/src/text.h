@@ -44,6 +44,8 @@ int dash_text_drawf(dash_text *tx, dash_font f, int x, int y, SDL_Color c, dash_
                     const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 int dash_text_width(dash_text *tx, dash_font f, const char *s);
 int dash_text_height(dash_text *tx, dash_font f);
+/* How many bytes of s fit in width_px (whole UTF-8 characters). */
+size_t dash_text_fit(dash_text *tx, dash_font f, const char *s, int width_px);
 
 /* Frees the textures not used for a while; call once per frame. */
 void dash_text_frame_end(dash_text *tx);
