@@ -56,6 +56,19 @@ static void print_segment(const rc_profile *p, size_t i)
     putchar('\n');
 }
 
+/* Named the way the analyzer names its check: "line 4" in the profile
+ * itself, "s.rail:4" (base name) when it comes from an included file. */
+static void print_expect(const rc_profile *p, const rc_expect *x)
+{
+    if (x->file <= 0 || (size_t)x->file >= p->n_files) {
+        printf("  line %d: %s\n", x->line, x->text);
+        return;
+    }
+    const char *file = p->files[x->file];
+    const char *base = strrchr(file, '/');
+    printf("  %s:%d: %s\n", base ? base + 1 : file, x->line, x->text);
+}
+
 static void print_profile(const char *path, const rc_profile *p)
 {
     char total[32], observe[32];
@@ -71,7 +84,7 @@ static void print_profile(const char *path, const rc_profile *p)
     if (p->n_expects)
         puts("expectations:");
     for (size_t i = 0; i < p->n_expects; i++)
-        printf("  line %d: %s\n", p->expects[i].line, p->expects[i].text);
+        print_expect(p, &p->expects[i]);
 }
 
 int cmd_check(int argc, char **argv)

@@ -333,6 +333,31 @@ START_TEST(check_lists_segments)
 }
 END_TEST
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* An expectation from an included file is listed as file:line, as the
+ * analyzer names its check (expect:inc-expect.rail:2). */
+START_TEST(check_names_included_expectations)
+{
+    mkdir(RC_CLI_TMP_DIR "/check-include", 0777);
+    write_file(RC_CLI_TMP_DIR "/check-include/inc-expect.rail", "cut\nexpect no ad1\n");
+    write_file(RC_CLI_TMP_DIR "/check-include/main.rail",
+               "hold 1s\ninclude \"inc-expect.rail\"\nhold 2s\nexpect max_outage < 3s\n");
+    result r = railcut("check check-include/main.rail");
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_msg(strstr(r.out, "expectations:\n  inc-expect.rail:2: expect no ad1\n"
+                                "  line 4: expect max_outage < 3s\n"),
+                  "%s", r.out);
+    result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -351,6 +376,7 @@ int main(void)
     tcase_add_test(tc, unwritable_trace_fails_before_run);
     tcase_add_test(tc, truncated_trace_is_reported);
     tcase_add_test(tc, check_lists_segments);
+    tcase_add_test(tc, check_names_included_expectations);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
