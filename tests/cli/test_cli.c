@@ -358,6 +358,59 @@ START_TEST(check_names_included_expectations)
 }
 END_TEST
 
+/* The word after `key ` in text, e.g. "pass" for "mp102a.ch pass (no AD1)". */
+static void word_after(const char *text, const char *key, char *out, size_t len)
+{
+    const char *at = strstr(text, key);
+    ck_assert_msg(at != NULL, "no '%s' in: %s", key, text);
+    at += strlen(key);
+    size_t n = strspn(at, "abcdefghijklmnopqrstuvwxyz");
+    ck_assert_int_lt(n, len);
+    memcpy(out, at, n);
+    out[n] = '\0';
+}
+
+static const char *check_state(const cJSON *report, const char *name)
+{
+    const cJSON *ok = cJSON_GetObjectItem(check_named(report, name), "ok");
+    return cJSON_IsTrue(ok) ? "pass" : cJSON_IsFalse(ok) ? "fail" : "skip";
+}
+
+/* Each example profile says in its header comment which verdict it gives
+ * with its defaults and how the MP102A checks come out; running it gives that. */
+START_TEST(example_profiles_give_their_stated_verdict)
+{
+    static const char *const names[] = {"ota-reboot", "ota-off", "mains-outage",
+                                        "staged-activation"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.rail", PROFILES, names[i]);
+        char *text = slurp(path);
+        ck_assert_ptr_nonnull(text);
+        const char *stated = strstr(text, "# Expected verdict");
+        ck_assert_msg(stated != NULL, "%s states no expected verdict", names[i]);
+        char want[16], got[16];
+        word_after(stated, ": ", want, sizeof want);
+        result r = railcut("run %s --trace %s --json - -q", path, tmp_path("example.rct"));
+        cJSON *j = parse_json(r.out);
+        ck_assert_msg(strcmp(verdict(j), want) == 0, "%s: verdict %s, comment says %s",
+                      names[i], verdict(j), want);
+        static const char *const checks[] = {"mp102a.ch", "mp102a.esme"};
+        for (size_t k = 0; k < 2; k++) {
+            char key[32];
+            snprintf(key, sizeof key, "%s ", checks[k]);
+            word_after(stated, key, want, sizeof want);
+            snprintf(got, sizeof got, "%s", check_state(j, checks[k]));
+            ck_assert_msg(strcmp(got, want) == 0, "%s: %s %s, comment says %s", names[i],
+                          checks[k], got, want);
+        }
+        cJSON_Delete(j);
+        result_free(&r);
+        free(text);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -377,6 +430,7 @@ int main(void)
     tcase_add_test(tc, truncated_trace_is_reported);
     tcase_add_test(tc, check_lists_segments);
     tcase_add_test(tc, check_names_included_expectations);
+    tcase_add_test(tc, example_profiles_give_their_stated_verdict);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
