@@ -398,7 +398,9 @@ static const char *write_zip(const char *name, const char *const *members, size_
     zip_t *za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, NULL);
     ck_assert_ptr_nonnull(za);
     for (size_t i = 0; i < n; i += 3) {
-        size_t len = (size_t)atoi(members[i + 2]);
+        /* Length "s": a text member, its strlen; else a byte count. */
+        size_t len = members[i + 2][0] == 's' ? strlen(members[i + 1])
+                                              : (size_t)atoi(members[i + 2]);
         zip_source_t *src = zip_source_buffer(za, members[i + 1], len, 0);
         ck_assert_int_ge(zip_file_add(za, members[i], src, 0), 0);
     }
@@ -420,31 +422,31 @@ static void sr_fails(const char *path, const char *rail, rc_status want, const c
     ck_assert_int_ne(stat(out, &sb), 0);
 }
 
-#define META(rate, extra)                                                                  \
+#define META(rate)                                                                         \
     "[global]\nsigrok version=0.5.2\n[device 1]\ntotal probes=0\nsamplerate=" rate        \
-    "\ntotal analog=2\nanalog1=CH1\nanalog2=rail_a\n" extra
+    "\ntotal analog=2\nanalog1=CH1\nanalog2=rail_a\n"
 
 START_TEST(sr_import_errors)
 {
     sr_fails(rc_test_write_file("junk.sr", "this is not a zip"), NULL, RC_ERR_FORMAT,
              "not a sigrok session");
-    const char *no_meta[] = {"version", "2", "1"};
+    const char *no_meta[] = {"version", "2", "s"};
     sr_fails(write_zip("nometa.sr", no_meta, 3), NULL, RC_ERR_FORMAT, "no 'metadata' member");
-    const char *v3[] = {"version", "3", "1", "metadata", META("1 kHz", ""), "80"};
+    const char *v3[] = {"version", "3", "s", "metadata", META("1 kHz"), "s"};
     sr_fails(write_zip("v3.sr", v3, 6), NULL, RC_ERR_UNSUPPORTED, "version is not 2");
     static const char floats[16] = {0, 0, 0x40, 0x41, 0, 0, 0x40, 0x41, 0, 0, 0x40, 0x41};
-    const char *fast[] = {"version", "2", "1", "metadata", META("2 MHz", ""), "200",
+    const char *fast[] = {"version", "2", "s", "metadata", META("2 MHz"), "s",
                           "analog-1-1-1", floats, "12"};
     sr_fails(write_zip("fast.sr", fast, 9), NULL, RC_ERR_UNSUPPORTED, "above 1 MHz");
-    const char *short_a[] = {"version", "2", "1", "metadata", META("1 kHz", ""), "200",
+    const char *short_a[] = {"version", "2", "s", "metadata", META("1 kHz"), "s",
                              "analog-1-1-1", floats, "12", "analog-1-2-1", floats, "8"};
     sr_fails(write_zip("short.sr", short_a, 12), NULL, RC_ERR_FORMAT,
              "analog-1-2 ends before the rail channel");
-    const char *odd[] = {"version", "2", "1", "metadata", META("1 kHz", ""), "200",
+    const char *odd[] = {"version", "2", "s", "metadata", META("1 kHz"), "s",
                          "analog-1-1-1", floats, "10"};
     sr_fails(write_zip("odd.sr", odd, 9), NULL, RC_ERR_FORMAT, "not a whole number of floats");
     sr_fails(write_zip("odd.sr", odd, 9), "CH9", RC_ERR_NOT_FOUND, "no analog channel named 'CH9'");
-    const char *norate[] = {"version", "2", "1", "metadata", META("fast", ""), "200"};
+    const char *norate[] = {"version", "2", "s", "metadata", META("fast"), "s"};
     sr_fails(write_zip("norate.sr", norate, 6), NULL, RC_ERR_FORMAT, "no usable samplerate");
 }
 END_TEST
@@ -455,7 +457,7 @@ START_TEST(sr_import_chunks_and_rail_choice)
     static const char a[8] = {0, 0, 0x40, 0x41, 0, 0, 0x40, 0x41}; /* 12, 12 */
     static const char b[4] = {0, 0, 0, 0};                         /* 0 */
     static const char amps[12] = {0};
-    const char *m[] = {"version", "2", "1", "metadata", META("100 Hz", ""), "200",
+    const char *m[] = {"version", "2", "s", "metadata", META("100 Hz"), "s",
                        "analog-1-1-1", a, "8", "analog-1-1-2", b, "4",
                        "analog-1-2-1", amps, "12"};
     const char *sr = write_zip("chunks.sr", m, 15);
