@@ -94,6 +94,11 @@ module ctrl #(
             assign pb[g] = payload[8 * g +: 8];
         end
     endgenerate
+    wire [7:0]  b2     = pb[2];
+    wire [7:0]  b18    = pb[18];
+    wire [7:0]  b19    = pb[19];
+    wire [7:0]  b20    = pb[20];
+    wire [7:0]  b21    = pb[21];
     wire [15:0] u16_0  = {pb[1], pb[0]};
     wire [15:0] u16_4  = {pb[5], pb[4]};
     wire [15:0] u16_6  = {pb[7], pb[6]};
@@ -102,8 +107,8 @@ module ctrl #(
     wire [15:0] u16_12 = {pb[13], pb[12]};
     wire [15:0] u16_14 = {pb[15], pb[14]};
     wire [15:0] u16_16 = {pb[17], pb[16]};
-    wire [15:0] u16_18 = {pb[19], pb[18]};
-    wire [31:0] u32_0  = {pb[3], pb[2], pb[1], pb[0]};
+    wire [15:0] u16_18 = {b19, b18};
+    wire [31:0] u32_0  = {pb[3], b2, pb[1], pb[0]};
     wire [47:0] u48_4  = {pb[9], pb[8], pb[7], pb[6], pb[5], pb[4]};
     wire [31:0] u32_14 = {pb[17], pb[16], pb[15], pb[14]};
 
@@ -164,9 +169,9 @@ module ctrl #(
                     f_reason = R_RANGE; f_offset = 8'd14;
                 end else if (u16_18 != 16'd0 && (u16_18 < 16'd4 || !SNIFFER)) begin
                     f_reason = R_RANGE; f_offset = 8'd18;
-                end else if (pb[20] > 8'd3) begin
+                end else if (b20 > 8'd3) begin
                     f_reason = R_RANGE; f_offset = 8'd20;
-                end else if (pb[21] > (SNIFFER ? 8'd3 : 8'd1)) begin
+                end else if (b21 > (SNIFFER ? 8'd3 : 8'd1)) begin
                     f_reason = R_RANGE; f_offset = 8'd21;
                 end
             end
@@ -177,9 +182,9 @@ module ctrl #(
                     f_reason = R_CLAMP; f_offset = 8'd10;
                 end else if (over_max(u16_12)) begin
                     f_reason = R_CLAMP; f_offset = 8'd12;
-                end else if ((pb[18] & 8'h7c) != 8'd0) begin
+                end else if ((b18 & 8'h7c) != 8'd0) begin
                     f_reason = R_RANGE; f_offset = 8'd18;
-                end else if (pb[19] > 8'd5) begin
+                end else if (b19 > 8'd5) begin
                     f_reason = R_RANGE; f_offset = 8'd19;
                 end else if (fifo_level >= DEPTH) begin
                     f_reason = R_FIFO_FULL;
@@ -189,7 +194,7 @@ module ctrl #(
             T_PINS: begin
                 if (over_max(u16_0)) begin
                     f_reason = R_CLAMP; f_offset = 8'd0;
-                end else if (pb[2] > 8'd3) begin
+                end else if (b2 > 8'd3) begin
                     f_reason = R_RANGE; f_offset = 8'd2;
                 end
             end
@@ -211,7 +216,7 @@ module ctrl #(
     end
 
     // The FIFO record (sequencer.v) straight from the SEGMENT payload.
-    assign fifo_rec = {pb[19][2:0], pb[18][7], pb[18][1:0], u32_14, u16_12, u16_10, u48_4, u32_0};
+    assign fifo_rec = {b19[2:0], b18[7], b18[1:0], u32_14, u16_12, u16_10, u48_4, u32_0};
 
     // Free FIFO entries once this SEGMENT is in.
     wire [LW-1:0] free_after = DEPTH - fifo_level - 1'b1;
@@ -294,9 +299,9 @@ module ctrl #(
                         watchdog_ms      <= u16_14;
                         debounce_ticks   <= u16_16;
                         sniff_bit_clocks <= u16_18;
-                        safe_pins        <= pb[20][1:0];
-                        flags            <= pb[21][1:0];
-                        man_pins         <= pb[20][1:0];
+                        safe_pins        <= b20[1:0];
+                        flags            <= b21[1:0];
+                        man_pins         <= b20[1:0];
                         man_code         <= u16_12;
                         restart          <= 1'b1;
                         seq_stop         <= 1'b1;
@@ -310,7 +315,7 @@ module ctrl #(
                     end
                     T_PINS: begin
                         seq_stop <= 1'b1;  // DONE -> IDLE; no effect in IDLE
-                        man_pins <= pb[2][1:0];
+                        man_pins <= b2[1:0];
                         man_code <= u16_0;
                     end
                     T_RELEASE: release_hit <= 1'b1;
