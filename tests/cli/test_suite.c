@@ -136,7 +136,7 @@ static void all_matched(const cJSON *j, int want_cases)
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(j, "results"))
     {
-        ck_assert_msg(strcmp(str(c, "result"), "pass") == 0, "case %s: %s", str(c, "name"),
+        ck_assert_msg(strcmp(str(c, "outcome"), "match") == 0, "case %s: %s", str(c, "name"),
                       cJSON_GetStringValue(cJSON_GetObjectItem(c, "differences")));
         struct stat sb;
         ck_assert_int_eq(stat(str(c, "trace"), &sb), 0);

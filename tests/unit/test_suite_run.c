@@ -265,7 +265,8 @@ START_TEST(reports_read_back)
     const cJSON *res = cJSON_GetObjectItem(j, "results");
     ck_assert_int_eq(cJSON_GetArraySize(res), 4);
     const cJSON *r181 = cJSON_GetArrayItem(res, 1);
-    ck_assert_str_eq(cJSON_GetObjectItem(r181, "result")->valuestring, "pass");
+    ck_assert_str_eq(cJSON_GetObjectItem(r181, "outcome")->valuestring, "match");
+    ck_assert_ptr_null(cJSON_GetObjectItem(r181, "result"));
     ck_assert_double_eq(cJSON_GetObjectItem(r181, "max_outage_s")->valuedouble, 180.991718);
     ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(r181, "set"), 0)->valuestring,
                      "off=181s");
@@ -273,7 +274,7 @@ START_TEST(reports_read_back)
                          ->valuestring,
                      "fail");
     const cJSON *wrong = cJSON_GetArrayItem(res, 2);
-    ck_assert_str_eq(cJSON_GetObjectItem(wrong, "result")->valuestring, "fail");
+    ck_assert_str_eq(cJSON_GetObjectItem(wrong, "outcome")->valuestring, "mismatch");
     ck_assert_str_eq(cJSON_GetObjectItem(wrong, "differences")->valuestring, r[2].diff);
     cJSON_Delete(j);
     free(text);

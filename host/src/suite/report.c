@@ -16,8 +16,8 @@
 static const char *outcome_name(rc_case_outcome o)
 {
     switch (o) {
-    case RC_CASE_MATCHED: return "pass";
-    case RC_CASE_MISMATCHED: return "fail";
+    case RC_CASE_MATCHED: return "match";
+    case RC_CASE_MISMATCHED: return "mismatch";
     case RC_CASE_ERROR: return "error";
     case RC_CASE_NOT_RUN: return "not-run";
     }
@@ -97,7 +97,7 @@ static cJSON *case_json(const rc_case_result *r)
     const rc_suite_case *c = r->c;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", c->name);
-    cJSON_AddStringToObject(o, "result", outcome_name(r->outcome));
+    cJSON_AddStringToObject(o, "outcome", outcome_name(r->outcome));
     cJSON_AddStringToObject(o, "profile", c->profile);
     cJSON_AddItemToObject(o, "set", string_array(c->set, c->n_set));
     if (c->ch_file)
