@@ -209,6 +209,8 @@ static void section_checks(pen *p)
     heading(p, dash_trace_complete(dt) ? "CHECKS" : "CHECKS SO FAR");
     if (!a)
         return;
+    if (!dash_trace_complete(dt))
+        line(p, DASH_SMALL, DASH_C_MARGINAL, "provisional: the run has not ended");
     for (size_t i = 0; i < a->n_checks; i++) {
         const rc_check *c = &a->checks[i];
         SDL_Color col = c->result == RC_CHECK_PASS ? DASH_C_PASS

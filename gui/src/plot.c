@@ -427,7 +427,8 @@ static void draw_overlay_ad1(dash_app *app, label_row *rows)
         if (o->events[i].kind != RC_EV_AD1)
             continue;
         char buf[96], t[48];
-        dash_format_s(t, sizeof t, o->events[i].t_us);
+        /* its time on the main trace's axis, where it is drawn */
+        dash_format_s(t, sizeof t, o->events[i].t_us + app->overlay_shift_us);
         snprintf(buf, sizeof buf, "overlay AD1  %s", t);
         draw_marker(app, rows, o->events[i].t_us + app->overlay_shift_us, buf,
                     DASH_C_OVERLAY, false, true);
