@@ -36,6 +36,7 @@ typedef struct rc_rig_config {
     int32_t restore_above_mv; /* crossing detector: rail_rise at or above this */
     rc_ch_params ch;          /* sim/cosim: the modelled CH */
     rc_supply_params supply;  /* sim/cosim: the modelled supply */
+    const char *device;       /* ftdi: device string (docs/ftdi-driver.md); NULL = first FT2232H */
 } rc_rig_config;
 
 void rc_rig_config_default(rc_rig_config *cfg);

@@ -10,6 +10,7 @@
 
 static const rc_driver *const drivers[] = {
     &rc_driver_sim,
+    &rc_driver_ftdi,
 };
 
 #define N_DRIVERS (sizeof drivers / sizeof drivers[0])

@@ -8,6 +8,7 @@
 #include "railcut/rig.h"
 
 extern const rc_driver rc_driver_sim;
+extern const rc_driver rc_driver_ftdi;
 
 /* sim: step every microsecond (ramps included) instead of jumping over
  * quiet spans; the brute-force reference for the tests. */

@@ -1,0 +1,958 @@
+/*
+ * ftdi.c - the "ftdi" backend: a real bench, the gateware behind an FT2232H,
+ * driven through libftdi1 over the link protocol (docs/protocol.md,
+ * docs/ftdi-driver.md).
+ *
+ * Layout: the libftdi context and a reader thread that drains the USB into
+ * a bounded byte ring (ring, ring_head, ring_len under lock) so the device's
+ * buffer never backs up while the host is busy writing the trace; the
+ * reader's first fatal error is kept for the main thread. The main thread
+ * decodes the ring with an rc_link_decoder and handles every frame in one
+ * place: answers (ACK, NAK, IDENTIFY_REPLY) go to the answer slot the
+ * waiting command looks at, STATUS and FIFO credits pace the segment writes,
+ * EVENTS and SAMPLES become rc_event/rc_sample in two growable buffers.
+ *
+ * The profile's segments become FIFO entries (entries[], with the profile
+ * index of each in entry_seg[]); segments of zero length hold no time and are
+ * not sent, but their RC_EV_SEGMENT events are still reported when the next
+ * entry starts, as the sim does. The first entry's SEGMENT_START tick is
+ * t = 0: every device tick after it maps to t_us = tick - start_tick
+ * (1 tick = 1 us; identify must say so). Events are held until the device
+ * has moved REORDER_TICKS past them and then delivered in time order, since
+ * the gateware reports debounced edges late.
+ *
+ * Without a bench file the DAC and ADC calibration is the nominal one of the
+ * reference board: 250 uV per DAC and rail-voltage ADC code, offset 0, and
+ * 100 uA per current ADC code.
+ */
+#include <errno.h>
+#include <libftdi1/ftdi.h>
+#include <libusb-1.0/libusb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "railcut/clock.h"
+#include "railcut/link.h"
+#include "rig/rig_internal.h"
+
+#define FTDI_VID 0x0403
+#define FT2232H_PID 0x6010
+#define DEFAULT_BAUD 3000000
+#define DEFAULT_LATENCY_MS 1
+#define RING_BYTES (4u << 20)
+#define READ_CHUNK 4096
+#define USB_READ_TIMEOUT_MS 200
+#define USB_RETRIES 5
+#define ANSWER_TIMEOUT_US 500000
+#define COMMAND_TRIES 3
+#define SILENCE_LIMIT_US 3000000 /* no good frame for this long: device gone */
+#define WATCHDOG_MS 1000u
+#define HEARTBEAT_US (WATCHDOG_MS * 1000 / 4)
+#define POLL_SLICE_US 100000
+#define REORDER_TICKS 16
+#define OVP_CODE 60000u /* 15 V */
+#define OCP_CODE 20000u /* 2 A */
+#define DAC_NV_PER_CODE 250000u
+#define ADC_V_PER_CODE 250e-6
+#define ADC_A_PER_CODE 100e-6
+
+typedef struct ftdi_spec {
+    char open[256]; /* libftdi open string, or "" */
+    char desc[256]; /* "desc:" product description */
+    char serial[256];
+    char channel;
+    int baud;
+    int latency_ms;
+} ftdi_spec;
+
+struct rc_device {
+    rc_rig_config cfg;
+    ftdi_spec spec;
+    struct ftdi_context *ftdi;
+    bool usb_open;
+
+    pthread_t reader;
+    bool reader_running;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint8_t *ring;
+    size_t ring_head, ring_len;
+    bool reader_stop;
+    int read_error; /* libusb/libftdi code of the reader's fatal error, 0 none */
+    char read_msg[128];
+
+    rc_link_decoder dec;
+    uint8_t tx_seq;
+    int64_t last_rx_wall, last_tx_wall;
+    uint64_t last_tx_tick;
+    rc_link_identify id;
+    bool have_answer;
+    rc_link_msg answer;
+
+    rc_segment *segs;
+    size_t n_segs;
+    rc_link_seg *entries;
+    size_t *entry_seg;
+    size_t n_entries, next_entry;
+    uint16_t fifo_free;
+    bool seg_in_flight;
+    uint8_t seg_seq;
+    int64_t seg_sent_wall;
+
+    bool started, done, have_start;
+    uint64_t start_tick, device_tick;
+    size_t reported_seg; /* profile segments reported so far */
+    bool rail_on, ac_lost, ch_present;
+    rc_status fault; /* a trip or underrun ended the run */
+    char fault_msg[128];
+    rc_link_stats noted; /* link errors already recorded as notes */
+
+    rc_event *events;
+    size_t n_events, cap_events;
+    rc_sample *samples;
+    size_t n_samples, cap_samples;
+    bool nomem;
+};
+
+/* ---- device string ---- */
+
+static bool parse_option(ftdi_spec *s, const char *key, const char *val)
+{
+    char *end;
+    long v = strtol(val, &end, 10);
+    if (strcmp(key, "channel") == 0 && (val[0] == 'A' || val[0] == 'B') && val[1] == '\0') {
+        s->channel = val[0];
+        return true;
+    }
+    if (*end != '\0' || end == val)
+        return false;
+    if (strcmp(key, "baud") == 0 && v >= 300 && v <= 12000000)
+        s->baud = (int)v;
+    else if (strcmp(key, "latency") == 0 && v >= 1 && v <= 255)
+        s->latency_ms = (int)v;
+    else
+        return false;
+    return true;
+}
+
+/* "SPEC[?channel=B&baud=3000000&latency=1]"; SPEC is a libftdi open string
+ * ("d:BUS/ADDR", "i:VID:PID[:INDEX]", "s:VID:PID:SERIAL"), "s:SERIAL",
+ * "desc:TEXT", or empty for the first FT2232H. */
+static rc_status parse_device(const char *text, ftdi_spec *s, rc_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->channel = 'B';
+    s->baud = DEFAULT_BAUD;
+    s->latency_ms = DEFAULT_LATENCY_MS;
+    if (!text)
+        return RC_OK;
+    char buf[256];
+    if (strlen(text) >= sizeof buf)
+        return rc_error_set(err, RC_ERR_ARG, "ftdi: device string too long");
+    strcpy(buf, text);
+    char *q = strchr(buf, '?');
+    if (q) {
+        *q++ = '\0';
+        for (char *save, *opt = strtok_r(q, "&", &save); opt;
+             opt = strtok_r(NULL, "&", &save)) {
+            char *eq = strchr(opt, '=');
+            if (eq)
+                *eq++ = '\0';
+            if (!eq || !parse_option(s, opt, eq))
+                return rc_error_set(err, RC_ERR_ARG,
+                                    "ftdi: bad option '%s' in device '%s' (channel=A|B, "
+                                    "baud=300..12000000, latency=1..255)",
+                                    opt, text);
+        }
+    }
+    if (strncmp(buf, "desc:", 5) == 0)
+        snprintf(s->desc, sizeof s->desc, "%s", buf + 5);
+    else if (strncmp(buf, "s:", 2) == 0 && !strchr(buf + 2, ':'))
+        snprintf(s->serial, sizeof s->serial, "%s", buf + 2);
+    else
+        snprintf(s->open, sizeof s->open, "%s", buf);
+    return RC_OK;
+}
+
+/* ---- USB ---- */
+
+static rc_status usb_error(rc_device *d, int code, const char *what, rc_error *err)
+{
+    return rc_error_set(err, RC_ERR_DEVICE, "ftdi: %s failed: %s (%d)", what,
+                        ftdi_get_error_string(d->ftdi), code);
+}
+
+static rc_status usb_open(rc_device *d, rc_error *err)
+{
+    const ftdi_spec *s = &d->spec;
+    d->ftdi = ftdi_new();
+    if (!d->ftdi)
+        return rc_error_set(err, RC_ERR_NOMEM, "ftdi: out of memory");
+    int rc = ftdi_set_interface(d->ftdi, s->channel == 'A' ? INTERFACE_A : INTERFACE_B);
+    if (rc < 0)
+        return usb_error(d, rc, "selecting the channel", err);
+    if (s->desc[0] || s->serial[0])
+        rc = ftdi_usb_open_desc(d->ftdi, FTDI_VID, FT2232H_PID, s->desc[0] ? s->desc : NULL,
+                                s->serial[0] ? s->serial : NULL);
+    else if (s->open[0])
+        rc = ftdi_usb_open_string(d->ftdi, s->open);
+    else
+        rc = ftdi_usb_open(d->ftdi, FTDI_VID, FT2232H_PID);
+    if (rc < 0)
+        return rc_error_set(err, RC_ERR_DEVICE, "ftdi: cannot open the device '%s': %s (%d)",
+                            d->cfg.device ? d->cfg.device : "0403:6010",
+                            ftdi_get_error_string(d->ftdi), rc);
+    d->usb_open = true;
+    d->ftdi->usb_read_timeout = USB_READ_TIMEOUT_MS;
+    if ((rc = ftdi_set_baudrate(d->ftdi, s->baud)) < 0)
+        return usb_error(d, rc, "setting the baud rate", err);
+    if ((rc = ftdi_set_line_property(d->ftdi, BITS_8, STOP_BIT_1, NONE)) < 0)
+        return usb_error(d, rc, "setting 8N1", err);
+    if ((rc = ftdi_setflowctrl(d->ftdi, SIO_DISABLE_FLOW_CTRL)) < 0)
+        return usb_error(d, rc, "disabling flow control", err);
+    if ((rc = ftdi_set_latency_timer(d->ftdi, (unsigned char)s->latency_ms)) < 0)
+        return usb_error(d, rc, "setting the latency timer", err);
+    if ((rc = ftdi_tcioflush(d->ftdi)) < 0)
+        return usb_error(d, rc, "flushing the buffers", err);
+    return RC_OK;
+}
+
+/* Transient USB errors are retried; these are not. */
+static bool fatal_usb(int rc)
+{
+    return rc == LIBUSB_ERROR_NO_DEVICE || rc == LIBUSB_ERROR_NOT_FOUND || rc == -666;
+}
+
+static void reader_fail(rc_device *d, int rc)
+{
+    pthread_mutex_lock(&d->lock);
+    d->read_error = rc;
+    snprintf(d->read_msg, sizeof d->read_msg, "%s",
+             fatal_usb(rc) ? "the device was unplugged" : ftdi_get_error_string(d->ftdi));
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* Appends to the ring, waiting while it is full (the device then holds the
+ * rest, and the gateware counts what it cannot keep). */
+static bool ring_put(rc_device *d, const uint8_t *b, size_t n)
+{
+    pthread_mutex_lock(&d->lock);
+    size_t done = 0;
+    while (done < n && !d->reader_stop) {
+        if (d->ring_len == RING_BYTES) {
+            pthread_cond_wait(&d->cond, &d->lock);
+            continue;
+        }
+        size_t tail = (d->ring_head + d->ring_len) % RING_BYTES;
+        size_t room = RING_BYTES - d->ring_len;
+        size_t span = RING_BYTES - tail < room ? RING_BYTES - tail : room;
+        size_t k = n - done < span ? n - done : span;
+        memcpy(d->ring + tail, b + done, k);
+        d->ring_len += k;
+        done += k;
+        pthread_cond_broadcast(&d->cond);
+    }
+    bool stop = d->reader_stop;
+    pthread_mutex_unlock(&d->lock);
+    return !stop;
+}
+
+static void *reader_main(void *arg)
+{
+    rc_device *d = arg;
+    uint8_t buf[READ_CHUNK];
+    int failures = 0;
+    for (;;) {
+        pthread_mutex_lock(&d->lock);
+        bool stop = d->reader_stop;
+        pthread_mutex_unlock(&d->lock);
+        if (stop)
+            break;
+        int n = ftdi_read_data(d->ftdi, buf, sizeof buf);
+        if (n == LIBUSB_ERROR_TIMEOUT) {
+            continue; /* a silent device: the main thread decides when that is fatal */
+        }
+        if (n < 0) {
+            if (fatal_usb(n) || ++failures > USB_RETRIES) {
+                reader_fail(d, n);
+                break;
+            }
+            struct timespec ts = {0, 10000000L};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        failures = 0;
+        if (n > 0 && !ring_put(d, buf, (size_t)n))
+            break;
+    }
+    return NULL;
+}
+
+/* Takes what the ring holds, waiting up to wait_us for something. Returns
+ * the count, 0 when nothing came; *fatal is the reader's error, if any. */
+static size_t ring_take(rc_device *d, uint8_t *out, size_t cap, int64_t wait_us, int *fatal)
+{
+    pthread_mutex_lock(&d->lock);
+    if (d->ring_len == 0 && d->read_error == 0 && wait_us > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)(wait_us % 1000000) * 1000L;
+        ts.tv_sec += (time_t)(wait_us / 1000000) + ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&d->cond, &d->lock, &ts);
+    }
+    size_t n = d->ring_len < cap ? d->ring_len : cap;
+    size_t first = RING_BYTES - d->ring_head < n ? RING_BYTES - d->ring_head : n;
+    memcpy(out, d->ring + d->ring_head, first);
+    memcpy(out + first, d->ring, n - first);
+    d->ring_head = (d->ring_head + n) % RING_BYTES;
+    d->ring_len -= n;
+    *fatal = n == 0 ? d->read_error : 0;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    return n;
+}
+
+static rc_status device_lost(rc_device *d, rc_error *err)
+{
+    return rc_error_set(err, RC_ERR_DEVICE, "ftdi: link lost: %s", d->read_msg);
+}
+
+static rc_status send_msg(rc_device *d, const rc_link_msg *m, uint8_t *seq, rc_error *err)
+{
+    uint8_t buf[RC_LINK_MAX_FRAME];
+    size_t n;
+    rc_status st = rc_link_msg_encode(m, d->tx_seq, buf, sizeof buf, &n, err);
+    if (st != RC_OK)
+        return rc_error_prefix(err, st, "ftdi");
+    if (seq)
+        *seq = d->tx_seq;
+    d->tx_seq++;
+    int rc = 0;
+    for (int tries = 0; tries < USB_RETRIES; tries++) {
+        rc = ftdi_write_data(d->ftdi, buf, (int)n);
+        if (rc == (int)n)
+            break;
+        if (rc >= 0 || fatal_usb(rc))
+            break;
+    }
+    if (rc != (int)n)
+        return rc_error_set(err, RC_ERR_DEVICE, "ftdi: write failed: %s",
+                            fatal_usb(rc) ? "the device was unplugged"
+                                          : ftdi_get_error_string(d->ftdi));
+    d->last_tx_wall = rc_clock_monotonic_us();
+    d->last_tx_tick = d->device_tick;
+    return RC_OK;
+}
+
+/* ---- what the device reports ---- */
+
+static void push_event(rc_device *d, uint64_t tick, rc_event_kind kind, int32_t value,
+                       const char *text)
+{
+    if (d->n_events == d->cap_events) {
+        size_t cap = d->cap_events ? d->cap_events * 2 : 256;
+        rc_event *grown = realloc(d->events, cap * sizeof *grown);
+        if (!grown) {
+            d->nomem = true;
+            return;
+        }
+        d->events = grown;
+        d->cap_events = cap;
+    }
+    rc_event_init(&d->events[d->n_events++], (int64_t)(tick - d->start_tick), kind, value,
+                  text);
+}
+
+static void push_sample(rc_device *d, const rc_sample *s)
+{
+    if (d->n_samples == d->cap_samples) {
+        size_t cap = d->cap_samples ? d->cap_samples * 2 : 1024;
+        rc_sample *grown = realloc(d->samples, cap * sizeof *grown);
+        if (!grown) {
+            d->nomem = true;
+            return;
+        }
+        d->samples = grown;
+        d->cap_samples = cap;
+    }
+    d->samples[d->n_samples++] = *s;
+}
+
+/* RC_EV_SEGMENT for profile segment i at tick, with the output edges and
+ * the observation window, as the sim reports them. */
+static void report_segment(rc_device *d, size_t i, uint64_t tick)
+{
+    const rc_segment *s = &d->segs[i];
+    push_event(d, tick, RC_EV_SEGMENT, (int32_t)i, NULL);
+    if (s->rail_on != d->rail_on)
+        push_event(d, tick, s->rail_on ? RC_EV_RAIL_RESTORE : RC_EV_RAIL_CUT, 0, NULL);
+    if (s->ac_lost != d->ac_lost)
+        push_event(d, tick, s->ac_lost ? RC_EV_AC_LOST_ON : RC_EV_AC_LOST_OFF, 0, NULL);
+    d->rail_on = s->rail_on;
+    d->ac_lost = s->ac_lost;
+    if (s->kind == RC_SEG_OBSERVE)
+        push_event(d, tick, RC_EV_OBSERVE, 0, NULL);
+    if (s->kind == RC_SEG_WAIT && s->duration_us == 0)
+        push_event(d, tick, RC_EV_WAIT_TIMEOUT, (int32_t)i, NULL);
+    d->reported_seg = i + 1;
+}
+
+/* Reports the skipped zero-length segments before profile segment upto. */
+static void report_segments_before(rc_device *d, size_t upto, uint64_t tick)
+{
+    while (d->reported_seg < upto)
+        report_segment(d, d->reported_seg, tick);
+}
+
+static void fault(rc_device *d, uint64_t tick, const char *what)
+{
+    push_event(d, tick, RC_EV_NOTE, 0, what);
+    if (d->fault == RC_OK) {
+        d->fault = RC_ERR_DEVICE;
+        snprintf(d->fault_msg, sizeof d->fault_msg, "ftdi: the gateware reported %s", what);
+    }
+}
+
+static void on_device_event(rc_device *d, const rc_link_event *e)
+{
+    if (e->kind == RC_LINK_EV_SEGMENT_START && !d->have_start) {
+        d->have_start = true;
+        d->start_tick = e->tick;
+    }
+    if (!d->have_start || e->tick < d->start_tick)
+        return;
+    size_t seg = e->value < d->n_segs ? e->value : d->n_segs - 1;
+    switch ((rc_link_event_kind)e->kind) {
+    case RC_LINK_EV_SEGMENT_START:
+        report_segments_before(d, seg, e->tick);
+        report_segment(d, seg, e->tick);
+        break;
+    case RC_LINK_EV_WAIT_DONE:
+        push_event(d, e->tick, RC_EV_WAIT_DONE, (int32_t)seg, NULL);
+        break;
+    case RC_LINK_EV_WAIT_TIMEOUT:
+        push_event(d, e->tick + 1, RC_EV_WAIT_TIMEOUT, (int32_t)seg, NULL);
+        break;
+    case RC_LINK_EV_RUN_END:
+        report_segments_before(d, d->n_segs, e->tick);
+        d->done = true;
+        d->device_tick = e->tick;
+        break;
+    case RC_LINK_EV_RAIL_FALL:
+        push_event(d, e->tick, RC_EV_RAIL_FALL, d->cfg.outage_below_mv, NULL);
+        break;
+    case RC_LINK_EV_RAIL_RISE:
+        push_event(d, e->tick, RC_EV_RAIL_RISE, d->cfg.restore_above_mv, NULL);
+        break;
+    case RC_LINK_EV_ALERT_EDGE:
+        if (e->arg == 1)
+            push_event(d, e->tick, RC_EV_AD1, 0, "pin");
+        break;
+    case RC_LINK_EV_CH_PRESENT_EDGE:
+        d->ch_present = e->arg == 1;
+        push_event(d, e->tick, d->ch_present ? RC_EV_CH_READY : RC_EV_CH_DOWN, 0, NULL);
+        break;
+    case RC_LINK_EV_UNDERRUN: fault(d, e->tick, "a segment FIFO underrun"); break;
+    case RC_LINK_EV_TRIP:
+        fault(d, e->tick,
+              e->arg == 1   ? "a watchdog trip"
+              : e->arg == 2 ? "an over-voltage trip"
+                            : "an over-current trip");
+        break;
+    case RC_LINK_EV_CLAMP:
+        push_event(d, e->tick, RC_EV_NOTE, 0, "link: DAC code clamped");
+        break;
+    case RC_LINK_EV_OVERRUN:
+        push_event(d, e->tick, RC_EV_NOTE, (int32_t)e->value, "link: device overrun");
+        break;
+    default: break;
+    }
+}
+
+static void on_samples(rc_device *d, const rc_link_samples *s)
+{
+    uint32_t block = 1000000u / d->cfg.sample_rate_hz;
+    for (size_t k = 0; k < s->n; k++) {
+        uint64_t tick = s->tick + k * block;
+        if (!d->have_start || tick < d->start_tick)
+            continue;
+        const rc_link_block *b = &s->blocks[k];
+        rc_sample out = {
+            .t_us = (int64_t)(tick - d->start_tick),
+            .rail_v = (float)(((double)b->v_min + b->v_max) / 2.0 * ADC_V_PER_CODE),
+            .rail_a = (float)(((double)b->i_min + b->i_max) / 2.0 * ADC_A_PER_CODE),
+            .ac_lost = d->ac_lost,
+            .ch_state = d->ch_present ? RC_CH_READY : RC_CH_OFF,
+        };
+        push_sample(d, &out);
+    }
+}
+
+static void see_tick(rc_device *d, uint64_t tick)
+{
+    if (tick > d->device_tick && !d->done)
+        d->device_tick = tick;
+}
+
+static void on_frame(rc_device *d, const rc_link_frame *f)
+{
+    rc_link_msg m;
+    rc_error err;
+    rc_status st = rc_link_msg_from_frame(f, &m, &err);
+    d->last_rx_wall = rc_clock_monotonic_us();
+    if (st != RC_OK && !(st == RC_ERR_UNSUPPORTED && m.type == RC_LINK_IDENTIFY_REPLY))
+        return;
+    switch (m.type) {
+    case RC_LINK_ACK:
+    case RC_LINK_NAK:
+        if (d->seg_in_flight && m.u.ack.type == RC_LINK_SEGMENT && m.u.ack.seq == d->seg_seq) {
+            d->seg_in_flight = false;
+            if (m.type == RC_LINK_ACK) {
+                d->fifo_free = m.u.ack.info;
+                d->next_entry++;
+            } else {
+                d->fifo_free = 0;
+            }
+            break;
+        }
+        d->answer = m;
+        d->have_answer = true;
+        break;
+    case RC_LINK_IDENTIFY_REPLY:
+        d->answer = m;
+        d->have_answer = true;
+        break;
+    case RC_LINK_STATUS:
+        see_tick(d, m.u.status.tick);
+        if (!d->seg_in_flight)
+            d->fifo_free = (uint16_t)(d->id.fifo_depth - m.u.status.fifo_level);
+        break;
+    case RC_LINK_EVENTS:
+        for (size_t i = 0; i < m.u.events.n; i++) {
+            on_device_event(d, &m.u.events.ev[i]);
+            see_tick(d, m.u.events.ev[i].tick);
+        }
+        break;
+    case RC_LINK_SAMPLES:
+        on_samples(d, &m.u.samples);
+        see_tick(d, m.u.samples.tick);
+        break;
+    default: break;
+    }
+}
+
+/* Decodes whatever the reader has, waiting up to wait_us for bytes. */
+static rc_status pump(rc_device *d, int64_t wait_us, rc_error *err)
+{
+    uint8_t buf[READ_CHUNK];
+    int fatal;
+    size_t n = ring_take(d, buf, sizeof buf, wait_us, &fatal);
+    if (n == 0 && fatal)
+        return device_lost(d, err);
+    size_t used = 0;
+    for (;;) {
+        rc_link_frame f;
+        bool got;
+        used += rc_link_decoder_feed(&d->dec, buf + used, n - used, &f, &got);
+        if (!got)
+            break;
+        on_frame(d, &f);
+    }
+    if (d->nomem)
+        return rc_error_set(err, RC_ERR_NOMEM, "ftdi: out of memory for events");
+    return RC_OK;
+}
+
+/* Sends m and waits for its answer; idempotent commands are repeated (with
+ * a new seq) when no answer comes. */
+static rc_status command(rc_device *d, const rc_link_msg *m, rc_link_msg *answer, int tries,
+                         rc_error *err)
+{
+    for (int t = 0; t < tries; t++) {
+        uint8_t seq;
+        d->have_answer = false;
+        rc_status st = send_msg(d, m, &seq, err);
+        int64_t deadline = rc_clock_monotonic_us() + ANSWER_TIMEOUT_US;
+        while (st == RC_OK && rc_clock_monotonic_us() < deadline) {
+            st = pump(d, 20000, err);
+            bool mine = d->have_answer && (m->type == RC_LINK_IDENTIFY
+                                               ? d->answer.type == RC_LINK_IDENTIFY_REPLY
+                                               : d->answer.type != RC_LINK_IDENTIFY_REPLY &&
+                                                     d->answer.u.ack.seq == seq &&
+                                                     d->answer.u.ack.type == m->type);
+            if (st == RC_OK && mine) {
+                *answer = d->answer;
+                return RC_OK;
+            }
+        }
+        if (st != RC_OK)
+            return st;
+    }
+    return rc_error_set(err, RC_ERR_DEVICE,
+                        "ftdi: the device did not answer %s (%d tries of %d ms): is the "
+                        "railcut gateware loaded and the channel right?",
+                        rc_link_type_name(m->type), tries, ANSWER_TIMEOUT_US / 1000);
+}
+
+/* ACK or a clear error naming the NAK. */
+static rc_status command_ack(rc_device *d, const rc_link_msg *m, int tries, rc_link_ack *ack,
+                             rc_error *err)
+{
+    rc_link_msg a;
+    rc_status st = command(d, m, &a, tries, err);
+    if (st != RC_OK)
+        return st;
+    if (a.type == RC_LINK_NAK) {
+        const char *why = rc_link_nak_name(a.u.nak.reason);
+        return rc_error_set(err, RC_ERR_DEVICE, "ftdi: the gateware refused %s: %s (offset %u)",
+                            rc_link_type_name(m->type), why ? why : "unknown reason",
+                            a.u.nak.offset);
+    }
+    if (ack)
+        *ack = a.u.ack;
+    return RC_OK;
+}
+
+/* ---- the driver ---- */
+
+static rc_status identify(rc_device *d, rc_error *err)
+{
+    rc_link_msg m = {.type = RC_LINK_IDENTIFY}, a;
+    rc_status st = command(d, &m, &a, COMMAND_TRIES, err);
+    if (st != RC_OK)
+        return st;
+    const rc_link_identify *id = &a.u.identify;
+    if (id->proto_major != RC_LINK_PROTO_MAJOR)
+        return rc_error_set(err, RC_ERR_UNSUPPORTED,
+                            "ftdi: the gateware speaks link protocol %u.%u, railcut speaks "
+                            "%u.%u: flash a matching bitstream",
+                            id->proto_major, id->proto_minor, RC_LINK_PROTO_MAJOR,
+                            RC_LINK_PROTO_MINOR);
+    if (id->tick_hz != 1000000u)
+        return rc_error_set(err, RC_ERR_UNSUPPORTED,
+                            "ftdi: the gateware ticks at %u Hz; railcut needs 1 MHz (1 tick = "
+                            "1 us)",
+                            id->tick_hz);
+    d->id = *id;
+    return RC_OK;
+}
+
+static uint16_t mv_to_adc(int32_t mv)
+{
+    int64_t code = (int64_t)mv * 1000 / (int64_t)(ADC_V_PER_CODE * 1e6);
+    return code < 0 ? 0 : code > 65535 ? 65535 : (uint16_t)code;
+}
+
+static rc_status configure(rc_device *d, rc_error *err)
+{
+    if (d->cfg.sample_rate_hz == 0 || 1000000u % d->cfg.sample_rate_hz != 0)
+        return rc_error_set(err, RC_ERR_UNSUPPORTED,
+                            "ftdi: sample rate %u Hz is not a whole number of 1 us ticks",
+                            d->cfg.sample_rate_hz);
+    rc_link_msg m = {.type = RC_LINK_CONFIGURE};
+    m.u.config = (rc_link_config){
+        .block_ticks = 1000000u / d->cfg.sample_rate_hz,
+        .fall_code = mv_to_adc(d->cfg.outage_below_mv),
+        .rise_code = mv_to_adc(d->cfg.restore_above_mv),
+        .ovp_code = OVP_CODE,
+        .ocp_code = OCP_CODE,
+        .watchdog_ms = WATCHDOG_MS,
+        .flags = RC_LINK_CFG_SAMPLES,
+    };
+    rc_status st = rc_link_check_limits(&m, &d->id, err);
+    if (st != RC_OK)
+        return rc_error_prefix(err, st, "ftdi");
+    return command_ack(d, &m, COMMAND_TRIES, NULL, err);
+}
+
+static void ftdi_close(rc_device *d)
+{
+    if (!d)
+        return;
+    if (d->reader_running) {
+        pthread_mutex_lock(&d->lock);
+        d->reader_stop = true;
+        pthread_cond_broadcast(&d->cond);
+        pthread_mutex_unlock(&d->lock);
+        pthread_join(d->reader, NULL);
+    }
+    if (d->usb_open)
+        ftdi_usb_close(d->ftdi);
+    if (d->ftdi)
+        ftdi_free(d->ftdi);
+    pthread_cond_destroy(&d->cond);
+    pthread_mutex_destroy(&d->lock);
+    free(d->ring);
+    free(d->segs);
+    free(d->entries);
+    free(d->entry_seg);
+    free(d->events);
+    free(d->samples);
+    free(d);
+}
+
+static rc_status ftdi_open(const rc_rig_config *cfg, rc_device **out, rc_error *err)
+{
+    rc_device *d = calloc(1, sizeof *d);
+    if (!d)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    d->cfg = *cfg;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->cond, NULL);
+    rc_link_decoder_init(&d->dec);
+    rc_status st = parse_device(cfg->device, &d->spec, err);
+    if (st == RC_OK && !(d->ring = malloc(RING_BYTES)))
+        st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    if (st == RC_OK)
+        st = usb_open(d, err);
+    if (st == RC_OK) {
+        if (pthread_create(&d->reader, NULL, reader_main, d) != 0)
+            st = rc_error_set(err, RC_ERR_DEVICE, "ftdi: cannot start the reader thread");
+        else
+            d->reader_running = true;
+    }
+    d->last_rx_wall = rc_clock_monotonic_us();
+    if (st == RC_OK)
+        st = identify(d, err);
+    if (st == RC_OK)
+        st = configure(d, err);
+    if (st != RC_OK) {
+        ftdi_close(d);
+        return st;
+    }
+    *out = d;
+    return RC_OK;
+}
+
+static rc_link_dac_cal dac_cal(const rc_device *d)
+{
+    return (rc_link_dac_cal){.offset_mv = 0,
+                             .nv_per_code = DAC_NV_PER_CODE,
+                             .max_code = d->id.max_dac_code,
+                             .tick_hz = d->id.tick_hz};
+}
+
+static rc_status compile(rc_device *d, rc_error *err)
+{
+    size_t last = d->n_segs;
+    for (size_t i = 0; i < d->n_segs; i++)
+        if (d->segs[i].duration_us > 0)
+            last = i;
+    if (last == d->n_segs)
+        return rc_error_set(err, RC_ERR_UNSUPPORTED, "ftdi: the profile holds no time");
+    rc_link_dac_cal cal = dac_cal(d);
+    d->n_entries = 0;
+    for (size_t i = 0; i <= last; i++) {
+        const rc_segment *s = &d->segs[i];
+        if (s->duration_us == 0)
+            continue;
+        rc_link_seg *e = &d->entries[d->n_entries];
+        rc_status st = rc_link_seg_from_segment(s, (uint32_t)i, i == last, &cal, e, err);
+        if (st != RC_OK)
+            return rc_error_prefix(err, st, "ftdi: segment %zu", i);
+        /* The CH-present input is the CH's ready signal: the gateware
+         * times a ready wait to the tick, with no host round trip. */
+        if (s->kind == RC_SEG_WAIT && s->wait_on == RC_WAIT_READY)
+            e->wait = RC_LINK_WAIT_CH_PRESENT;
+        d->entry_seg[d->n_entries++] = i;
+    }
+    return RC_OK;
+}
+
+/* Sends the next entry when the FIFO has room and no write is unanswered. */
+static rc_status top_up(rc_device *d, rc_error *err)
+{
+    if (d->seg_in_flight || d->fifo_free == 0 || d->next_entry >= d->n_entries)
+        return RC_OK;
+    rc_link_msg m = {.type = RC_LINK_SEGMENT};
+    m.u.seg = d->entries[d->next_entry];
+    d->seg_in_flight = true;
+    d->seg_sent_wall = rc_clock_monotonic_us();
+    return send_msg(d, &m, &d->seg_seq, err);
+}
+
+static rc_status ftdi_load(rc_device *d, const rc_profile *p, rc_error *err)
+{
+    if (d->started)
+        return rc_error_set(err, RC_ERR_ARG, "ftdi: load after start");
+    if (p->n_segs == 0)
+        return rc_error_set(err, RC_ERR_ARG, "ftdi: the profile has no segments");
+    free(d->segs);
+    free(d->entries);
+    free(d->entry_seg);
+    d->segs = malloc(p->n_segs * sizeof *d->segs);
+    d->entries = malloc(p->n_segs * sizeof *d->entries);
+    d->entry_seg = malloc(p->n_segs * sizeof *d->entry_seg);
+    if (!d->segs || !d->entries || !d->entry_seg)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    memcpy(d->segs, p->segs, p->n_segs * sizeof *d->segs);
+    d->n_segs = p->n_segs;
+    rc_status st = compile(d, err);
+    /* The first FIFO load is synchronous: ARM needs it in place. */
+    d->next_entry = 0;
+    d->fifo_free = d->id.fifo_depth;
+    while (st == RC_OK && d->next_entry < d->n_entries && d->fifo_free > 0) {
+        rc_link_msg m = {.type = RC_LINK_SEGMENT};
+        m.u.seg = d->entries[d->next_entry];
+        rc_link_ack ack;
+        st = command_ack(d, &m, 1, &ack, err);
+        if (st == RC_OK) {
+            d->fifo_free = ack.info;
+            d->next_entry++;
+        }
+    }
+    return st;
+}
+
+static rc_status ftdi_start(rc_device *d, rc_error *err)
+{
+    if (!d->segs)
+        return rc_error_set(err, RC_ERR_ARG, "ftdi: start before load");
+    if (d->started)
+        return rc_error_set(err, RC_ERR_ARG, "ftdi: started twice");
+    d->started = true;
+    rc_link_msg arm = {.type = RC_LINK_ARM}, start = {.type = RC_LINK_START};
+    rc_status st = command_ack(d, &arm, 1, NULL, err);
+    if (st == RC_OK)
+        st = command_ack(d, &start, 1, NULL, err);
+    return st;
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+    const rc_event *x = a, *y = b;
+    return (x->t_us > y->t_us) - (x->t_us < y->t_us);
+}
+
+/* Link errors since the last note, as one RC_EV_NOTE. */
+static void note_link_errors(rc_device *d)
+{
+    const rc_link_stats *s = &d->dec.stats;
+    uint64_t crc = s->crc_errors - d->noted.crc_errors;
+    uint64_t dropped = s->discarded_bytes - d->noted.discarded_bytes;
+    uint64_t lost = s->frames_lost - d->noted.frames_lost;
+    if (!d->have_start || (crc == 0 && dropped == 0 && lost == 0))
+        return;
+    char text[RC_EVENT_TEXT_MAX];
+    snprintf(text, sizeof text, "link: %llu crc, %llu bytes, %llu lost",
+             (unsigned long long)crc, (unsigned long long)dropped, (unsigned long long)lost);
+    push_event(d, d->device_tick, RC_EV_NOTE, (int32_t)(crc + lost), text);
+    d->noted = *s;
+}
+
+/* Delivers samples, and the events the device has moved past. A stable
+ * sort keeps the order of events of one tick. */
+static rc_status flush(rc_device *d, const rc_sink *sink, bool all, rc_error *err)
+{
+    rc_status st = RC_OK;
+    if (d->n_samples && sink->on_samples)
+        st = sink->on_samples(sink->ctx, d->samples, d->n_samples, err);
+    d->n_samples = 0;
+    for (size_t i = 1; i < d->n_events; i++)
+        for (size_t j = i; j > 0 && cmp_event(&d->events[j - 1], &d->events[j]) > 0; j--) {
+            rc_event t = d->events[j];
+            d->events[j] = d->events[j - 1];
+            d->events[j - 1] = t;
+        }
+    int64_t horizon = (int64_t)(d->device_tick - d->start_tick) - REORDER_TICKS;
+    size_t n = 0;
+    while (n < d->n_events && (all || d->events[n].t_us <= horizon)) {
+        if (st == RC_OK && sink->on_event)
+            st = sink->on_event(sink->ctx, &d->events[n], err);
+        n++;
+    }
+    memmove(d->events, d->events + n, (d->n_events - n) * sizeof *d->events);
+    d->n_events -= n;
+    return st;
+}
+
+static rc_status heartbeat_if_due(rc_device *d, rc_error *err)
+{
+    int64_t now = rc_clock_monotonic_us();
+    bool wall = now - d->last_tx_wall >= HEARTBEAT_US;
+    bool device = d->device_tick - d->last_tx_tick >= (uint64_t)HEARTBEAT_US;
+    if (!wall && !device)
+        return RC_OK;
+    rc_link_msg m = {.type = RC_LINK_HEARTBEAT};
+    return send_msg(d, &m, NULL, err);
+}
+
+static rc_status check_silence(rc_device *d, rc_error *err)
+{
+    int64_t now = rc_clock_monotonic_us();
+    if (now - d->last_rx_wall > SILENCE_LIMIT_US)
+        return rc_error_set(err, RC_ERR_DEVICE,
+                            "ftdi: the device stopped answering (nothing for %d ms)",
+                            SILENCE_LIMIT_US / 1000);
+    if (d->seg_in_flight && now - d->seg_sent_wall > SILENCE_LIMIT_US)
+        return rc_error_set(err, RC_ERR_DEVICE, "ftdi: a segment write was never answered");
+    return RC_OK;
+}
+
+static int64_t device_now_us(const rc_device *d)
+{
+    return d->have_start && d->device_tick > d->start_tick
+               ? (int64_t)(d->device_tick - d->start_tick)
+               : 0;
+}
+
+static rc_status ftdi_poll(rc_device *d, int64_t until_us, const rc_sink *sink,
+                           rc_poll_result *res, rc_error *err)
+{
+    if (!d->started)
+        return rc_error_set(err, RC_ERR_ARG, "ftdi: poll while not running");
+    int64_t slice_end = rc_clock_monotonic_us() + POLL_SLICE_US;
+    rc_status st = RC_OK;
+    while (st == RC_OK && !d->done && d->fault == RC_OK) {
+        st = pump(d, 10000, err);
+        if (st == RC_OK)
+            st = top_up(d, err);
+        if (st == RC_OK)
+            st = heartbeat_if_due(d, err);
+        if (st == RC_OK)
+            st = check_silence(d, err);
+        if (device_now_us(d) >= until_us || rc_clock_monotonic_us() >= slice_end)
+            break;
+    }
+    note_link_errors(d);
+    bool all = st != RC_OK || d->done || d->fault != RC_OK;
+    rc_error flush_err;
+    rc_status fst = flush(d, sink, all, &flush_err);
+    if (st == RC_OK && fst != RC_OK) {
+        st = fst;
+        *err = flush_err;
+    }
+    if (st == RC_OK && d->fault != RC_OK)
+        st = rc_error_set(err, d->fault, "%s", d->fault_msg);
+    res->now_us = device_now_us(d);
+    res->done = d->done;
+    return st;
+}
+
+static rc_status ftdi_stop(rc_device *d, rc_error *err)
+{
+    int fatal;
+    pthread_mutex_lock(&d->lock);
+    fatal = d->read_error;
+    pthread_mutex_unlock(&d->lock);
+    if (fatal)
+        return RC_OK; /* unplugged: the gateware's watchdog applies the safe state */
+    rc_link_msg m = {.type = RC_LINK_STOP};
+    return command_ack(d, &m, COMMAND_TRIES, NULL, err);
+}
+
+const rc_driver rc_driver_ftdi = {
+    .name = "ftdi",
+    .description = "a real bench: the railcut gateware behind an FT2232H (libftdi1)",
+    .open = ftdi_open,
+    .close = ftdi_close,
+    .load = ftdi_load,
+    .start = ftdi_start,
+    .poll = ftdi_poll,
+    .stop = ftdi_stop,
+};
