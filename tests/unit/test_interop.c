@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <zip.h>
 
+#include "interop/interop_internal.h"
 #include "test_interop_fixture.h"
 
 static char *export_text(const char *trace, rc_export_format f, int64_t from, int64_t to,
@@ -37,6 +38,38 @@ static size_t count_lines(const char *text, const char *prefix)
             n++;
     return n;
 }
+
+/* ---- Number formatting ------------------------------------------------------- */
+
+START_TEST(fixed_point_text)
+{
+    char buf[48];
+    ck_assert_int_eq(rc_interop_format_fixed(buf, 12.0, 3, false), 6);
+    ck_assert_str_eq(buf, "12.000");
+    rc_interop_format_fixed(buf, -1.5, 3, false);
+    ck_assert_str_eq(buf, "-1.500");
+    rc_interop_format_fixed(buf, -0.0004, 3, false);
+    ck_assert_str_eq(buf, "0.000");
+    rc_interop_format_fixed(buf, 0.0005, 3, false);
+    ck_assert_str_eq(buf, "0.001");
+    rc_interop_format_fixed(buf, 12.0, 6, true);
+    ck_assert_str_eq(buf, "12");
+    rc_interop_format_fixed(buf, 0.05f, 6, true);
+    ck_assert_str_eq(buf, "0.05");
+    rc_interop_format_fixed(buf, 11.999999, 6, true);
+    ck_assert_str_eq(buf, "11.999999");
+    ck_assert_int_eq(rc_interop_format_fixed(buf, NAN, 3, false), 0);
+    ck_assert_str_eq(buf, "");
+    rc_interop_format_fixed(buf, 1e20, 3, false);
+    ck_assert_str_eq(buf, "1.000e+20");
+    rc_interop_format_us(buf, 181500001);
+    ck_assert_str_eq(buf, "181.500001");
+    rc_interop_format_us(buf, -1);
+    ck_assert_str_eq(buf, "-0.000001");
+    rc_interop_format_us(buf, INT64_MIN);
+    ck_assert_str_eq(buf, "-9223372036854.775808");
+}
+END_TEST
 
 /* ---- CSV ------------------------------------------------------------------- */
 
@@ -172,7 +205,7 @@ START_TEST(vcd_structure_and_changes)
     ck_assert_ptr_nonnull(strstr(text, "$var wire 1 ' ev_mark $end\n"));
     ck_assert_ptr_nonnull(strstr(text, "$var wire 1 2 ev_ad1 $end\n"));
     ck_assert_ptr_nonnull(strstr(text, "$enddefinitions $end\n#0\n$dumpvars\n0'\n0,\n0-\n02\n"
-                                       "$end\n1-\nr12 !\nr0.0500000007 \"\n0#\nb10 $\n#1\n0-\n"
+                                       "$end\n1-\nr12 !\nr0.05 \"\n0#\nb10 $\n#1\n0-\n"
                                        "#900000\n1'\n"
                                        "#900001\n0'\n#1000000\n"));
     ck_assert_ptr_nonnull(strstr(text, "\n#1000000\n1,\nr0 !\nr0 \"\nb11 $\n#1000001\n0,\n"));
@@ -497,6 +530,7 @@ static Suite *interop_suite(void)
 {
     Suite *s = suite_create("interop");
     TCase *tc = tcase_create("export");
+    tcase_add_test(tc, fixed_point_text);
     tcase_add_test(tc, csv_rows_and_events);
     tcase_add_test(tc, csv_span_and_channels);
     tcase_add_test(tc, csv_reads_back);

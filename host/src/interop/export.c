@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,11 +82,56 @@ const rc_event *rc_interop_events_in(rc_trace *t, int64_t from_us, int64_t to_us
     return ev + lo;
 }
 
+/* mag / 10^decimals, a point, mag % 10^decimals (trailing zeros and a bare
+ * point dropped when trim is set). */
+static int put_scaled(char *buf, bool negative, uint64_t mag, int decimals, bool trim)
+{
+    char frac[16], whole[24];
+    assert(decimals >= 0 && decimals < (int)sizeof frac);
+    for (int i = decimals - 1; i >= 0; i--, mag /= 10)
+        frac[i] = (char)('0' + mag % 10);
+    int n_frac = decimals;
+    while (trim && n_frac > 0 && frac[n_frac - 1] == '0')
+        n_frac--;
+    int n_whole = 0;
+    do {
+        whole[n_whole++] = (char)('0' + mag % 10);
+        mag /= 10;
+    } while (mag);
+    int len = 0;
+    if (negative)
+        buf[len++] = '-';
+    while (n_whole > 0)
+        buf[len++] = whole[--n_whole];
+    if (n_frac > 0) {
+        buf[len++] = '.';
+        memcpy(buf + len, frac, (size_t)n_frac);
+        len += n_frac;
+    }
+    buf[len] = '\0';
+    return len;
+}
+
 int rc_interop_format_us(char *buf, int64_t t_us)
 {
-    const char *sign = t_us < 0 ? "-" : "";
     uint64_t mag = t_us < 0 ? (uint64_t)0 - (uint64_t)t_us : (uint64_t)t_us;
-    return sprintf(buf, "%s%" PRIu64 ".%06" PRIu64, sign, mag / 1000000u, mag % 1000000u);
+    return put_scaled(buf, t_us < 0, mag, 6, false);
+}
+
+int rc_interop_format_fixed(char *buf, double value, int decimals, bool trim)
+{
+    assert(decimals >= 0 && decimals <= 9);
+    static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (isnan(value)) {
+        buf[0] = '\0';
+        return 0;
+    }
+    double scaled = round(value * scale[decimals]);
+    if (!(fabs(scaled) < 9e15))
+        return sprintf(buf, "%.*e", decimals, value);
+    int64_t v = (int64_t)scaled;
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    return put_scaled(buf, v < 0, mag, decimals, trim);
 }
 
 rc_status rc_export(rc_trace *t, const char *out_path, const rc_export_options *opt,

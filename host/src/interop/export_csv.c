@@ -16,7 +16,6 @@
  */
 #include <assert.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,21 +28,6 @@ typedef struct csv_export {
     size_t n_ev;
     rc_export_stats *stats;
 } csv_export;
-
-/* value * 10^decimals rounded, written as a fixed-point decimal. */
-static int put_fixed(char *buf, double value, int decimals, double scale)
-{
-    if (isnan(value))
-        return 0;
-    double scaled = round(value * scale);
-    if (!(fabs(scaled) < 9e15))
-        return sprintf(buf, "%.*f", decimals, value);
-    int64_t v = (int64_t)scaled;
-    const char *sign = v < 0 ? "-" : "";
-    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    uint64_t div = (uint64_t)scale;
-    return sprintf(buf, "%s%" PRIu64 ".%0*" PRIu64, sign, mag / div, decimals, mag % div);
-}
 
 static void write_event(csv_export *c, const rc_event *ev)
 {
@@ -78,16 +62,21 @@ static int on_samples(void *ctx, const rc_sample *s, size_t n)
         int len = rc_interop_format_us(row, s[i].t_us);
         if (c->channels & RC_EXPORT_RAIL_V) {
             row[len++] = ',';
-            len += put_fixed(row + len, s[i].rail_v, 3, 1e3);
+            len += rc_interop_format_fixed(row + len, s[i].rail_v, 3, false);
         }
         if (c->channels & RC_EXPORT_RAIL_A) {
             row[len++] = ',';
-            len += put_fixed(row + len, s[i].rail_a, 6, 1e6);
+            len += rc_interop_format_fixed(row + len, s[i].rail_a, 6, false);
         }
-        if (c->channels & RC_EXPORT_AC_LOST)
-            len += sprintf(row + len, ",%u", (unsigned)s[i].ac_lost);
-        if (c->channels & RC_EXPORT_CH_STATE)
-            len += sprintf(row + len, ",%u", (unsigned)s[i].ch_state);
+        /* Both are single digits: 0/1 and 0..3. */
+        if (c->channels & RC_EXPORT_AC_LOST) {
+            row[len++] = ',';
+            row[len++] = s[i].ac_lost ? '1' : '0';
+        }
+        if (c->channels & RC_EXPORT_CH_STATE) {
+            row[len++] = ',';
+            row[len++] = (char)('0' + (s[i].ch_state > 9 ? 9 : s[i].ch_state));
+        }
         assert(len < (int)sizeof row - 1);
         row[len++] = '\n';
         fwrite(row, 1, (size_t)len, c->out);

@@ -3,7 +3,8 @@
  *
  * Timescale 1 us, so trace times are written as they are. Variables, all in
  * scope `railcut`:
- *   rail_v, rail_a   real      (volts, amps)
+ *   rail_v, rail_a   real      (volts, amps; six decimals, trailing zeros
+ *                              dropped: float32 holds no more near 12 V)
  *   ac_lost          wire 1
  *   ch_state         wire 2    (0 off, 1 booting, 2 ready, 3 holdup)
  *   ev_<kind>        wire 1    one per event kind present in the span: 1 for
@@ -108,10 +109,12 @@ static void write_real(vcd_export *v, unsigned index, float value)
     char id[3];
     change(v);
     var_id(id, index);
+    char num[48];
     if (isnan(value))
-        fprintf(v->out, "rnan %s\n", id);
+        snprintf(num, sizeof num, "nan");
     else
-        fprintf(v->out, "r%.9g %s\n", (double)value, id);
+        rc_interop_format_fixed(num, (double)value, 6, true);
+    fprintf(v->out, "r%s %s\n", num, id);
 }
 
 static void write_sample(vcd_export *v, const rc_sample *s)

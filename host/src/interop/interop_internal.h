@@ -5,6 +5,7 @@
 #ifndef RC_INTEROP_INTERNAL_H
 #define RC_INTEROP_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -47,5 +48,12 @@ rc_status rc_import_sr(const char *path, const rc_import_options *opt, rc_import
 /* Seconds with six decimals ("181.500001"); returns the length written.
  * buf holds at least 24 bytes. */
 int rc_interop_format_us(char *buf, int64_t t_us);
+
+/* value * 10^decimals rounded and written as a fixed-point decimal with
+ * that many decimals ("12.000"); trimmed of trailing zeros (and a bare
+ * point) when trim is set ("12", "0.05"). Nothing for NaN. Returns the
+ * length; buf holds at least 48 bytes. Hand-made: printf per value costs
+ * more than reading the trace. */
+int rc_interop_format_fixed(char *buf, double value, int decimals, bool trim);
 
 #endif
