@@ -38,6 +38,9 @@ int cmd_characterize(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_annotate(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
+int cmd_flash(int argc, char **argv);
 
 /* Prints "railcut: <msg>" to stderr and returns the exit code for status. */
 int cli_error(rc_status status, const rc_error *err);

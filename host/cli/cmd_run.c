@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "railcut/bench.h"
 #include "railcut/profile.h"
 #include "railcut/rig.h"
 #include "railcut/suite.h"
@@ -44,6 +45,10 @@ static const char run_help[] =
     "  --ch-set NAME=VALUE   one model parameter (repeatable), e.g. ad1_mode=on-restore\n"
     "  --rate HZ             sample rate (default 1000)\n"
     "  --pace MODE           max (default), realtime, or a speed factor such as 10\n"
+    "  --bench NAME          the bench NAME.ini (docs/bench-setup.md): held locked for\n"
+    "                        the run, its calibration recorded in the trace\n"
+    "  --bench-dir DIR       where bench files are (default ./benches, then\n"
+    "                        ~/.config/railcut/benches)\n"
     "outputs:\n"
     "  --trace FILE          trace path (default traces/<UTC time>-<profile>.rct)\n"
     "  --json FILE           JSON report ('-' = stdout)\n"
@@ -63,6 +68,9 @@ typedef struct run_args {
     cli_reports reports;
     bool dash;
     cli_progress_mode progress;
+    const char *bench_name;
+    const char *bench_dir;
+    rc_bench bench;
 } run_args;
 
 static volatile sig_atomic_t stop_requested;
@@ -103,6 +111,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"quiet", no_argument, NULL, 'q'},
         {"dash", no_argument, NULL, 'D'},
         {"progress", required_argument, NULL, 'P'},
+        {"bench", required_argument, NULL, 0x200},
+        {"bench-dir", required_argument, NULL, 0x201},
         {"help", no_argument, NULL, 'h'},
         CLI_ANALYSIS_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -126,6 +136,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         case 'J': a->reports.junit_path = optarg; break;
         case 'q': a->reports.quiet = true; break;
         case 'D': a->dash = true; break;
+        case 0x200: a->bench_name = optarg; break;
+        case 0x201: a->bench_dir = optarg; break;
         case 'P':
             if (cli_progress_option("run", optarg, &a->progress))
                 return RC_EXIT_USAGE;
@@ -149,6 +161,23 @@ static int parse_args(int argc, char **argv, run_args *a)
     if (optind != argc - 1)
         return cli_usage_error("run", optind >= argc ? "no PROFILE given" : "one PROFILE only");
     a->profile_path = argv[optind];
+    return 0;
+}
+
+/* --bench: the bench file, whose lock the job holds (RAILCUT_LOCK_DIR moves the locks). */
+static int load_bench(run_args *a)
+{
+    if (!a->bench_name)
+        return 0;
+    char path[1024];
+    rc_error err;
+    rc_status st = rc_bench_find(a->bench_name, a->bench_dir, path, sizeof path, &err);
+    if (st == RC_OK)
+        st = rc_bench_load(path, &a->bench, &err);
+    if (st != RC_OK)
+        return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
+    a->job.bench = &a->bench;
+    a->job.bench_lock_dir = getenv("RAILCUT_LOCK_DIR");
     return 0;
 }
 
@@ -327,7 +356,9 @@ int cmd_run(int argc, char **argv)
         a.job.n_set = a.set.count;
         a.job.ch_set = a.ch_set.items;
         a.job.n_ch_set = a.ch_set.count;
-        code = run_profile(&a);
+        code = load_bench(&a);
+        if (code == 0)
+            code = run_profile(&a);
     } else if (code < 0) {
         code = RC_EXIT_PASS;
     }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "railcut/analyze.h"
+#include "railcut/bench.h"
 #include "railcut/error.h"
 #include "railcut/profile.h"
 #include "railcut/rig.h"
@@ -63,6 +64,9 @@ typedef struct rc_job {
     void (*progress)(void *ctx, const rc_run_progress *p); /* may be NULL */
     void *progress_ctx;
     int64_t flush_interval_ms;  /* the trace is flushed at least this often (wall time) */
+    const rc_bench *bench;      /* may be NULL; its lock is held while the run records and
+                                 * its calibration goes into the trace header as cal.* */
+    const char *bench_lock_dir; /* NULL: rc_bench_lock_acquire's default places */
 } rc_job;
 
 #define RC_JOB_FLUSH_INTERVAL_MS 250

@@ -181,12 +181,20 @@ static rc_status open_writer(const rc_job_plan *plan, const char *trace_path,
 {
     model_kvs kvs = {0};
     rc_model_params_foreach(&plan->rig.ch, &plan->rig.supply, collect_param, &kvs);
+    int64_t start_unix_us = rc_clock_utc_us();
+    if (plan->job->bench) {
+        rc_bench_kv cal[1 + 7 * RC_BENCH_CAL_COUNT]; /* cal.bench, 7 per quantity */
+        size_t n = rc_bench_cal_entries(plan->job->bench, start_unix_us, cal,
+                                        sizeof cal / sizeof cal[0]);
+        for (size_t i = 0; i < n; i++)
+            collect_param(&kvs, cal[i].key, cal[i].value, NULL, NULL);
+    }
     if (kvs.failed) {
         free_kvs(&kvs);
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     }
     rc_trace_header hdr = {
-        .start_unix_us = rc_clock_utc_us(),
+        .start_unix_us = start_unix_us,
         .railcut_version = RAILCUT_VERSION,
         .backend = plan->drv->name,
         .scenario = rc_scenario_name(plan->profile->scenario),
@@ -253,12 +261,21 @@ rc_status rc_job_execute(rc_job_plan *plan, const char *trace_path, rc_job_outco
     assert(!plan->executed);
     plan->executed = true;
     memset(out, 0, sizeof *out);
+    /* Two processes never drive one bench: the lock is held while recording. */
+    rc_bench_lock *lock = NULL;
+    if (plan->job->bench) {
+        out->stage = RC_JOB_RUN;
+        rc_status st = rc_bench_lock_acquire(plan->job->bench->serial, plan->job->bench_lock_dir,
+                                             &lock, err);
+        if (st != RC_OK)
+            return st;
+    }
     out->stage = RC_JOB_TRACE;
     rc_trace_writer *writer;
     rc_status st = open_writer(plan, trace_path, &writer, err);
-    if (st != RC_OK)
-        return st;
-    st = record_run(plan, writer, out, err);
+    if (st == RC_OK)
+        st = record_run(plan, writer, out, err);
+    rc_bench_lock_release(lock);
     if (st != RC_OK)
         return st;
     /* A device error or a stop ends the run early but the trace is whole up
