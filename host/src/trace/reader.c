@@ -438,11 +438,24 @@ static rc_status on_lost(rc_trace *t, const uint8_t *p, size_t len, rc_error *er
     return RC_OK;
 }
 
+static bool needs_scal(const rc_trace *t)
+{
+    if (!t->sample_bytes || t->have_scal)
+        return false;
+    for (size_t i = 0; i < t->n_cols; i++)
+        if (t->cols[i].def.storage == RC_TRACE_STORE_I16)
+            return true;
+    return false;
+}
+
 static rc_status on_chunk(rc_trace *t, uint64_t n, uint32_t type, uint64_t offset,
                           const uint8_t *p, size_t len, rc_error *err)
 {
     if (n == 1 && type != RC_CHUNK_HEAD)
         return rc_error_set(err, RC_ERR_FORMAT, "the first chunk is not HEAD");
+    /* Without their scale, int16 codes would be shown as if in units. */
+    if (needs_scal(t) && type != RC_CHUNK_SCAL)
+        return rc_error_set(err, RC_ERR_FORMAT, "int16 channels without a SCAL chunk");
     switch (type) {
     case RC_CHUNK_HEAD: return on_head(t, p, len, err);
     case RC_CHUNK_PROF: return on_prof(t, p, len, err);
@@ -582,7 +595,7 @@ static rc_status walk(rc_trace *t, bool preamble_only)
 {
     rc_status fatal = RC_OK;
     for (;;) {
-        if (preamble_only && t->sample_bytes && t->n_chunks_seen >= 3) {
+        if (preamble_only && t->sample_bytes && t->n_chunks_seen >= 3 && !needs_scal(t)) {
             uint8_t h[4];
             if (!rc_read_at(t, t->tail, h, sizeof h) || rc_get_u32(h) != RC_CHUNK_SCAL)
                 return RC_OK;
