@@ -28,8 +28,9 @@ static const char suite_help[] =
     "Runs every case of a suite file (docs/suite-format.md): each case is a\n"
     "profile with its parameters, a CH and a backend, and the verdict and check\n"
     "results it must give. Prints one table row per case as it finishes (case,\n"
-    "longest outage, first AD1, verdict, expected verdict, result) and what\n"
-    "differed for each case that did not match. Every case's trace is kept.\n"
+    "longest raw interruption and longest merged outage in seconds, first AD1,\n"
+    "verdict, expected verdict, result) and what differed for each case that\n"
+    "did not match. Every case's trace is kept.\n"
     "\n"
     "options:\n"
     "  --backend NAME        run every case on this backend instead of its own\n"
@@ -184,8 +185,8 @@ static void print_row(const table *t, const rc_case_result *r);
 
 static void print_header(const table *t)
 {
-    fprintf(t->out, "%-*s  %-14s  %-12s  %-7s  %-8s  %s\n", t->name_width, "case", "outage",
-            "AD1 s", "verdict", "expected", "result");
+    fprintf(t->out, "%-*s  %-11s  %-11s  %-12s  %-7s  %-8s  %s\n", t->name_width, "case",
+            "outage s", "merged s", "AD1 s", "verdict", "expected", "result");
 }
 
 static void on_case_done(void *ctx, const rc_case_result *r)
@@ -203,9 +204,12 @@ static void print_row(const table *t, const rc_case_result *r)
     if (t->quiet)
         return;
     const rc_analysis *a = r->job.analysis;
-    char outage[32] = "-", ad1[32] = "-";
+    /* Raw and merged side by side: a case can fail on merged episodes
+     * (staged cuts, chatter) while every raw one is short. */
+    char outage[32] = "-", merged[32] = "-", ad1[32] = "-";
     if (a) {
-        rc_format_duration(a->max_outage_us, outage, sizeof outage);
+        rc_format_seconds(a->max_outage_us, outage, sizeof outage);
+        rc_format_seconds(a->max_merged_outage_us, merged, sizeof merged);
         if (a->n_ad1)
             rc_format_seconds(a->ad1[0].t_us, ad1, sizeof ad1);
         if (a->n_ad1 > 1)
@@ -214,8 +218,9 @@ static void print_row(const table *t, const rc_case_result *r)
     const char *result = r->outcome == RC_CASE_MATCHED      ? "ok"
                          : r->outcome == RC_CASE_MISMATCHED ? "MISMATCH"
                                                             : "ERROR";
-    fprintf(t->out, "%-*s  %-14s  %-12s  %-7s  %-8s  %s\n", t->name_width, r->c->name, outage,
-            ad1, a ? rc_verdict_name(a->verdict) : "-", rc_verdict_name(r->c->verdict), result);
+    fprintf(t->out, "%-*s  %-11s  %-11s  %-12s  %-7s  %-8s  %s\n", t->name_width, r->c->name,
+            outage, merged, ad1, a ? rc_verdict_name(a->verdict) : "-",
+            rc_verdict_name(r->c->verdict), result);
     if (r->outcome == RC_CASE_MISMATCHED)
         fprintf(t->out, "    %s\n    trace: %s\n", r->diff, r->trace_path);
     else if (r->outcome == RC_CASE_ERROR)

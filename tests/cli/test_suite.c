@@ -208,22 +208,27 @@ START_TEST(table_junit_and_mismatch)
                        "case good\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
                        "  expect verdict=pass\nend\n"
                        "case wrong\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
-                       "  set off=181s\n  expect verdict=fail mp102a.ch=fail\nend\n");
+                       "  set off=181s\n  expect verdict=fail mp102a.ch=fail\nend\n"
+                       "case staged\n  profile \"" PROFILES "/ota/staged-50ms.rail\"\n"
+                       "  expect verdict=fail\nend\n");
     const char *xml = tmp_path("mixed.xml");
     result r = railcut("suite %s --junit %s --trace-dir %s", suite, xml, tmp_path("tr"));
     ck_assert_int_eq(r.exit_code, 1);
-    ck_assert_ptr_nonnull(strstr(r.out, "case   outage          AD1 s         verdict  expected  "
-                                        "result\n"));
-    ck_assert_ptr_nonnull(strstr(r.out, "good   9.991718s       -             pass     pass      "
-                                        "ok\n"));
-    ck_assert_ptr_nonnull(strstr(r.out, "wrong  180.991718s     232.016787    fail     fail      "
-                                        "MISMATCH\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "case    outage s     merged s     AD1 s         verdict  "
+                                        "expected  result\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "good    9.991718     9.991718     -             pass     "
+                                        "pass      ok\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "wrong   180.991718   180.991718   232.016787    fail     "
+                                        "fail      MISMATCH\n"));
+    /* Short raw interruptions, one long merged outage: the table shows why. */
+    ck_assert_ptr_nonnull(strstr(r.out, "staged  99.996731    200.041718   -             fail     "
+                                        "fail      ok\n"));
     ck_assert_ptr_nonnull(strstr(r.out, "    expected mp102a.ch=fail, got pass: interruption of "
                                         "180.991718 s at 50.016786 s, AD1 at 232.016787 s"));
-    ck_assert_ptr_nonnull(strstr(r.out, "2 cases: 1 as expected, 1 not, 0 errors"));
+    ck_assert_ptr_nonnull(strstr(r.out, "3 cases: 2 as expected, 1 not, 0 errors"));
     result_free(&r);
     char *text = slurp(xml);
-    ck_assert_ptr_nonnull(strstr(text, "tests=\"2\" failures=\"1\" errors=\"0\""));
+    ck_assert_ptr_nonnull(strstr(text, "tests=\"3\" failures=\"1\" errors=\"0\""));
     ck_assert_ptr_nonnull(strstr(text, "name=\"good\""));
     ck_assert_ptr_nonnull(strstr(text, "<failure message=\"expected mp102a.ch=fail, got pass: "));
     ck_assert_ptr_nonnull(strstr(text, "/wrong.rct"));
