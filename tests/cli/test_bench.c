@@ -1,0 +1,399 @@
+/*
+ * test_bench.c - the bench commands through the real railcut binary:
+ * devices with no FTDI attached, flash's refusals (not a bitstream, bench
+ * busy, iceprog missing or failing) and its iceprog command line, calibrate
+ * on a simulated board with a known error in the DMM readings, and run
+ * --bench (lock held by another process, calibration in the trace header).
+ */
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+
+typedef struct result {
+    int exit_code;
+    char *out;
+    char *err;
+} result;
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = calloc(1, (size_t)size + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_int_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A fresh directory per test with benches/ holding the example benches. */
+static char dir[512];
+
+static void setup_dir(void)
+{
+    static unsigned n;
+    mkdir(RC_CLI_TMP_DIR, 0777);
+    snprintf(dir, sizeof dir, "%s/bench-%ld-%u", RC_CLI_TMP_DIR, (long)getpid(), n++);
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    char path[1024], cmd[2048];
+    snprintf(path, sizeof path, "%s/benches", dir);
+    ck_assert_int_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/locks", dir);
+    ck_assert_int_eq(mkdir(path, 0777), 0);
+    snprintf(cmd, sizeof cmd, "cp %s/benches/*.ini %s/benches/", RC_FIXTURES_DIR, dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Runs `railcut ARGS` in the test directory with its own lock directory. */
+static result railcut(const char *fmt, ...)
+{
+    char args[4096], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s >stdout.txt 2>stderr.txt </dev/null", dir,
+             dir, RAILCUT_BIN, args);
+    int status = system(cmd);
+    ck_assert_msg(WIFEXITED(status), "railcut %s did not exit normally", args);
+    char out[1024], err[1024];
+    snprintf(out, sizeof out, "%s/stdout.txt", dir);
+    snprintf(err, sizeof err, "%s/stderr.txt", dir);
+    result r = {WEXITSTATUS(status), slurp(out), slurp(err)};
+    return r;
+}
+
+static void result_free(result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* Another process holding the bench lock the way railcut does. */
+static pid_t hold_lock(const char *serial)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/locks/railcut-bench-%s.lock", dir, serial);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(path, O_RDWR | O_CREAT, 0666);
+        char text[64];
+        int n = snprintf(text, sizeof text, "%d 1795600800\n", (int)getpid());
+        if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(fd, text, (size_t)n) != n ||
+            write(fds[1], "y", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    char ok;
+    ck_assert_int_eq(read(fds[0], &ok, 1), 1);
+    close(fds[0]);
+    return pid;
+}
+
+static void release(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+static void write_bitstream(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    const unsigned char head[] = {0xff, 0x00, 'r', 'c', 0x00, 0xff, 0x7e, 0xaa, 0x99, 0x7e,
+                                  0x51, 0x00, 0x01, 0x05};
+    fwrite(head, 1, sizeof head, f);
+    fclose(f);
+}
+
+/* A stand-in iceprog that records its arguments and exits with `code`. */
+static void fake_iceprog(int code)
+{
+    char path[1024], text[1024];
+    snprintf(path, sizeof path, "%s/iceprog", dir);
+    snprintf(text, sizeof text, "#!/bin/sh\necho \"$@\" > %s/iceprog.args\nexit %d\n", dir, code);
+    write_text(path, text);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+START_TEST(test_devices_none)
+{
+    setup_dir();
+    result r = railcut("devices");
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_msg(strncmp(r.out, "no FTDI devices found", 21) == 0, "%s", r.out);
+    result_free(&r);
+    r = railcut("devices extra");
+    ck_assert_int_eq(r.exit_code, 2);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(test_flash_refuses_non_bitstream)
+{
+    setup_dir();
+    char path[1024];
+    snprintf(path, sizeof path, "%s/firmware.hex", dir);
+    write_text(path, ":10000000FFFFFFFF\n");
+    result r = railcut("flash firmware.hex --bench icebreaker");
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_str_eq(r.err, "railcut: firmware.hex is not an iCE40 bitstream (no preamble 7E AA "
+                            "99 7E in its first 4096 bytes)\n");
+    result_free(&r);
+    r = railcut("flash missing.bin");
+    ck_assert_int_eq(r.exit_code, 2);
+    result_free(&r);
+    r = railcut("flash");
+    ck_assert_int_eq(r.exit_code, 2);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(test_flash_refuses_busy_bench)
+{
+    setup_dir();
+    write_bitstream("railcut.bin");
+    fake_iceprog(0);
+    pid_t pid = hold_lock("ICEB0001");
+    result r = railcut("flash railcut.bin --bench icebreaker --iceprog ./iceprog");
+    ck_assert_int_eq(r.exit_code, 3);
+    char want[256];
+    snprintf(want, sizeof want,
+             "railcut: bench busy (FTDI serial ICEB0001), held by PID %d (since "
+             "2026-11-25T10:00:00Z)\n",
+             (int)pid);
+    ck_assert_str_eq(r.err, want);
+    result_free(&r);
+    char args[1024];
+    snprintf(args, sizeof args, "%s/iceprog.args", dir);
+    ck_assert_int_ne(access(args, F_OK), 0); /* iceprog never ran */
+    release(pid);
+    /* Once the holder is gone, its lock is taken over. */
+    r = railcut("flash railcut.bin --bench icebreaker --iceprog ./iceprog");
+    ck_assert_int_eq(r.exit_code, 0);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(test_flash_iceprog)
+{
+    setup_dir();
+    write_bitstream("railcut.bin");
+    fake_iceprog(0);
+    result r = railcut("flash railcut.bin --bench hx8k --iceprog ./iceprog");
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_msg(strstr(r.out, "written: railcut.bin to bench hx8k\n") != NULL, "%s", r.out);
+    result_free(&r);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/iceprog.args", dir);
+    char *args = slurp(path);
+    ck_assert_str_eq(args, "-d i:0x0403:0x6010:HX8K0001 railcut.bin\n");
+    free(args);
+    r = railcut("flash railcut.bin --sram --iceprog ./iceprog");
+    ck_assert_int_eq(r.exit_code, 0);
+    result_free(&r);
+    args = slurp(path);
+    ck_assert_str_eq(args, "-S railcut.bin\n");
+    free(args);
+    fake_iceprog(1);
+    r = railcut("flash railcut.bin --bench hx8k --iceprog ./iceprog");
+    ck_assert_int_eq(r.exit_code, 3);
+    ck_assert_str_eq(r.err, "railcut: ./iceprog failed (exit 1); the board was not written\n");
+    result_free(&r);
+    r = railcut("flash railcut.bin --bench hx8k --iceprog ./no-such-iceprog");
+    ck_assert_int_eq(r.exit_code, 3);
+    ck_assert_str_eq(r.err, "railcut: cannot run ./no-such-iceprog: No such file or directory "
+                            "(install fpga-icestorm, or give --iceprog)\n");
+    result_free(&r);
+    r = railcut("flash railcut.bin --bench nowhere");
+    ck_assert_int_eq(r.exit_code, 2);
+    result_free(&r);
+}
+END_TEST
+
+/* The stored value of `key` in section [sec] of the bench file. */
+static double stored(const char *text, const char *sec, const char *key)
+{
+    char head[64], pat[64];
+    snprintf(head, sizeof head, "[%s]\n", sec);
+    const char *p = strstr(text, head);
+    ck_assert_ptr_nonnull(p);
+    snprintf(pat, sizeof pat, "\n%s = ", key);
+    p = strstr(p, pat);
+    ck_assert_ptr_nonnull(p);
+    return strtod(p + strlen(pat), NULL);
+}
+
+START_TEST(test_calibrate_recovers_error)
+{
+    setup_dir();
+    /* The simulated board puts code * 0.25 mV on the rail into 100 ohm. The
+     * readings carry a known error: 2 % high and 35 mV low on the voltage,
+     * 1 % high and 0.5 mA high on the current. */
+    const int codes[4] = {8000, 20000, 32000, 44000};
+    char text[2048] = "# reference\nKeysight 34461A\nMY5400\n0.001\n0.0001\n";
+    for (int i = 0; i < 4; i++) {
+        double mv = codes[i] * 0.25;
+        double v = (mv * 1.02 - 35) / 1000;
+        double a = (mv / 100 * 1.01 + 0.5) / 1000;
+        size_t used = strlen(text);
+        snprintf(text + used, sizeof text - used, "%.7f\n%.8f\n", v, a);
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/readings.txt", dir);
+    write_text(path, text);
+    result r = railcut("calibrate --bench icebreaker --simulate --readings readings.txt "
+                       "--codes 8000,20000,32000,44000");
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "point 1: DAC code 8000, rail ADC code 8000, current ADC code 200\n"),
+                  "%s", r.out);
+    result_free(&r);
+    snprintf(path, sizeof path, "%s/benches/icebreaker.ini", dir);
+    char *bench = slurp(path);
+    ck_assert(fabs(stored(bench, "cal.dac", "gain") - 0.255) < 1e-9);
+    ck_assert(fabs(stored(bench, "cal.dac", "offset") + 35) < 1e-6);
+    ck_assert(fabs(stored(bench, "cal.rail_v", "gain") - 0.255) < 1e-9);
+    ck_assert(fabs(stored(bench, "cal.rail_v", "offset") + 35) < 1e-6);
+    ck_assert(fabs(stored(bench, "cal.rail_a", "gain") - 0.101) < 1e-9);
+    ck_assert(fabs(stored(bench, "cal.rail_a", "offset") - 0.5) < 1e-6);
+    /* Exact readings: the uncertainty is the reference's. */
+    ck_assert(fabs(stored(bench, "cal.dac", "uncertainty") - 1.0) < 1e-6);
+    ck_assert(fabs(stored(bench, "cal.rail_a", "uncertainty") - 0.1) < 1e-6);
+    ck_assert(strstr(bench, "instrument = Keysight 34461A\nserial = MY5400\n"));
+    /* The rest of the file is as it was. */
+    ck_assert(strstr(bench, "[pins]\n; iCEBreaker pin numbers (docs/hardware.md, pin table).\n"
+                            "rail_en_n = 43\n"));
+    free(bench);
+    /* A run on the bench records this calibration. */
+    r = railcut("run %s/profiles/ota/reboot-10s.rail --bench icebreaker --trace t.rct -q",
+                RC_FIXTURES_DIR);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    result_free(&r);
+    r = railcut("info t.rct --params");
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_msg(strstr(r.out, "  cal.bench                    icebreaker\n"), "%s", r.out);
+    ck_assert(strstr(r.out, "  cal.dac.gain                 0.255\n"));
+    ck_assert(strstr(r.out, "  cal.rail_a.instrument        Keysight 34461A\n"));
+    ck_assert(strstr(r.out, "  cal.dac.age_days             0\n"));
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(test_calibrate_errors)
+{
+    setup_dir();
+    result r = railcut("calibrate");
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_str_eq(r.err, "railcut calibrate: --bench NAME is required\n"
+                            "(railcut calibrate --help shows the options)\n");
+    result_free(&r);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/short.txt", dir);
+    write_text(path, "DMM\n123\n0.001\n0.0001\n2.0\n");
+    r = railcut("calibrate --bench hx8k --simulate --readings short.txt");
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_str_eq(r.err, "railcut calibrate: no answer for \"point 1: DMM current into the load (A)\"\n");
+    result_free(&r);
+    write_text(path, "DMM\n123\nabc\n");
+    r = railcut("calibrate --bench hx8k --simulate --readings short.txt");
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_str_eq(r.err, "railcut calibrate: line 3: \"abc\" is not a number (its voltage "
+                            "uncertainty here (V))\n");
+    result_free(&r);
+    r = railcut("calibrate --bench hx8k --simulate --codes 5 --readings short.txt");
+    ck_assert_int_eq(r.exit_code, 2);
+    result_free(&r);
+    r = railcut("calibrate --bench hx8k --readings short.txt");
+    ck_assert_int_eq(r.exit_code, 3);
+    result_free(&r);
+    pid_t pid = hold_lock("HX8K0001");
+    r = railcut("calibrate --bench hx8k --simulate --readings short.txt");
+    ck_assert_int_eq(r.exit_code, 3);
+    ck_assert_msg(strstr(r.err, "bench busy (FTDI serial HX8K0001), held by PID"), "%s", r.err);
+    result_free(&r);
+    release(pid);
+}
+END_TEST
+
+START_TEST(test_run_bench_busy)
+{
+    setup_dir();
+    pid_t pid = hold_lock("HX8K0001");
+    result r = railcut("run %s/profiles/ota/reboot-10s.rail --bench hx8k --trace t.rct -q",
+                       RC_FIXTURES_DIR);
+    ck_assert_int_eq(r.exit_code, 3);
+    char want[256];
+    snprintf(want, sizeof want,
+             "railcut: bench busy (FTDI serial HX8K0001), held by PID %d (since "
+             "2026-11-25T10:00:00Z)\n",
+             (int)pid);
+    ck_assert_str_eq(r.err, want);
+    result_free(&r);
+    release(pid);
+    r = railcut("run %s/profiles/ota/reboot-10s.rail --bench nosuch --trace t.rct -q",
+                RC_FIXTURES_DIR);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_msg(strstr(r.err, "railcut: no bench 'nosuch' (looked for benches/nosuch.ini"), "%s",
+                  r.err);
+    result_free(&r);
+    r = railcut("run %s/profiles/ota/reboot-10s.rail --bench hx8k --bench-dir benches --trace "
+                "t.rct -q",
+                RC_FIXTURES_DIR);
+    ck_assert_int_eq(r.exit_code, 0);
+    result_free(&r);
+}
+END_TEST
+
+static Suite *bench_cli_suite(void)
+{
+    Suite *s = suite_create("bench_cli");
+    TCase *tc = tcase_create("bench");
+    tcase_add_test(tc, test_devices_none);
+    tcase_add_test(tc, test_flash_refuses_non_bitstream);
+    tcase_add_test(tc, test_flash_refuses_busy_bench);
+    tcase_add_test(tc, test_flash_iceprog);
+    tcase_add_test(tc, test_calibrate_recovers_error);
+    tcase_add_test(tc, test_calibrate_errors);
+    tcase_add_test(tc, test_run_bench_busy);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(bench_cli_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
