@@ -1,6 +1,7 @@
 /*
- * fuzz_trace.c - the .rct reader on arbitrary bytes: open, read every
- * sample and event, close. Each input is read twice: as it is, and with
+ * fuzz_trace.c - the .rct reader on arbitrary bytes: open (verifying and
+ * fast), read every sample, every channel raw and in units, summaries,
+ * events with their sources, gaps, time conversions, a refresh, close. Each input is read twice: as it is, and with
  * every CRC recomputed, because almost every mutation breaks a CRC and the
  * checks behind it (JSON, counts, time order) would otherwise go unfuzzed.
  * The input goes through a file under /tmp named with the process id,
@@ -36,6 +37,20 @@ static int count_samples(void *ctx, const rc_sample *s, size_t n)
     return 0;
 }
 
+static int count_raw(void *ctx, int64_t t0, int64_t period, const void *v, size_t n)
+{
+    uint64_t *count = ctx;
+    *count += (uint64_t)t0 + (uint64_t)period + n + (n ? ((const uint8_t *)v)[n - 1] : 0);
+    return 0;
+}
+
+static int count_values(void *ctx, int64_t t0, int64_t period, const double *v, size_t n)
+{
+    uint64_t *count = ctx;
+    *count += (uint64_t)t0 + (uint64_t)period + (n && v[n - 1] > 0);
+    return 0;
+}
+
 static uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -63,6 +78,45 @@ static void fix_crcs(uint8_t *b, size_t size)
     }
 }
 
+static void exercise(rc_trace *t)
+{
+    rc_error err;
+    uint64_t sum = 0;
+    rc_trace_read_samples(t, INT64_MIN, INT64_MAX, count_samples, &sum, &err);
+    rc_trace_read_samples(t, 1000, 3000, count_samples, &sum, &err);
+    size_t n_ch;
+    const rc_trace_channel *ch = rc_trace_get_channels(t, &n_ch);
+    const rc_trace_stats *st = rc_trace_get_stats(t);
+    for (size_t c = 0; c < n_ch; c++) {
+        sum += strlen(ch[c].name) + strlen(ch[c].unit);
+        rc_trace_read_raw(t, c, INT64_MIN, INT64_MAX, count_raw, &sum, &err);
+        rc_trace_read_values(t, c, 0, 5000, count_values, &sum, &err);
+        double mn[7], mx[7], mean[7];
+        if (st->last_us > st->first_us &&
+            rc_trace_summary(t, c, st->first_us, st->last_us, 7, mn, mx, mean, &err) == RC_OK)
+            sum += mn[0] < mx[6] || mean[3] > 0;
+    }
+    size_t n;
+    const rc_event *ev = rc_trace_get_events(t, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *src = rc_trace_event_source(t, i);
+        sum += (uint64_t)ev[i].t_us + ev[i].text[0] + (src ? strlen(src) : 0);
+    }
+    const rc_trace_gap *g = rc_trace_get_gaps(t, &n);
+    for (size_t i = 0; i < n; i++)
+        sum += g[i].samples + (uint64_t)g[i].to_us;
+    const rc_profile *p = rc_trace_get_profile(t);
+    for (size_t i = 0; i < p->n_marks; i++)
+        sum += (uint64_t)p->segs[p->marks[i].segment].line;
+    const rc_trace_header *h = rc_trace_get_header(t);
+    sum += strlen(h->backend) + h->n_model_params;
+    sum += (uint64_t)rc_trace_utc_to_device(t, rc_trace_device_to_utc(t, 1000));
+    bool grew;
+    rc_trace_refresh(t, &grew, &err);
+    rc_trace_close(t);
+    observed = sum;
+}
+
 static void read_trace(const uint8_t *data, size_t size)
 {
     FILE *f = fopen(path, "wb");
@@ -72,24 +126,12 @@ static void read_trace(const uint8_t *data, size_t size)
     fclose(f);
     if (written != size)
         return;
-    rc_trace *t;
-    rc_error err;
-    if (rc_trace_open(path, &t, &err) != RC_OK)
-        return;
-    uint64_t sum = 0;
-    rc_trace_read_samples(t, INT64_MIN, INT64_MAX, count_samples, &sum, &err);
-    rc_trace_read_samples(t, 1000, 3000, count_samples, &sum, &err);
-    size_t n;
-    const rc_event *ev = rc_trace_get_events(t, &n);
-    for (size_t i = 0; i < n; i++)
-        sum += (uint64_t)ev[i].t_us + ev[i].text[0];
-    const rc_profile *p = rc_trace_get_profile(t);
-    for (size_t i = 0; i < p->n_marks; i++)
-        sum += (uint64_t)p->segs[p->marks[i].segment].line;
-    const rc_trace_header *h = rc_trace_get_header(t);
-    sum += strlen(h->backend) + h->n_model_params;
-    rc_trace_close(t);
-    observed = sum;
+    for (unsigned flags = 0; flags <= RC_TRACE_OPEN_FAST; flags++) {
+        rc_trace *t;
+        rc_error err;
+        if (rc_trace_open_ex(path, flags, &t, &err) == RC_OK)
+            exercise(t);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
