@@ -1,0 +1,393 @@
+/*
+ * railcut_emu.c - an emulated FT2232H with the railcut gateware behind its
+ * channel B, for testing the ftdi backend through the unmodified libftdi1 and
+ * libusb (docs/ftdi-driver.md, "Testing without hardware").
+ *
+ * Usage: umockdev-wrapper railcut-emu [options] -- COMMAND [ARGS...]
+ * The program builds a umockdev testbed holding one FT2232H (0403:6010, bus
+ * 1, address 2, serial RC000001), attaches a usbfs ioctl handler to its node
+ * and runs COMMAND under it, returning COMMAND's exit status.
+ *
+ * USB side: control transfers answer the FTDI vendor requests and string
+ * descriptors; bulk OUT on endpoint 0x04 feeds the link device model
+ * (railcut/linkdev.h), bulk IN on 0x83 returns its bytes in 512-byte packets,
+ * each led by the two modem-status bytes. Every URB completes at submit and
+ * is reaped in submit order (urbs, a queue of resolved URB data). Channel A
+ * only answers with modem status.
+ *
+ * Time: the device model moves on by --step-us each time a bulk IN finds
+ * nothing to send, so it runs as fast as the host drains it.
+ *
+ * Faults: --unplug-at US (every ioctl fails with ENODEV from that device
+ * tick), --hang-at US (bulk IN is never completed: the device stops
+ * answering), --corrupt-every N (one bit flipped in every Nth byte of
+ * SAMPLES frames), --drop-every N (every Nth SAMPLES byte is lost).
+ */
+#include <errno.h>
+#include <linux/ioctl.h>
+#include <linux/usbdevice_fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <umockdev.h>
+#include <unistd.h>
+
+#include "railcut/linkdev.h"
+
+#define NODE "/dev/bus/usb/001/002"
+#define EP_B_IN 0x83
+#define EP_B_OUT 0x04
+#define PACKET 512
+#define TICK_NEVER UINT64_MAX
+
+typedef struct emu {
+    rc_linkdev *dev;
+    GQueue urbs; /* completed URBs waiting to be reaped */
+    GMutex lock;
+    uint64_t step_us;
+    uint64_t unplug_at, hang_at;
+    unsigned corrupt_every, drop_every;
+    unsigned long samples_bytes; /* SAMPLES bytes seen, for the fault counters */
+    size_t frame_left;           /* bytes left in the frame being scanned */
+    bool in_samples;
+    uint8_t hdr[5];
+    size_t hdr_len;
+} emu;
+
+/* Device, configuration, two vendor interfaces (A: 0x81/0x02, B: 0x83/0x04). */
+static const char descriptors[] = "120100020000004003041060000701020301"
+                                  "090237000201008032"
+                                  "0904000002ffffff02"
+                                  "07058102000200"
+                                  "07050202000200"
+                                  "0904010002ffffff02"
+                                  "07058302000200"
+                                  "07050402000200";
+
+static const char *const strings[] = {NULL, "FTDI", "Dual RS232-H", "RC000001"};
+
+/* String descriptor idx as UTF-16LE; returns its length. */
+static size_t string_desc(unsigned idx, uint8_t *out, size_t cap)
+{
+    uint8_t d[64] = {0, 3};
+    size_t n = 2;
+    if (idx == 0) {
+        d[n++] = 0x09;
+        d[n++] = 0x04;
+    } else if (idx < 4) {
+        for (const char *c = strings[idx]; *c; c++) {
+            d[n++] = (uint8_t)*c;
+            d[n++] = 0;
+        }
+    }
+    d[0] = (uint8_t)n;
+    n = n < cap ? n : cap;
+    memcpy(out, d, n);
+    return n;
+}
+
+/* Tracks frame boundaries in the host-bound stream so faults hit SAMPLES
+ * frames only; returns false when byte b is to be dropped. */
+static bool fault_byte(emu *e, uint8_t *b)
+{
+    if (e->frame_left == 0) {
+        e->hdr[e->hdr_len++] = *b;
+        if (e->hdr_len == 1 && *b != RC_LINK_SYNC0)
+            e->hdr_len = 0;
+        if (e->hdr_len == 5) {
+            e->frame_left = (size_t)e->hdr[4] + RC_LINK_CRC_BYTES;
+            e->in_samples = e->hdr[2] == RC_LINK_SAMPLES;
+            e->hdr_len = 0;
+        }
+        return true;
+    }
+    e->frame_left--;
+    if (!e->in_samples)
+        return true;
+    e->samples_bytes++;
+    if (e->corrupt_every && e->samples_bytes % e->corrupt_every == 0)
+        *b ^= 0x10;
+    return !(e->drop_every && e->samples_bytes % e->drop_every == 0);
+}
+
+/* Fills a bulk IN buffer: 512-byte packets, each two status bytes first. */
+static int fill_in(emu *e, uint8_t *buf, int len)
+{
+    if (rc_linkdev_pending(e->dev) == 0)
+        rc_linkdev_advance(e->dev, rc_linkdev_now(e->dev) + e->step_us);
+    int n = 0;
+    while (n + 2 <= len) {
+        buf[n++] = 0x32;
+        buf[n++] = 0x60;
+        int room = PACKET - 2;
+        if (room > len - n)
+            room = len - n;
+        int got = 0;
+        while (got < room && rc_linkdev_pending(e->dev) > 0) {
+            uint8_t b;
+            rc_linkdev_read(e->dev, &b, 1);
+            if (fault_byte(e, &b))
+                buf[n + got++] = b;
+        }
+        n += got;
+        if (got < room)
+            break;
+    }
+    return n;
+}
+
+static int control(emu *e, struct usbdevfs_urb *urb, uint8_t *buf)
+{
+    uint8_t type = buf[0], req = buf[1];
+    unsigned value = buf[2] | buf[3] << 8u;
+    unsigned len = buf[6] | buf[7] << 8u;
+    uint8_t *data = buf + 8;
+    (void)e;
+    (void)urb;
+    if (type == 0x80 && req == 6 && (value >> 8) == 3)
+        return (int)string_desc(value & 0xFF, data, len);
+    if (type == 0xC0 && req == 0x0A && len >= 1) { /* latency timer */
+        data[0] = 1;
+        return 1;
+    }
+    if (type == 0xC0 && req == 0x05 && len >= 2) { /* modem status */
+        data[0] = 0x32;
+        data[1] = 0x60;
+        return 2;
+    }
+    return 0;
+}
+
+static bool unplugged(const emu *e)
+{
+    return rc_linkdev_now(e->dev) >= e->unplug_at;
+}
+
+static void submit(emu *e, UMockdevIoctlClient *client, UMockdevIoctlData *arg)
+{
+    UMockdevIoctlData *urb_data =
+        umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_urb), NULL);
+    struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urb_data->data;
+    UMockdevIoctlData *buf =
+        umockdev_ioctl_data_resolve(urb_data, G_STRUCT_OFFSET(struct usbdevfs_urb, buffer),
+                                    (gsize)urb->buffer_length, NULL);
+    urb->status = 0;
+    if (urb->type == USBDEVFS_URB_TYPE_CONTROL) {
+        urb->actual_length = control(e, urb, buf->data);
+    } else if (urb->endpoint == EP_B_OUT) {
+        rc_linkdev_write(e->dev, buf->data, (size_t)urb->buffer_length);
+        urb->actual_length = urb->buffer_length;
+    } else if (urb->endpoint == EP_B_IN) {
+        if (rc_linkdev_now(e->dev) >= e->hang_at) {
+            /* Never completed: kept aside until the host discards it. */
+            g_queue_push_tail(&e->urbs, NULL);
+            g_queue_push_tail(&e->urbs, urb_data);
+            umockdev_ioctl_client_complete(client, 0, 0);
+            g_object_unref(buf);
+            return;
+        }
+        urb->actual_length = fill_in(e, buf->data, urb->buffer_length);
+    } else if (urb->endpoint & 0x80) {
+        buf->data[0] = 0x32;
+        buf->data[1] = 0x60;
+        urb->actual_length = urb->buffer_length < 2 ? urb->buffer_length : 2;
+    } else {
+        urb->actual_length = urb->buffer_length;
+    }
+    g_object_unref(buf);
+    g_queue_push_tail(&e->urbs, urb_data);
+    umockdev_ioctl_client_complete(client, 0, 0);
+}
+
+/* The first completed URB, skipping held ones (a NULL marks the next entry
+ * as held); held URBs are handed back only once discarded. */
+static UMockdevIoctlData *take_reapable(emu *e)
+{
+    for (GList *l = e->urbs.head; l; l = l->next) {
+        if (l->data == NULL) {
+            l = l->next;
+            continue;
+        }
+        UMockdevIoctlData *d = l->data;
+        g_queue_delete_link(&e->urbs, l);
+        return d;
+    }
+    return NULL;
+}
+
+static void discard(emu *e, UMockdevIoctlClient *client, UMockdevIoctlData *arg)
+{
+    gulong addr = (gulong) * (void **)arg->data;
+    for (GList *l = e->urbs.head; l; l = l->next) {
+        UMockdevIoctlData *d = l->data;
+        if (d && d->client_addr == addr) {
+            if (l->prev && l->prev->data == NULL)
+                g_queue_delete_link(&e->urbs, l->prev);
+            ((struct usbdevfs_urb *)d->data)->status = -ENOENT;
+            umockdev_ioctl_client_complete(client, 0, 0);
+            return;
+        }
+    }
+    umockdev_ioctl_client_complete(client, -1, EINVAL);
+}
+
+static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, gpointer ctx)
+{
+    emu *e = ctx;
+    (void)base;
+    gulong req = umockdev_ioctl_client_get_request(client);
+    UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
+    g_mutex_lock(&e->lock);
+    gboolean handled = TRUE;
+    if (unplugged(e)) {
+        umockdev_ioctl_client_complete(client, -1, ENODEV);
+    } else if (req == USBDEVFS_GET_CAPABILITIES) {
+        UMockdevIoctlData *d = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), NULL);
+        *(guint32 *)d->data = USBDEVFS_CAP_BULK_CONTINUATION | USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
+                              USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
+        g_object_unref(d);
+        umockdev_ioctl_client_complete(client, 0, 0);
+    } else if (req == USBDEVFS_CLAIMINTERFACE || req == USBDEVFS_RELEASEINTERFACE ||
+               req == USBDEVFS_CLEAR_HALT || req == USBDEVFS_RESET || req == USBDEVFS_RESETEP) {
+        umockdev_ioctl_client_complete(client, 0, 0);
+    } else if (req == USBDEVFS_SUBMITURB) {
+        submit(e, client, arg);
+    } else if (req == USBDEVFS_REAPURB || req == USBDEVFS_REAPURBNDELAY) {
+        UMockdevIoctlData *urb = take_reapable(e);
+        if (urb) {
+            UMockdevIoctlData *ptr =
+                umockdev_ioctl_data_resolve(arg, 0, sizeof(gpointer), NULL);
+            umockdev_ioctl_data_set_ptr(ptr, 0, urb);
+            g_object_unref(ptr);
+            g_object_unref(urb);
+            umockdev_ioctl_client_complete(client, 0, 0);
+        } else {
+            umockdev_ioctl_client_complete(client, -1, EAGAIN);
+        }
+    } else if (req == USBDEVFS_DISCARDURB) {
+        discard(e, client, arg);
+    } else {
+        handled = FALSE;
+    }
+    g_mutex_unlock(&e->lock);
+    return handled;
+}
+
+static char *testbed_text(void)
+{
+    char *text = g_strdup_printf("P: /devices/pci0000:00/usb1/1-1\n"
+                                 "N: bus/usb/001/002\n"
+                                 "E: SUBSYSTEM=usb\n"
+                                 "E: DEVTYPE=usb_device\n"
+                                 "E: DRIVER=usb\n"
+                                 "E: BUSNUM=001\n"
+                                 "E: DEVNUM=002\n"
+                                 "E: DEVNAME=" NODE "\n"
+                                 "E: ID_VENDOR_ID=0403\n"
+                                 "E: ID_MODEL_ID=6010\n"
+                                 "A: idVendor=0403\\n\n"
+                                 "A: idProduct=6010\\n\n"
+                                 "A: bcdDevice=0700\\n\n"
+                                 "A: busnum=1\\n\n"
+                                 "A: devnum=2\\n\n"
+                                 "A: speed=480\\n\n"
+                                 "A: bConfigurationValue=1\\n\n"
+                                 "A: bNumInterfaces= 2\\n\n"
+                                 "A: serial=RC000001\\n\n"
+                                 "A: product=Dual RS232-H\\n\n"
+                                 "A: manufacturer=FTDI\\n\n"
+                                 "H: descriptors=%s\n",
+                                 descriptors);
+    return text;
+}
+
+static uint64_t arg_u64(const char *s)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0' || end == s) {
+        fprintf(stderr, "railcut-emu: '%s' is not a number\n", s);
+        exit(2);
+    }
+    return v;
+}
+
+static int parse(int argc, char **argv, emu *e)
+{
+    int i = 1;
+    for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
+        if (i + 1 >= argc) {
+            fprintf(stderr, "railcut-emu: %s needs a value\n", argv[i]);
+            exit(2);
+        }
+        uint64_t v = arg_u64(argv[i + 1]);
+        if (strcmp(argv[i], "--step-us") == 0 && v > 0)
+            e->step_us = v;
+        else if (strcmp(argv[i], "--unplug-at") == 0)
+            e->unplug_at = v;
+        else if (strcmp(argv[i], "--hang-at") == 0)
+            e->hang_at = v;
+        else if (strcmp(argv[i], "--corrupt-every") == 0)
+            e->corrupt_every = (unsigned)v;
+        else if (strcmp(argv[i], "--drop-every") == 0)
+            e->drop_every = (unsigned)v;
+        else {
+            fprintf(stderr, "railcut-emu: unknown option %s\n", argv[i]);
+            exit(2);
+        }
+    }
+    if (i + 1 >= argc) {
+        fprintf(stderr, "usage: umockdev-wrapper railcut-emu [--step-us N] [--unplug-at US] "
+                        "[--hang-at US] [--corrupt-every N] [--drop-every N] -- COMMAND...\n");
+        exit(2);
+    }
+    return i + 1;
+}
+
+int main(int argc, char **argv)
+{
+    emu e = {.step_us = 5000, .unplug_at = TICK_NEVER, .hang_at = TICK_NEVER};
+    int cmd = parse(argc, argv, &e);
+    g_queue_init(&e.urbs);
+    g_mutex_init(&e.lock);
+    rc_linkdev_params p;
+    rc_linkdev_params_default(&p);
+    rc_error err;
+    if (rc_linkdev_new(&p, &e.dev, &err) != RC_OK) {
+        fprintf(stderr, "railcut-emu: %s\n", err.msg);
+        return 2;
+    }
+    UMockdevTestbed *tb = umockdev_testbed_new();
+    if (!umockdev_in_mock_environment()) {
+        fprintf(stderr, "railcut-emu: run me under umockdev-wrapper\n");
+        return 77;
+    }
+    UMockdevIoctlBase *handler = umockdev_ioctl_base_new();
+    g_signal_connect(handler, "handle-ioctl", G_CALLBACK(on_ioctl), &e);
+    GError *gerr = NULL;
+    if (!umockdev_testbed_attach_ioctl(tb, NODE, handler, &gerr)) {
+        fprintf(stderr, "railcut-emu: %s\n", gerr->message);
+        return 2;
+    }
+    char *text = testbed_text();
+    if (!umockdev_testbed_add_from_string(tb, text, &gerr)) {
+        fprintf(stderr, "railcut-emu: %s\n", gerr->message);
+        return 2;
+    }
+    g_free(text);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execvp(argv[cmd], argv + cmd);
+        perror("railcut-emu: exec");
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    umockdev_testbed_detach_ioctl(tb, NODE, NULL);
+    g_object_unref(handler);
+    g_object_unref(tb);
+    rc_linkdev_free(e.dev);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
