@@ -4,11 +4,12 @@
  * For each zoom level (the whole trace, then 1/10, 1/100, 1/1000 of it, and a
  * 1 s window where samples are drawn one by one) it draws BENCH_FRAMES frames,
  * each panned by one pixel column so that every frame queries new data, and
- * times three things per frame: the query (samples folded into columns by the
- * reader), the render alone (into a memory surface with SDL's software
- * renderer), and render + present in a window with the software renderer when
- * a display is there (e.g. under xvfb-run). Percentiles go to stdout, with
- * the peak resident memory.
+ * times three things per frame: the query (the columns from the reader's
+ * summary, or the samples when zoomed in), the render alone (into a memory
+ * surface with SDL's software renderer; wall time, and the thread's CPU time,
+ * which load from other processes does not inflate), and render + present in
+ * a window with the software renderer when a display is there (e.g. under
+ * xvfb-run). Percentiles go to stdout, with the peak resident memory.
  */
 #include <math.h>
 #include <stdio.h>
@@ -26,13 +27,19 @@
 typedef struct timings {
     double query_ms[BENCH_FRAMES];
     double render_ms[BENCH_FRAMES];
+    double render_cpu_ms[BENCH_FRAMES]; /* this thread's CPU time: what load elsewhere cannot inflate */
 } timings;
+
+static double clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static double now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return clock_ms(CLOCK_MONOTONIC);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -70,7 +77,7 @@ static rc_status run_level(dash_app *app, int64_t span_us, timings *t, SDL_Rende
                                         l->plots.w, err);
         if (st != RC_OK)
             return st;
-        double t1 = now_ms();
+        double t1 = now_ms(), c1 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
         st = dash_draw(app, err);
         if (st != RC_OK)
             return st;
@@ -78,6 +85,7 @@ static rc_status run_level(dash_app *app, int64_t span_us, timings *t, SDL_Rende
             SDL_RenderPresent(present);
         t->query_ms[i] = t1 - t0;
         t->render_ms[i] = now_ms() - t1;
+        t->render_cpu_ms[i] = clock_ms(CLOCK_THREAD_CPUTIME_ID) - c1;
     }
     return RC_OK;
 }
@@ -100,6 +108,8 @@ static rc_status run_levels(dash_app *app, const char *label, SDL_Renderer *r, b
         if (!present)
             report("query", names[k], t.query_ms);
         report(label, names[k], t.render_ms);
+        if (!present)
+            report("render, CPU time", names[k], t.render_cpu_ms);
     }
     return st;
 }
