@@ -168,6 +168,27 @@ START_TEST(test_nul_byte)
 }
 END_TEST
 
+START_TEST(test_long_line)
+{
+    char text[400];
+    char pattern[260];
+    memset(pattern, 'a', sizeof pattern);
+    pattern[183] = '\0'; /* "uart_pattern = " + 183 = 198 characters: fits */
+    snprintf(text, sizeof text, "[bench]\nname=x\ndevice=s:A\nboard=hx8k\n[alert]\nuart_pattern = %s\n",
+             pattern);
+    rc_bench b;
+    rc_error err;
+    ck_assert_msg(parse(text, &b, &err) == RC_OK, "%s", err.msg);
+    ck_assert_uint_eq(strlen(b.uart_pattern), 183);
+    pattern[183] = 'a';
+    pattern[184] = '\0'; /* 199 characters */
+    snprintf(text, sizeof text, "[bench]\nname=x\ndevice=s:A\nboard=hx8k\n[alert]\nuart_pattern = %s",
+             pattern);
+    ck_assert_int_eq(parse(text, &b, &err), RC_ERR_PARSE);
+    ck_assert_str_eq(err.msg, "t.ini:6: line longer than 198 characters");
+}
+END_TEST
+
 START_TEST(test_example_benches)
 {
     rc_bench b;
@@ -248,6 +269,7 @@ static Suite *bench_suite(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_loop_test(tc, test_bad_files, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, test_nul_byte);
+    tcase_add_test(tc, test_long_line);
     tcase_add_test(tc, test_example_benches);
     tcase_add_test(tc, test_find);
     tcase_add_test(tc, test_cal_entries);

@@ -24,6 +24,9 @@
 #include "railcut/bench.h"
 #include "railcut/units.h"
 
+/* inih's line buffer is 200 bytes including the newline and the NUL. */
+#define BENCH_LINE_MAX 198
+
 static const char *const cal_names[RC_BENCH_CAL_COUNT] = {"dac", "rail_v", "rail_a"};
 
 const char *rc_bench_cal_name(rc_bench_cal_kind kind)
@@ -407,6 +410,24 @@ static rc_status check_whole(rc_bench *b, const char *file, rc_error *err)
     return RC_OK;
 }
 
+/* inih reads a longer line as several: refuse it here, with its number. */
+static rc_status check_line_lengths(const char *text, size_t len, const char *file,
+                                    rc_error *err)
+{
+    int line = 1;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && text[i] != '\n')
+            continue;
+        if (i - start > BENCH_LINE_MAX)
+            return rc_error_set(err, RC_ERR_PARSE, "%s:%d: line longer than %d characters", file,
+                                line, BENCH_LINE_MAX);
+        line++;
+        start = i + 1;
+    }
+    return RC_OK;
+}
+
 rc_status rc_bench_parse(const char *text, size_t len, const char *file, rc_bench *out,
                          rc_error *err)
 {
@@ -414,6 +435,9 @@ rc_status rc_bench_parse(const char *text, size_t len, const char *file, rc_benc
     /* inih wants a NUL-terminated string; a NUL inside the text would end it early. */
     if (memchr(text, '\0', len))
         return rc_error_set(err, RC_ERR_PARSE, "%s: not a text file (NUL byte)", file);
+    rc_status lst = check_line_lengths(text, len, file, err);
+    if (lst != RC_OK)
+        return lst;
     char *copy = malloc(len + 1);
     if (!copy)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
