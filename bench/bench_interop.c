@@ -61,9 +61,13 @@ static float rail_at(int64_t i)
 
 static void make_trace(const char *path, uint64_t n)
 {
-    rc_trace_header h = {.start_unix_us = 1700000000000000LL, .railcut_version = "bench",
-                         .backend = "sim", .scenario = "ota", .profile_path = "bench",
-                         .sample_rate_hz = 1000, .outage_below_mv = 8000,
+    rc_trace_header h = {.start_unix_us = 1700000000000000LL,
+                         .railcut_version = "bench",
+                         .backend = "sim",
+                         .scenario = "ota",
+                         .profile_path = "bench",
+                         .sample_rate_hz = 1000,
+                         .outage_below_mv = 8000,
                          .restore_above_mv = 9000};
     rc_profile *p = rc_profile_new();
     rc_trace_writer *w;
@@ -79,7 +83,7 @@ static void make_trace(const char *path, uint64_t n)
             int64_t j = (int64_t)(i + k);
             int64_t c = j % 600000;
             s[k] = (rc_sample){j * 1000, rail_at(j), rail_at(j) > 1 ? 0.05f : 0.0f,
-                               c >= 100000 && c < 150000, rail_at(j) > 1 ? 2 : 0};
+                               c >= 100000 && c<150000, rail_at(j)> 1 ? 2 : 0};
         }
         if (rc_trace_write_samples(w, s, m, &err) != RC_OK)
             die("write", &err);
@@ -122,8 +126,8 @@ static void step(const char *name, step_fn fn, const char *in, const char *out, 
     close(fds[1]);
     long kb = 0;
     int status;
-    if (pid < 0 || read(fds[0], &kb, sizeof kb) != sizeof kb || waitpid(pid, &status, 0) != pid ||
-        !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (pid < 0 || read(fds[0], &kb, sizeof kb) != sizeof kb ||
+        waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "bench_interop: %s failed\n", name);
         exit(1);
     }
@@ -183,17 +187,27 @@ typedef struct srzip_feed {
 static void srzip_flush(srzip_feed *f)
 {
     struct sr_analog_encoding enc = {
-        .unitsize = sizeof(float), .is_signed = TRUE, .is_float = TRUE,
-        .is_bigendian = FALSE, .digits = 3, .is_digits_decimal = TRUE,
-        .scale = {1, 1}, .offset = {0, 1},
+        .unitsize = sizeof(float),
+        .is_signed = TRUE,
+        .is_float = TRUE,
+        .is_bigendian = FALSE,
+        .digits = 3,
+        .is_digits_decimal = TRUE,
+        .scale = {1, 1},
+        .offset = {0, 1},
     };
     struct sr_analog_meaning meaning = {
-        .mq = SR_MQ_VOLTAGE, .unit = SR_UNIT_VOLT, .channels = g_slist_append(NULL, f->ch),
+        .mq = SR_MQ_VOLTAGE,
+        .unit = SR_UNIT_VOLT,
+        .channels = g_slist_append(NULL, f->ch),
     };
     struct sr_analog_spec spec = {.spec_digits = 3};
     struct sr_datafeed_analog analog = {
-        .data = f->buf, .num_samples = (uint32_t)f->n, .encoding = &enc,
-        .meaning = &meaning, .spec = &spec,
+        .data = f->buf,
+        .num_samples = (uint32_t)f->n,
+        .encoding = &enc,
+        .meaning = &meaning,
+        .spec = &spec,
     };
     struct sr_datafeed_packet pkt = {SR_DF_ANALOG, &analog};
     GString *out = NULL;
@@ -238,7 +252,8 @@ static void libsigrok_srzip(const char *in, const char *out)
         die("sr_output_new srzip", NULL);
     struct sr_datafeed_header header = {1, {0, 0}};
     send_simple(f.o, SR_DF_HEADER, &header);
-    struct sr_config rate = {SR_CONF_SAMPLERATE, g_variant_ref_sink(g_variant_new_uint64(1000))};
+    struct sr_config rate = {SR_CONF_SAMPLERATE,
+                             g_variant_ref_sink(g_variant_new_uint64(1000))};
     struct sr_datafeed_meta meta = {g_slist_append(NULL, &rate)};
     send_simple(f.o, SR_DF_META, &meta);
     rc_trace *t;

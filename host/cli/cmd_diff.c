@@ -58,7 +58,8 @@ static int open_both(const char *a_path, const char *b_path, rc_trace **a, rc_tr
     for (int i = 0; i < 2; i++) {
         const rc_trace_damage *d = rc_trace_get_damage(traces[i]);
         if (d->damaged)
-            fprintf(stderr, "railcut: %s: damaged at byte %llu: %s; comparing what precedes it\n",
+            fprintf(stderr,
+                    "railcut: %s: damaged at byte %llu: %s; comparing what precedes it\n",
                     paths[i], (unsigned long long)d->offset, d->reason);
     }
     return 0;
@@ -69,12 +70,13 @@ static int report(const rc_diff *d, const char *a_path, const char *b_path,
 {
     rc_error err;
     bool json_stdout = json_path && strcmp(json_path, "-") == 0;
-    rc_status st = rc_diff_report_text(json_stdout ? stderr : stdout, d, a_path, b_path, o, &err);
+    rc_status st =
+        rc_diff_report_text(json_stdout ? stderr : stdout, d, a_path, b_path, o, &err);
     if (st == RC_OK && json_path) {
         FILE *f = json_stdout ? stdout : fopen(json_path, "w");
         if (!f)
-            return cli_error(rc_error_set(&err, RC_ERR_IO, "%s: %s", json_path, strerror(errno)),
-                             &err);
+            return cli_error(
+                rc_error_set(&err, RC_ERR_IO, "%s: %s", json_path, strerror(errno)), &err);
         st = rc_diff_report_json(f, d, a_path, b_path, o, &err);
         if (!json_stdout && fclose(f) != 0 && st == RC_OK)
             st = rc_error_set(&err, RC_ERR_IO, "%s: %s", json_path, strerror(errno));
@@ -87,9 +89,12 @@ static int report(const rc_diff *d, const char *a_path, const char *b_path,
 int cmd_diff(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"align", required_argument, NULL, 'a'},  {"tol-v", required_argument, NULL, 'v'},
-        {"tol-t", required_argument, NULL, 't'},  {"json", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         CLI_ANALYSIS_LONG_OPTIONS,
+        {"align", required_argument, NULL, 'a'},
+        {"tol-v", required_argument, NULL, 'v'},
+        {"tol-t", required_argument, NULL, 't'},
+        {"json", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_ANALYSIS_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     rc_diff_options o;

@@ -60,7 +60,8 @@ static result shell(const char *fmt, ...)
     char out[512], err[512];
     snprintf(out, sizeof out, "%s", tmp_path("stdout"));
     snprintf(err, sizeof err, "%s", tmp_path("stderr"));
-    snprintf(cmd, sizeof cmd, "cd %s && %s >%s 2>%s </dev/null", RC_CLI_TMP_DIR, args, out, err);
+    snprintf(cmd, sizeof cmd, "cd %s && %s >%s 2>%s </dev/null", RC_CLI_TMP_DIR, args, out,
+             err);
     int status = system(cmd);
     ck_assert_msg(WIFEXITED(status), "%s did not exit normally", args);
     result r = {WEXITSTATUS(status), slurp(out), slurp(err)};
@@ -115,8 +116,9 @@ END_TEST
 START_TEST(export_vcd_and_span)
 {
     const char *vcd = tmp_path("ota.vcd");
-    result r = railcut("export %s --format vcd -o %s --from 50s --to 60s --channels rail_v,events",
-                       recorded(), vcd);
+    result r =
+        railcut("export %s --format vcd -o %s --from 50s --to 60s --channels rail_v,events",
+                recorded(), vcd);
     ck_assert_int_eq(r.exit_code, 0);
     result_free(&r);
     char *text = slurp(vcd);
@@ -170,7 +172,8 @@ START_TEST(replay_and_run_trace)
 {
     const char *replayed = tmp_path("replayed.rct");
     const char *json = tmp_path("replay.json");
-    result r = railcut("replay %s --tol 5mV -q --trace %s --json %s", recorded(), replayed, json);
+    result r =
+        railcut("replay %s --tol 5mV -q --trace %s --json %s", recorded(), replayed, json);
     ck_assert_msg(r.exit_code <= 1, "%s", r.err);
     result_free(&r);
     char *text = slurp(json);

@@ -76,8 +76,8 @@ END_TEST
 START_TEST(csv_rows_and_events)
 {
     rc_export_stats st;
-    char *text = export_text(cut_trace("cut"), RC_EXPORT_CSV, INT64_MIN, INT64_MAX,
-                             RC_EXPORT_ALL, &st);
+    char *text =
+        export_text(cut_trace("cut"), RC_EXPORT_CSV, INT64_MIN, INT64_MAX, RC_EXPORT_ALL, &st);
     ck_assert_uint_eq(st.samples, CUT_SAMPLES);
     ck_assert_uint_eq(st.events, 5);
     ck_assert_ptr_nonnull(strstr(text, "\ntime_s,rail_v,rail_a,ac_lost,ch_state\n"
@@ -91,8 +91,8 @@ START_TEST(csv_rows_and_events)
     ck_assert_ptr_nonnull(strstr(text, "# event,0.900000,mark,0,activation\n0.900000,"));
     ck_assert_ptr_nonnull(strstr(text, "\n3.999000,12.000,0.050000,0,2\n"));
     ck_assert_uint_eq(count_lines(text, "# event,"), 5);
-    ck_assert_uint_eq(count_lines(text, "0") + count_lines(text, "1") +
-                          count_lines(text, "2") + count_lines(text, "3"),
+    ck_assert_uint_eq(count_lines(text, "0") + count_lines(text, "1") + count_lines(text, "2") +
+                          count_lines(text, "3"),
                       CUT_SAMPLES);
     free(text);
 }
@@ -191,8 +191,8 @@ END_TEST
 START_TEST(vcd_structure_and_changes)
 {
     rc_export_stats st;
-    char *text = export_text(cut_trace("cut"), RC_EXPORT_VCD, INT64_MIN, INT64_MAX,
-                             RC_EXPORT_ALL, &st);
+    char *text =
+        export_text(cut_trace("cut"), RC_EXPORT_VCD, INT64_MIN, INT64_MAX, RC_EXPORT_ALL, &st);
     ck_assert_uint_eq(st.samples, CUT_SAMPLES);
     ck_assert_uint_eq(st.events, 5);
     ck_assert_ptr_nonnull(strstr(text, "$timescale 1 us $end\n$scope module railcut $end\n"
@@ -220,8 +220,8 @@ END_TEST
 
 START_TEST(vcd_span_without_events)
 {
-    char *text = export_text(cut_trace("cut"), RC_EXPORT_VCD, 2998000, 3001000,
-                             RC_EXPORT_RAIL_V, NULL);
+    char *text =
+        export_text(cut_trace("cut"), RC_EXPORT_VCD, 2998000, 3001000, RC_EXPORT_RAIL_V, NULL);
     ck_assert_ptr_nonnull(strstr(text, "$var real 64 ! rail_v $end\n$upscope $end\n"));
     ck_assert_ptr_null(strstr(text, "ev_"));
     ck_assert_ptr_nonnull(strstr(text, "#2998000\n$dumpvars\n$end\nr0 !\n#3000000\nr12 !\n"));
@@ -338,13 +338,18 @@ START_TEST(sr_grid_holds_over_gaps)
     /* 1 kHz header, samples at 0, 1, 2 ms and 6 ms: the grid has 7 points,
      * 3..5 ms holding the 2 ms value. */
     const char *path = rc_test_tmp_path("gap.rct");
-    rc_trace_header h = {.railcut_version = "0.1.0", .backend = "sim", .scenario = "test",
-                         .profile_path = "", .sample_rate_hz = 1000};
+    rc_trace_header h = {.railcut_version = "0.1.0",
+                         .backend = "sim",
+                         .scenario = "test",
+                         .profile_path = "",
+                         .sample_rate_hz = 1000};
     rc_profile *p = rc_profile_new();
     rc_trace_writer *w;
     ck_assert_int_eq(rc_trace_writer_open(path, &h, p, &w, NULL), RC_OK);
     rc_profile_free(p);
-    rc_sample s[4] = {{0, 1.0f, 0, 0, 0}, {1000, 2.0f, 0, 0, 0}, {2000, 3.0f, 0, 0, 0},
+    rc_sample s[4] = {{0, 1.0f, 0, 0, 0},
+                      {1000, 2.0f, 0, 0, 0},
+                      {2000, 3.0f, 0, 0, 0},
                       {6000, 7.0f, 0, 0, 0}};
     ck_assert_int_eq(rc_trace_write_samples(w, s, 4, NULL), RC_OK);
     ck_assert_int_eq(rc_trace_writer_close(w, 6000, NULL), RC_OK);
@@ -386,7 +391,8 @@ START_TEST(csv_import_errors)
     import_fails("", RC_ERR_PARSE, ":1: empty file");
     import_fails("t,rail_v\n0,12\n", RC_ERR_PARSE, ":1: header needs a time column");
     import_fails("# capture\ntime_s,rail_v\n", RC_ERR_PARSE, ":2: no data rows");
-    import_fails("time_s,rail_v\n0,12\n0.001,12V\n", RC_ERR_PARSE, ":3: bad rail_v value '12V'");
+    import_fails("time_s,rail_v\n0,12\n0.001,12V\n", RC_ERR_PARSE,
+                 ":3: bad rail_v value '12V'");
     import_fails("time_s,rail_v\n0,12\n0.001,12\n0.001,11\n", RC_ERR_PARSE,
                  ":4: time does not increase (previous row at line 3)");
     import_fails("time_s,rail_v,ac_lost\n0,12,0\n0.001,12\n", RC_ERR_PARSE,
@@ -432,8 +438,8 @@ static const char *write_zip(const char *name, const char *const *members, size_
     ck_assert_ptr_nonnull(za);
     for (size_t i = 0; i < n; i += 3) {
         /* Length "s": a text member, its strlen; else a byte count. */
-        size_t len = members[i + 2][0] == 's' ? strlen(members[i + 1])
-                                              : (size_t)atoi(members[i + 2]);
+        size_t len =
+            members[i + 2][0] == 's' ? strlen(members[i + 1]) : (size_t)atoi(members[i + 2]);
         zip_source_t *src = zip_source_buffer(za, members[i + 1], len, 0);
         ck_assert_int_ge(zip_file_add(za, members[i], src, 0), 0);
     }
@@ -455,8 +461,8 @@ static void sr_fails(const char *path, const char *rail, rc_status want, const c
     ck_assert_int_ne(stat(out, &sb), 0);
 }
 
-#define META(rate)                                                                         \
-    "[global]\nsigrok version=0.5.2\n[device 1]\ntotal probes=0\nsamplerate=" rate        \
+#define META(rate)                                                                             \
+    "[global]\nsigrok version=0.5.2\n[device 1]\ntotal probes=0\nsamplerate=" rate             \
     "\ntotal analog=2\nanalog1=CH1\nanalog2=rail_a\n"
 
 START_TEST(sr_import_errors)
@@ -468,17 +474,18 @@ START_TEST(sr_import_errors)
     const char *v3[] = {"version", "3", "s", "metadata", META("1 kHz"), "s"};
     sr_fails(write_zip("v3.sr", v3, 6), NULL, RC_ERR_UNSUPPORTED, "version is not 2");
     static const char floats[16] = {0, 0, 0x40, 0x41, 0, 0, 0x40, 0x41, 0, 0, 0x40, 0x41};
-    const char *fast[] = {"version", "2", "s", "metadata", META("2 MHz"), "s",
+    const char *fast[] = {"version",      "2",    "s", "metadata", META("2 MHz"), "s",
                           "analog-1-1-1", floats, "12"};
     sr_fails(write_zip("fast.sr", fast, 9), NULL, RC_ERR_UNSUPPORTED, "above 1 MHz");
-    const char *short_a[] = {"version", "2", "s", "metadata", META("1 kHz"), "s",
-                             "analog-1-1-1", floats, "12", "analog-1-2-1", floats, "8"};
+    const char *short_a[] = {"version",      "2",    "s",  "metadata",     META("1 kHz"), "s",
+                             "analog-1-1-1", floats, "12", "analog-1-2-1", floats,        "8"};
     sr_fails(write_zip("short.sr", short_a, 12), NULL, RC_ERR_FORMAT,
              "analog-1-2 ends before the rail channel");
-    const char *odd[] = {"version", "2", "s", "metadata", META("1 kHz"), "s",
+    const char *odd[] = {"version",      "2",    "s", "metadata", META("1 kHz"), "s",
                          "analog-1-1-1", floats, "10"};
     sr_fails(write_zip("odd.sr", odd, 9), NULL, RC_ERR_FORMAT, "not a whole number of floats");
-    sr_fails(write_zip("odd.sr", odd, 9), "CH9", RC_ERR_NOT_FOUND, "no analog channel named 'CH9'");
+    sr_fails(write_zip("odd.sr", odd, 9), "CH9", RC_ERR_NOT_FOUND,
+             "no analog channel named 'CH9'");
     const char *norate[] = {"version", "2", "s", "metadata", META("fast"), "s"};
     sr_fails(write_zip("norate.sr", norate, 6), NULL, RC_ERR_FORMAT, "no usable samplerate");
 }
@@ -490,9 +497,9 @@ START_TEST(sr_import_chunks_and_rail_choice)
     static const char a[8] = {0, 0, 0x40, 0x41, 0, 0, 0x40, 0x41}; /* 12, 12 */
     static const char b[4] = {0, 0, 0, 0};                         /* 0 */
     static const char amps[12] = {0};
-    const char *m[] = {"version", "2", "s", "metadata", META("100 Hz"), "s",
-                       "analog-1-1-1", a, "8", "analog-1-1-2", b, "4",
-                       "analog-1-2-1", amps, "12"};
+    const char *m[] = {
+        "version",      "2", "s", "metadata",     META("100 Hz"), "s", "analog-1-1-1", a, "8",
+        "analog-1-1-2", b,   "4", "analog-1-2-1", amps,           "12"};
     const char *sr = write_zip("chunks.sr", m, 15);
     const char *out = rc_test_tmp_path("chunks.rct");
     rc_import_stats st;

@@ -28,11 +28,11 @@
 #define CUT_SAMPLES 4000
 
 typedef struct cut_variant {
-    int64_t shift_us;     /* added to every time */
-    int64_t rise_us;      /* end of the cut (3 s) */
-    int64_t ad1_us;       /* 2.5 s; -1 = no AD1 */
-    float high_v;         /* 12 V */
-    uint32_t rate_hz;     /* header rate: 1000 */
+    int64_t shift_us; /* added to every time */
+    int64_t rise_us;  /* end of the cut (3 s) */
+    int64_t ad1_us;   /* 2.5 s; -1 = no AD1 */
+    float high_v;     /* 12 V */
+    uint32_t rate_hz; /* header rate: 1000 */
 } cut_variant;
 
 static inline cut_variant cut_default(void)
@@ -48,7 +48,9 @@ static inline rc_sample cut_sample(const cut_variant *v, int64_t t)
         .rail_v = down ? 0.0f : v->high_v,
         .rail_a = down ? 0.0f : 0.05f,
         .ac_lost = t >= 1500000 && t < 2000000,
-        .ch_state = !down ? RC_CH_READY : t < 1200000 ? RC_CH_HOLDUP : RC_CH_OFF,
+        .ch_state = !down         ? RC_CH_READY
+                    : t < 1200000 ? RC_CH_HOLDUP
+                                  : RC_CH_OFF,
     };
     return s;
 }
@@ -64,9 +66,13 @@ static inline void cut_event(rc_trace_writer *w, int64_t t, rc_event_kind kind, 
 static inline const char *cut_trace_variant(const char *name, const cut_variant *v)
 {
     const char *path = rc_test_tmp_path(name);
-    rc_trace_header h = {.start_unix_us = 1700000000000000LL, .railcut_version = "0.1.0",
-                         .backend = "sim", .scenario = "ota", .profile_path = "cut.rail",
-                         .sample_rate_hz = v->rate_hz, .outage_below_mv = 8000,
+    rc_trace_header h = {.start_unix_us = 1700000000000000LL,
+                         .railcut_version = "0.1.0",
+                         .backend = "sim",
+                         .scenario = "ota",
+                         .profile_path = "cut.rail",
+                         .sample_rate_hz = v->rate_hz,
+                         .outage_below_mv = 8000,
                          .restore_above_mv = 9000};
     rc_profile *p = rc_profile_new();
     rc_trace_writer *w;

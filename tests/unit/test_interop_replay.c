@@ -79,16 +79,19 @@ static double profile_mv_at(const rc_profile *p, int64_t t)
     const rc_segment *s = &p->segs[i];
     if (s->duration_us == 0 || s->kind != RC_SEG_RAMP)
         return s->from_mv;
-    return s->from_mv + (double)(s->to_mv - s->from_mv) * (double)(t - s->start_us) /
-                            (double)s->duration_us;
+    return s->from_mv +
+           (double)(s->to_mv - s->from_mv) * (double)(t - s->start_us) / (double)s->duration_us;
 }
 
 START_TEST(replay_stays_within_tolerance)
 {
     /* A slow sine with deterministic noise, 20 s at 1 kHz. */
     const char *path = rc_test_tmp_path("wave.rct");
-    rc_trace_header h = {.railcut_version = "0.1.0", .backend = "sim", .scenario = "test",
-                         .profile_path = "", .sample_rate_hz = 1000};
+    rc_trace_header h = {.railcut_version = "0.1.0",
+                         .backend = "sim",
+                         .scenario = "test",
+                         .profile_path = "",
+                         .sample_rate_hz = 1000};
     rc_profile *p0 = rc_profile_new();
     rc_trace_writer *w;
     ck_assert_int_eq(rc_trace_writer_open(path, &h, p0, &w, NULL), RC_OK);
@@ -165,8 +168,11 @@ END_TEST
 START_TEST(replay_refuses_empty_and_out_of_range)
 {
     const char *path = rc_test_tmp_path("empty.rct");
-    rc_trace_header h = {.railcut_version = "0.1.0", .backend = "sim", .scenario = "test",
-                         .profile_path = "", .sample_rate_hz = 1000};
+    rc_trace_header h = {.railcut_version = "0.1.0",
+                         .backend = "sim",
+                         .scenario = "test",
+                         .profile_path = "",
+                         .sample_rate_hz = 1000};
     rc_profile *p0 = rc_profile_new();
     rc_trace_writer *w;
     ck_assert_int_eq(rc_trace_writer_open(path, &h, p0, &w, NULL), RC_OK);
@@ -320,8 +326,11 @@ START_TEST(diff_finer_grid_and_reports)
     /* B at 2 kHz: the grid is B's, A interpolated. */
     const char *a = cut_trace("a");
     const char *b = rc_test_tmp_path("b2k.rct");
-    rc_trace_header h = {.railcut_version = "0.1.0", .backend = "sim", .scenario = "ota",
-                         .profile_path = "", .sample_rate_hz = 2000};
+    rc_trace_header h = {.railcut_version = "0.1.0",
+                         .backend = "sim",
+                         .scenario = "ota",
+                         .profile_path = "",
+                         .sample_rate_hz = 2000};
     rc_profile *p0 = rc_profile_new();
     rc_trace_writer *w;
     ck_assert_int_eq(rc_trace_writer_open(b, &h, p0, &w, NULL), RC_OK);
@@ -367,8 +376,9 @@ START_TEST(diff_finer_grid_and_reports)
     ck_assert_int_eq(rc_diff_report_text(f, d, "a.rct", "b.rct", &o, NULL), RC_OK);
     fclose(f);
     text = rc_test_read_file(out, NULL);
-    ck_assert_ptr_nonnull(strstr(text, "aligned on first-outage: A at 1.000000 s, B at 1.000000 s\n"
-                                       "outage episodes: A 1, B 1 (time tolerance 100ms)\n"));
+    ck_assert_ptr_nonnull(strstr(text,
+                                 "aligned on first-outage: A at 1.000000 s, B at 1.000000 s\n"
+                                 "outage episodes: A 1, B 1 (time tolerance 100ms)\n"));
     ck_assert_ptr_nonnull(strstr(text, "result: within tolerances\n"));
     free(text);
     rc_diff_free(d);

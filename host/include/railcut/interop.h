@@ -134,8 +134,8 @@ typedef struct rc_diff_options {
      * (t = 0), an event kind name ("ad1", "rail_fall", ...) or "mark:NAME":
      * the first such event of each trace. */
     const char *align;
-    double tol_v;     /* max deviation allowed, volts */
-    int64_t tol_us;   /* episode durations, AD1 times and latencies */
+    double tol_v;                /* max deviation allowed, volts */
+    int64_t tol_us;              /* episode durations, AD1 times and latencies */
     rc_analysis_config analysis; /* thresholds used to find episodes */
 } rc_diff_options;
 
@@ -148,9 +148,9 @@ void rc_diff_options_init(rc_diff_options *opt);
  * relative to each trace's alignment point. */
 typedef struct rc_diff_row {
     bool in_a, in_b;
-    int64_t a_us, b_us;           /* episode start / AD1 time */
-    int64_t a_len_us, b_len_us;   /* episode duration / AD1 latency (-1: no episode before) */
-    bool beyond;                  /* missing on one side, or a difference > tol_us */
+    int64_t a_us, b_us;         /* episode start / AD1 time */
+    int64_t a_len_us, b_len_us; /* episode duration / AD1 latency (-1: no episode before) */
+    bool beyond;                /* missing on one side, or a difference > tol_us */
 } rc_diff_row;
 
 typedef struct rc_diff {
@@ -162,12 +162,12 @@ typedef struct rc_diff {
     rc_diff_row *ad1;
     size_t n_ad1;
     size_t n_ad1_a, n_ad1_b;
-    double max_dev_v;       /* over the aligned overlap; 0 when nothing overlaps */
-    int64_t max_dev_at_us;  /* where, relative to the alignment point */
-    int64_t overlap_us;     /* length of the aligned span compared */
-    uint64_t grid_points;   /* points compared (A's sample times in the overlap) */
-    bool within;            /* every figure within tolerance */
-    char summary[256];      /* the first reason it is not, or "within tolerances" */
+    double max_dev_v;      /* over the aligned overlap; 0 when nothing overlaps */
+    int64_t max_dev_at_us; /* where, relative to the alignment point */
+    int64_t overlap_us;    /* length of the aligned span compared */
+    uint64_t grid_points;  /* points compared (A's sample times in the overlap) */
+    bool within;           /* every figure within tolerance */
+    char summary[256];     /* the first reason it is not, or "within tolerances" */
 } rc_diff;
 
 /* Compares b with a. RC_ERR_NOT_FOUND when the alignment event is missing

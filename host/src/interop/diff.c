@@ -12,10 +12,10 @@
  *     linearly between its samples. Where the two differ by more than tol_v,
  *     the deviation is the distance to the other trace's line anywhere within
  *     tol_us either side, so an edge shifted by less than the time tolerance
- *     is not taken for a voltage difference. The rails are read in windows of RC_INTEROP_CHUNK_SAMPLES
- *     grid periods (plus the time tolerance), so memory stays flat.
- * A figure is beyond tolerance when one side lacks it, when a time differs
- * by more than tol_us, or when the deviation exceeds tol_v.
+ *     is not taken for a voltage difference. The rails are read in windows of
+ * RC_INTEROP_CHUNK_SAMPLES grid periods (plus the time tolerance), so memory stays flat. A
+ * figure is beyond tolerance when one side lacks it, when a time differs by more than tol_us,
+ * or when the deviation exceeds tol_v.
  */
 #include <assert.h>
 #include <inttypes.h>
@@ -265,7 +265,8 @@ static rc_status rail_deviation(rc_trace *a, rc_trace *b, const rc_diff_options 
     d->overlap_us = hi - lo;
     bool a_finer = period_of(a) <= period_of(b);
     deviation dv = {
-        .grid_t = a_finer ? a : b, .other_t = a_finer ? b : a,
+        .grid_t = a_finer ? a : b,
+        .other_t = a_finer ? b : a,
         .grid_shift = a_finer ? d->align_a_us : d->align_b_us,
         .other_shift = a_finer ? d->align_b_us : d->align_a_us,
         .other_period = period_of(a_finer ? b : a),
@@ -382,8 +383,8 @@ static void text_rows(FILE *out, const char *title, const rc_diff_row *rows, siz
                       const char *len_name)
 {
     char s1[32], s2[32], s3[32], s4[32], s5[32], s6[32];
-    fprintf(out, "  %-3s %14s %14s %14s %14s %14s %14s\n", title, "A at s", "B at s",
-            "B-A s", len_name, "B s", "B-A s");
+    fprintf(out, "  %-3s %14s %14s %14s %14s %14s %14s\n", title, "A at s", "B at s", "B-A s",
+            len_name, "B s", "B-A s");
     for (size_t i = 0; i < n; i++) {
         const rc_diff_row *r = &rows[i];
         fprintf(out, "  %-3zu %14s %14s %14s %14s %14s %14s%s\n", i + 1,
@@ -413,8 +414,9 @@ rc_status rc_diff_report_text(FILE *out, const rc_diff *d, const char *a_path,
     if (d->n_ad1)
         text_rows(out, "#", d->ad1, d->n_ad1, "A latency s");
     if (d->grid_points)
-        fprintf(out, "max rail deviation: %.3f V at %s s (tolerance %.3f V; %" PRIu64
-                     " points over %s s)\n",
+        fprintf(out,
+                "max rail deviation: %.3f V at %s s (tolerance %.3f V; %" PRIu64
+                " points over %s s)\n",
                 d->max_dev_v, secs(s3, d->max_dev_at_us), opt->tol_v, d->grid_points,
                 secs(s1, d->overlap_us));
     else

@@ -21,8 +21,8 @@ static const struct {
     const char *name;
     unsigned bit;
 } channel_names[] = {
-    {"rail_v", RC_EXPORT_RAIL_V},       {"rail_a", RC_EXPORT_RAIL_A},
-    {"ac_lost", RC_EXPORT_AC_LOST},     {"ch_state", RC_EXPORT_CH_STATE},
+    {"rail_v", RC_EXPORT_RAIL_V},   {"rail_a", RC_EXPORT_RAIL_A},
+    {"ac_lost", RC_EXPORT_AC_LOST}, {"ch_state", RC_EXPORT_CH_STATE},
     {"events", RC_EXPORT_EVENTS},
 };
 
@@ -45,7 +45,8 @@ rc_status rc_export_channels_parse(const char *list, unsigned *mask, rc_error *e
         size_t n = strcspn(p, ",");
         bool known = false;
         for (size_t i = 0; i < sizeof channel_names / sizeof channel_names[0]; i++)
-            if (strlen(channel_names[i].name) == n && strncmp(p, channel_names[i].name, n) == 0) {
+            if (strlen(channel_names[i].name) == n &&
+                strncmp(p, channel_names[i].name, n) == 0) {
                 *mask |= channel_names[i].bit;
                 known = true;
             }
@@ -140,7 +141,8 @@ rc_status rc_export(rc_trace *t, const char *out_path, const rc_export_options *
     if (!t || !out_path || !opt)
         return rc_error_set(err, RC_ERR_ARG, "rc_export: missing argument");
     if (opt->from_us >= opt->to_us)
-        return rc_error_set(err, RC_ERR_ARG, "export span is empty (--from must be before --to)");
+        return rc_error_set(err, RC_ERR_ARG,
+                            "export span is empty (--from must be before --to)");
     if (opt->channels == 0 || (opt->channels & ~(unsigned)RC_EXPORT_ALL))
         return rc_error_set(err, RC_ERR_ARG, "no channel selected");
     rc_export_stats local;

@@ -45,14 +45,14 @@ typedef struct sr_member {
     rc_trace *t;
     const grid *g;
     int lane;
-    uint64_t k;       /* next grid point to produce */
-    rc_sample carry;  /* last trace sample at or before grid point k */
+    uint64_t k;      /* next grid point to produce */
+    rc_sample carry; /* last trace sample at or before grid point k */
     unsigned char *buf;
     size_t buf_len, buf_pos;
-    size_t fill;      /* grid points put in buf by the current read */
+    size_t fill; /* grid points put in buf by the current read */
     size_t want;
     zip_error_t zerr;
-    rc_error *err;    /* the first trace error, for the caller's message */
+    rc_error *err; /* the first trace error, for the caller's message */
     rc_status *status;
 } sr_member;
 
@@ -72,7 +72,7 @@ static void put_value(sr_member *m, const rc_sample *s)
     if (m->lane == LANE_LOGIC) {
         *p = s->ac_lost ? 1 : 0;
     } else {
-        float f = m->lane == LANE_RAIL_V ? s->rail_v
+        float f = m->lane == LANE_RAIL_V   ? s->rail_v
                   : m->lane == LANE_RAIL_A ? s->rail_a
                                            : (float)s->ch_state;
         uint32_t u;
@@ -181,7 +181,8 @@ static rc_status make_grid(rc_trace *t, const rc_export_options *opt, grid *g, r
                             "sample rate %" PRIu32 " Hz cannot be written as a sigrok session",
                             g->rate_hz);
     rc_sample first = {.t_us = INT64_MIN}, last = {.t_us = INT64_MIN};
-    rc_status st = rc_trace_read_samples(t, opt->from_us, opt->to_us, first_sample, &first, err);
+    rc_status st =
+        rc_trace_read_samples(t, opt->from_us, opt->to_us, first_sample, &first, err);
     g->n = 0;
     if (st != RC_OK || first.t_us == INT64_MIN)
         return st;
@@ -289,8 +290,8 @@ rc_status rc_export_sr(rc_trace *t, const char *out_path, const rc_export_option
         if (!(channels & bits[lane]))
             continue;
         sr_member *m = &members[n_members];
-        *m = (sr_member){.t = t, .g = &g, .lane = lane, .err = &member_err,
-                         .status = &member_status};
+        *m = (sr_member){
+            .t = t, .g = &g, .lane = lane, .err = &member_err, .status = &member_status};
         zip_error_init(&m->zerr);
         m->buf = malloc(RC_INTEROP_CHUNK_SAMPLES * lane_size(lane));
         if (!m->buf) {

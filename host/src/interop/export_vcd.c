@@ -9,8 +9,8 @@
  *   ch_state         wire 2    (0 off, 1 booting, 2 ready, 3 holdup)
  *   ev_<kind>        wire 1    one per event kind present in the span: 1 for
  *                              the microsecond of each event, then 0
- * Only changes are written, and a time line only before a change. Samples and events are merged in time order:
- * the events are in memory, and each event wire keeps the time at which its
+ * Only changes are written, and a time line only before a change. Samples and events are merged
+ * in time order: the events are in memory, and each event wire keeps the time at which its
  * pulse must fall, so the writer needs no more state than one value per
  * variable.
  */
@@ -31,8 +31,8 @@ typedef struct vcd_export {
     unsigned channels;
     const rc_event *ev;
     size_t n_ev;
-    int64_t now_us;  /* last #time written */
-    int64_t at_us;   /* time of the changes to come: written before the first */
+    int64_t now_us; /* last #time written */
+    int64_t at_us;  /* time of the changes to come: written before the first */
     bool have_sample;
     rc_sample last;
     int64_t fall_us[MAX_KINDS]; /* when each event wire returns to 0; INT64_MAX = low */

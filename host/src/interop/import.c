@@ -243,9 +243,10 @@ rc_status rc_import_csv(const char *path, rc_import_out *o, rc_error *err)
         st = rc_error_set(err, RC_ERR_IO, "%s: read error", path);
     int last_line = rows.line > 0 ? rows.line : 1;
     if (st == RC_OK && !rows.have_header)
-        st = rc_error_set(err, RC_ERR_PARSE,
-                          "%s:%d: empty file: expected a header such as `time_s,rail_v,ac_lost`",
-                          path, last_line);
+        st =
+            rc_error_set(err, RC_ERR_PARSE,
+                         "%s:%d: empty file: expected a header such as `time_s,rail_v,ac_lost`",
+                         path, last_line);
     else if (st == RC_OK && !c->have_first)
         st = rc_error_set(err, RC_ERR_PARSE, "%s:%d: no data rows after the header", path,
                           last_line);

@@ -163,9 +163,9 @@ static rc_status read_meta(zip_t *za, const char *path, sr_meta *m, rc_error *er
     if (!m->rail)
         return rc_error_set(err, RC_ERR_FORMAT, "%s: no analog channel to read as the rail",
                             path);
-    if (m->ac_lost_bit >= 0 && (m->unitsize == 0 || m->unitsize > 8 ||
-                                (unsigned)m->ac_lost_bit >= 8 * m->unitsize ||
-                                !m->capturefile[0]))
+    if (m->ac_lost_bit >= 0 &&
+        (m->unitsize == 0 || m->unitsize > 8 || (unsigned)m->ac_lost_bit >= 8 * m->unitsize ||
+         !m->capturefile[0]))
         return rc_error_set(err, RC_ERR_FORMAT, "%s: metadata: bad logic layout", path);
     return RC_OK;
 }
@@ -223,8 +223,8 @@ static void stream_close(sr_stream *s)
 
 static float le_float(const unsigned char *p)
 {
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                 (uint32_t)p[3] << 24;
+    uint32_t u =
+        (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
@@ -273,7 +273,8 @@ static rc_status read_samples(sr_reader *r, const char *path, rc_import_out *o, 
         if (st == RC_OK)
             st = read_lane(&r->ch_state, m->ch_state, r->s_buf, n * 4, path, err);
         if (st == RC_OK)
-            st = read_lane(&r->logic, m->ac_lost_bit >= 0, r->l_buf, n * m->unitsize, path, err);
+            st =
+                read_lane(&r->logic, m->ac_lost_bit >= 0, r->l_buf, n * m->unitsize, path, err);
         if (st != RC_OK)
             return st;
         for (size_t i = 0; i < n; i++, k++) {

@@ -7,12 +7,11 @@
  * samples would compile to (docs/profile-language.md, "CSV waveforms"):
  * points joined by straight lines, RAMP or HOLD segments carrying the AC Lost
  * of their first point, load switch closed, times relative to the first
- * sample, then the observation window; the scenario is the trace's. To keep long traces small, the
- * samples are decimated on the fly with a fan ("swing door") test: from the
- * last kept point (the anchor) every later sample narrows the range of
- * slopes that pass within tol_mv of all samples so far; when a sample leaves
- * that range empty, a point is kept at the previous sample's time on a line
- * inside the range, and it becomes the new anchor. Every sample is then
+ * sample, then the observation window; the scenario is the trace's. To keep long traces small,
+ * the samples are decimated on the fly with a fan ("swing door") test: from the last kept point
+ * (the anchor) every later sample narrows the range of slopes that pass within tol_mv of all
+ * samples so far; when a sample leaves that range empty, a point is kept at the previous
+ * sample's time on a line inside the range, and it becomes the new anchor. Every sample is then
  * within tol_mv (plus half a millivolt of rounding to whole millivolts) of
  * the profile. An AC Lost change always keeps both samples around it, so
  * the digital edge lands on its recorded microsecond. One pass, constant
@@ -83,8 +82,13 @@ static void keep(replay *r, int64_t t_us, double mv, bool ac_lost)
             .kind = v == r->anchor_mv ? RC_SEG_HOLD : RC_SEG_RAMP,
             .start_us = r->anchor.t_us - r->t0_us,
             .duration_us = t_us - r->anchor.t_us,
-            .from_mv = r->anchor_mv, .to_mv = v, .rail_on = true,
-            .ac_lost = r->anchor.ac_lost, .wait_on = RC_WAIT_NONE, .file = 0, .line = 0,
+            .from_mv = r->anchor_mv,
+            .to_mv = v,
+            .rail_on = true,
+            .ac_lost = r->anchor.ac_lost,
+            .wait_on = RC_WAIT_NONE,
+            .file = 0,
+            .line = 0,
         };
         assert(seg.duration_us > 0);
         if (rc_profile_push_segment(r->p, &seg) != RC_OK)
@@ -164,9 +168,14 @@ static rc_status finish(replay *r, int64_t observe_us)
     rc_profile *p = r->p;
     p->observe_us = observe_us >= 0 ? observe_us : RC_DEFAULT_OBSERVE_US;
     rc_segment last = {
-        .kind = RC_SEG_OBSERVE, .start_us = r->anchor.t_us - r->t0_us,
-        .duration_us = p->observe_us, .from_mv = r->anchor_mv, .to_mv = r->anchor_mv,
-        .rail_on = true, .ac_lost = r->anchor.ac_lost, .wait_on = RC_WAIT_NONE,
+        .kind = RC_SEG_OBSERVE,
+        .start_us = r->anchor.t_us - r->t0_us,
+        .duration_us = p->observe_us,
+        .from_mv = r->anchor_mv,
+        .to_mv = r->anchor_mv,
+        .rail_on = true,
+        .ac_lost = r->anchor.ac_lost,
+        .wait_on = RC_WAIT_NONE,
     };
     if (rc_profile_push_segment(p, &last) != RC_OK)
         return rc_error_set(r->err, RC_ERR_NOMEM, "out of memory");
