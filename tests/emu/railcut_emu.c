@@ -16,12 +16,14 @@
  * only answers with modem status.
  *
  * Time: the device model moves on by --step-us each time a bulk IN finds
- * nothing to send, so it runs as fast as the host drains it.
+ * nothing to send, so it runs as fast as the host drains it, but never more
+ * than HOST_LEAD_TICKS past the host's last bytes.
  *
  * Faults: --unplug-at US (every ioctl fails with ENODEV from that device
  * tick), --hang-at US (bulk IN is never completed: the device stops
  * answering), --corrupt-every N (one bit flipped in every Nth byte of
- * SAMPLES frames), --drop-every N (every Nth SAMPLES byte is lost).
+ * SAMPLES frames), --drop-every N (every Nth SAMPLES byte is lost),
+ * --proto-major N (identify reports another protocol version).
  */
 #include <errno.h>
 #include <linux/ioctl.h>
@@ -40,6 +42,10 @@
 #define EP_B_OUT 0x04
 #define PACKET 512
 #define TICK_NEVER UINT64_MAX
+/* Device time runs at most this far past the host's last bytes: more than
+ * the ftdi backend's heartbeat period, less than its watchdog, so time waits
+ * for a busy host instead of tripping the watchdog. */
+#define HOST_LEAD_TICKS 400000u
 
 typedef struct emu {
     rc_linkdev *dev;
@@ -53,6 +59,8 @@ typedef struct emu {
     bool in_samples;
     uint8_t hdr[5];
     size_t hdr_len;
+    uint8_t proto_major;      /* what identify reports */
+    uint64_t last_write_tick; /* device time of the host's last bytes */
 } emu;
 
 /* Device, configuration, two vendor interfaces (A: 0x81/0x02, B: 0x83/0x04). */
@@ -114,8 +122,9 @@ static bool fault_byte(emu *e, uint8_t *b)
 /* Fills a bulk IN buffer: 512-byte packets, each two status bytes first. */
 static int fill_in(emu *e, uint8_t *buf, int len)
 {
-    if (rc_linkdev_pending(e->dev) == 0)
-        rc_linkdev_advance(e->dev, rc_linkdev_now(e->dev) + e->step_us);
+    uint64_t next = rc_linkdev_now(e->dev) + e->step_us;
+    if (rc_linkdev_pending(e->dev) == 0 && next <= e->last_write_tick + HOST_LEAD_TICKS)
+        rc_linkdev_advance(e->dev, next);
     int n = 0;
     while (n + 2 <= len) {
         buf[n++] = 0x32;
@@ -177,6 +186,7 @@ static void submit(emu *e, UMockdevIoctlClient *client, UMockdevIoctlData *arg)
         urb->actual_length = control(e, urb, buf->data);
     } else if (urb->endpoint == EP_B_OUT) {
         rc_linkdev_write(e->dev, buf->data, (size_t)urb->buffer_length);
+        e->last_write_tick = rc_linkdev_now(e->dev);
         urb->actual_length = urb->buffer_length;
     } else if (urb->endpoint == EP_B_IN) {
         if (rc_linkdev_now(e->dev) >= e->hang_at) {
@@ -330,6 +340,8 @@ static int parse(int argc, char **argv, emu *e)
             e->hang_at = v;
         else if (strcmp(argv[i], "--corrupt-every") == 0)
             e->corrupt_every = (unsigned)v;
+        else if (strcmp(argv[i], "--proto-major") == 0 && v < 256)
+            e->proto_major = (uint8_t)v;
         else if (strcmp(argv[i], "--drop-every") == 0)
             e->drop_every = (unsigned)v;
         else {
@@ -338,8 +350,10 @@ static int parse(int argc, char **argv, emu *e)
         }
     }
     if (i + 1 >= argc) {
-        fprintf(stderr, "usage: umockdev-wrapper railcut-emu [--step-us N] [--unplug-at US] "
-                        "[--hang-at US] [--corrupt-every N] [--drop-every N] -- COMMAND...\n");
+        fprintf(stderr,
+                "usage: umockdev-wrapper railcut-emu [--step-us N] [--unplug-at US] "
+                "[--hang-at US] [--corrupt-every N] [--drop-every N] [--proto-major N] -- "
+                "COMMAND...\n");
         exit(2);
     }
     return i + 1;
@@ -347,12 +361,16 @@ static int parse(int argc, char **argv, emu *e)
 
 int main(int argc, char **argv)
 {
-    emu e = {.step_us = 5000, .unplug_at = TICK_NEVER, .hang_at = TICK_NEVER};
+    emu e = {.step_us = 5000,
+             .unplug_at = TICK_NEVER,
+             .hang_at = TICK_NEVER,
+             .proto_major = RC_LINK_PROTO_MAJOR};
     int cmd = parse(argc, argv, &e);
     g_queue_init(&e.urbs);
     g_mutex_init(&e.lock);
     rc_linkdev_params p;
     rc_linkdev_params_default(&p);
+    p.id.proto_major = e.proto_major;
     rc_error err;
     if (rc_linkdev_new(&p, &e.dev, &err) != RC_OK) {
         fprintf(stderr, "railcut-emu: %s\n", err.msg);

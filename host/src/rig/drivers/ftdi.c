@@ -104,7 +104,9 @@ struct rc_device {
 
     bool started, done, have_start;
     uint64_t start_tick, device_tick;
-    size_t reported_seg; /* profile segments reported so far */
+    uint64_t end_tick;     /* RUN_END's tick, once done */
+    uint64_t samples_tick; /* the last sample block reported */
+    size_t reported_seg;   /* profile segments reported so far */
     bool rail_on, ac_lost, ch_present;
     rc_status fault; /* a trip or underrun ended the run */
     char fault_msg[128];
@@ -441,6 +443,7 @@ static void on_device_event(rc_device *d, const rc_link_event *e)
     case RC_LINK_EV_RUN_END:
         report_segments_before(d, d->n_segs, e->tick);
         d->done = true;
+        d->end_tick = e->tick;
         d->device_tick = e->tick;
         break;
     case RC_LINK_EV_RAIL_FALL:
@@ -479,8 +482,9 @@ static void on_samples(rc_device *d, const rc_link_samples *s)
     uint32_t block = 1000000u / d->cfg.sample_rate_hz;
     for (size_t k = 0; k < s->n; k++) {
         uint64_t tick = s->tick + k * block;
-        if (!d->have_start || tick < d->start_tick)
+        if (!d->have_start || tick < d->start_tick || (d->done && tick > d->end_tick))
             continue;
+        d->samples_tick = tick;
         const rc_link_block *b = &s->blocks[k];
         rc_sample out = {
             .t_us = (int64_t)(tick - d->start_tick),
@@ -505,7 +509,9 @@ static void on_frame(rc_device *d, const rc_link_frame *f)
     rc_error err;
     rc_status st = rc_link_msg_from_frame(f, &m, &err);
     d->last_rx_wall = rc_clock_monotonic_us();
-    if (st != RC_OK && !(st == RC_ERR_UNSUPPORTED && m.type == RC_LINK_IDENTIFY_REPLY))
+    if (st == RC_ERR_UNSUPPORTED && f->type == RC_LINK_IDENTIFY_REPLY)
+        m.type = RC_LINK_IDENTIFY_REPLY; /* another version: identify() names it */
+    else if (st != RC_OK)
         return;
     switch (m.type) {
     case RC_LINK_ACK:
@@ -705,7 +711,11 @@ static rc_status ftdi_open(const rc_rig_config *cfg, rc_device **out, rc_error *
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
     rc_link_decoder_init(&d->dec);
-    rc_status st = parse_device(cfg->device, &d->spec, err);
+    const char *device = cfg->device ? cfg->device : getenv("RAILCUT_FTDI_DEVICE");
+    if (device && !*device)
+        device = NULL;
+    d->cfg.device = device;
+    rc_status st = parse_device(device, &d->spec, err);
     if (st == RC_OK && !(d->ring = malloc(RING_BYTES)))
         st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     if (st == RC_OK)
@@ -901,6 +911,13 @@ static int64_t device_now_us(const rc_device *d)
                : 0;
 }
 
+/* The run has ended and the sample blocks up to its end have arrived (they
+ * may trail the RUN_END event by a SAMPLES frame). */
+static bool samples_complete(const rc_device *d)
+{
+    return d->done && d->samples_tick + 1000000u / d->cfg.sample_rate_hz > d->end_tick;
+}
+
 static rc_status ftdi_poll(rc_device *d, int64_t until_us, const rc_sink *sink,
                            rc_poll_result *res, rc_error *err)
 {
@@ -908,7 +925,7 @@ static rc_status ftdi_poll(rc_device *d, int64_t until_us, const rc_sink *sink,
         return rc_error_set(err, RC_ERR_ARG, "ftdi: poll while not running");
     int64_t slice_end = rc_clock_monotonic_us() + POLL_SLICE_US;
     rc_status st = RC_OK;
-    while (st == RC_OK && !d->done && d->fault == RC_OK) {
+    while (st == RC_OK && !samples_complete(d) && d->fault == RC_OK) {
         st = pump(d, 10000, err);
         if (st == RC_OK)
             st = top_up(d, err);
