@@ -8,11 +8,13 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -587,6 +589,95 @@ START_TEST(test_repair_gives_clean_file)
 }
 END_TEST
 
+/* ---- kill -9 ---------------------------------------------------------------------- */
+
+/* The child records paced samples through the writer thread (flushing every
+ * 20 ms) and reports on a pipe how many it has handed over, until killed. */
+static void killed_recorder(const char *path, int report_fd)
+{
+    rc_trace_header h;
+    fix_header(&h);
+    rc_trace_writer_options o = {.threaded = true, .flush_us = 20000};
+    rc_trace_writer *w;
+    rc_error err;
+    if (rc_trace_writer_open_ex(path, &h, NULL, &o, &w, &err) != RC_OK)
+        _exit(1);
+    for (uint32_t i = 0;; i++) {
+        rc_sample s = {.t_us = (int64_t)i * 1000, .rail_v = (float)(i % 97), .ch_state = 2};
+        if (rc_trace_write_samples(w, &s, 1, &err) != RC_OK)
+            _exit(1);
+        if (i % 50 == 49) {
+            rc_event ev;
+            rc_event_init(&ev, s.t_us, RC_EV_MARK, (int32_t)i, "tick");
+            rc_trace_write_event(w, &ev, &err);
+            uint32_t n = i + 1;
+            if (write(report_fd, &n, sizeof n) != sizeof n)
+                _exit(1);
+        }
+        if (i % 10 == 0)
+            sleep_us(1000);
+    }
+}
+
+static int check_killed_fn(void *ctx, const rc_sample *s, size_t n)
+{
+    size_t *next = ctx, bad = 0;
+    for (size_t i = 0; i < n; i++, (*next)++)
+        bad += s[i].t_us != (int64_t)*next * 1000 || s[i].rail_v != (float)(*next % 97);
+    ck_assert_uint_eq(bad, 0);
+    return 0;
+}
+
+START_TEST(test_killed_recording_reads_and_repairs)
+{
+    for (int round = 0; round < 3; round++) {
+        const char *path = rc_test_tmp_path("killed");
+        int fds[2];
+        ck_assert_int_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            close(fds[0]);
+            killed_recorder(path, fds[1]);
+        }
+        close(fds[1]);
+        /* Let it run, then note what it had handed over a second before the kill. */
+        uint32_t n = 0, safe = 0;
+        int reports = 0, wanted = 4 + 3 * round;
+        while (reports < wanted && read(fds[0], &n, sizeof n) == sizeof n)
+            reports++;
+        safe = n;
+        sleep_us(1000000);
+        ck_assert_int_eq(kill(pid, SIGKILL), 0);
+        waitpid(pid, NULL, 0);
+        close(fds[0]);
+        rc_trace *t;
+        rc_error err;
+        ck_assert_int_eq(rc_trace_open(path, &t, &err), RC_OK);
+        const rc_trace_stats *st = rc_trace_get_stats(t);
+        ck_assert(!st->complete);
+        /* Damage, if any, is only a chunk cut short at the end. */
+        const rc_trace_damage *d = rc_trace_get_damage(t);
+        ck_assert(!d->damaged || strstr(d->reason, "truncated") != NULL);
+        ck_assert_uint_ge(st->samples, safe);
+        size_t next = 0;
+        ck_assert_int_eq(
+            rc_trace_read_samples(t, INT64_MIN, INT64_MAX, check_killed_fn, &next, &err), RC_OK);
+        ck_assert_uint_eq(next, st->samples);
+        uint64_t kept = st->samples;
+        rc_trace_close(t);
+        const char *out = rc_test_tmp_path("killed-repaired");
+        rc_trace_repair_report rep;
+        ck_assert_int_eq(rc_trace_repair(path, out, &rep, &err), RC_OK);
+        ck_assert_int_eq(rc_trace_open(out, &t, &err), RC_OK);
+        ck_assert(!rc_trace_get_damage(t)->damaged);
+        ck_assert(rc_trace_get_stats(t)->complete);
+        ck_assert_uint_eq(rc_trace_get_stats(t)->samples, kept);
+        rc_trace_close(t);
+    }
+}
+END_TEST
+
 /* ---- Writer arguments ------------------------------------------------------------- */
 
 START_TEST(test_writer_refuses_bad_options)
@@ -635,6 +726,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_annotate_merges_events);
     tcase_add_test(tc, test_repair_gives_clean_file);
     tcase_add_test(tc, test_writer_refuses_bad_options);
+    tcase_add_test(tc, test_killed_recording_reads_and_repairs);
     suite_add_tcase(s, tc);
     return s;
 }
