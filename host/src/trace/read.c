@@ -63,7 +63,7 @@ size_t rc_block_of_sample(const rc_trace *t, uint64_t i)
     return lo;
 }
 
-static size_t column_offset(const rc_trace *t, const samp_block *b, size_t ch)
+size_t rc_column_offset(const rc_trace *t, const samp_block *b, size_t ch)
 {
     size_t off = RC_SAMP_HEADER_LEN;
     for (size_t c = 0; c < ch; c++)
@@ -71,21 +71,13 @@ static size_t column_offset(const rc_trace *t, const samp_block *b, size_t ch)
     return off;
 }
 
-static double raw_value(unsigned storage, const uint8_t *v)
+double rc_raw_value(unsigned storage, const uint8_t *v)
 {
     switch (storage) {
     case RC_STORE_F32: return rc_get_f32(v);
     case RC_STORE_I16: return (int16_t)rc_get_u16(v);
     default: return *v;
     }
-}
-
-double rc_value_at(const rc_trace *t, const samp_block *b, const uint8_t *payload, size_t ch,
-                   uint32_t j)
-{
-    const column *k = &t->cols[ch];
-    const uint8_t *v = payload + column_offset(t, b, ch) + (size_t)j * k->size;
-    return raw_value(k->def.storage, v) * k->def.gain + k->def.offset;
 }
 
 static rc_status load_block(rc_trace *t, const samp_block *b, const uint8_t **payload,
@@ -197,7 +189,7 @@ static rc_status visit_channel(rc_trace *t, const samp_block *b, const uint8_t *
     (void)err;
     channel_ctx *c = ctx;
     const column *k = &t->cols[c->ch];
-    const uint8_t *col = payload + column_offset(t, b, c->ch);
+    const uint8_t *col = payload + rc_column_offset(t, b, c->ch);
     /* One batch buffer serves all types: doubles are the widest. */
     double vals[RC_READ_BATCH];
     for (uint32_t i = i0; i < i1 && !*stop;) {
@@ -206,7 +198,7 @@ static rc_status visit_channel(rc_trace *t, const samp_block *b, const uint8_t *
         for (uint32_t j = 0; j < n; j++) {
             const uint8_t *v = col + (size_t)(i + j) * k->size;
             if (c->values)
-                vals[j] = raw_value(k->def.storage, v) * k->def.gain + k->def.offset;
+                vals[j] = rc_raw_value(k->def.storage, v) * k->def.gain + k->def.offset;
             else if (k->def.storage == RC_TRACE_STORE_F32)
                 ((float *)vals)[j] = rc_get_f32(v);
             else if (k->def.storage == RC_TRACE_STORE_I16)

@@ -116,9 +116,9 @@ rc_status rc_load_chunk(rc_trace *t, chunk_cache *cache, uint64_t offset, uint32
 uint64_t rc_sample_index_at(const rc_trace *t, int64_t time_us);
 /* The block holding sample index i (i < n_samples). */
 size_t rc_block_of_sample(const rc_trace *t, uint64_t i);
-/* Value of sample j of block b's channel ch, in units; payload is the SAMP
- * payload. */
-double rc_value_at(const rc_trace *t, const samp_block *b, const uint8_t *payload, size_t ch,
-                   uint32_t j);
+/* Where channel ch's column starts in block b's SAMP payload. */
+size_t rc_column_offset(const rc_trace *t, const samp_block *b, size_t ch);
+/* A stored value as a number, before gain and offset. */
+double rc_raw_value(unsigned storage, const uint8_t *v);
 
 #endif

@@ -41,10 +41,20 @@ static rc_status agg_raw(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, agg *
             return st;
         const uint8_t *payload = t->block_cache.buf + RC_TRACE_CHUNK_HEADER_LEN;
         uint64_t end = s1 < b->first + b->count ? s1 : b->first + b->count;
-        for (uint64_t i = s0; i < end; i++) {
-            double v = rc_value_at(t, b, payload, ch, (uint32_t)(i - b->first));
-            agg_add(a, v, v, v, 1);
+        /* Codes are folded first and scaled once (min and max swap when
+         * the gain is negative); the first value seeds the fold. */
+        const column *k = &t->cols[ch];
+        const uint8_t *v = payload + rc_column_offset(t, b, ch) + (s0 - b->first) * k->size;
+        double lo = rc_raw_value(k->def.storage, v), hi = lo, sum = 0;
+        for (uint64_t i = s0; i < end; i++, v += k->size) {
+            double x = rc_raw_value(k->def.storage, v);
+            lo = x < lo ? x : lo;
+            hi = x > hi ? x : hi;
+            sum += x;
         }
+        double g = k->def.gain, o = k->def.offset, n = (double)(end - s0);
+        double smin = g < 0 ? hi * g + o : lo * g + o, smax = g < 0 ? lo * g + o : hi * g + o;
+        agg_add(a, smin, smax, sum * g + o * n, end - s0);
         s0 = end;
     }
     return RC_OK;
@@ -72,11 +82,16 @@ static rc_status agg_entries(rc_trace *t, size_t ch, int k, uint64_t e0, uint64_
             return st;
         const uint8_t *p = cache->buf + RC_TRACE_CHUNK_HEADER_LEN + RC_SUMM_HEADER_LEN;
         uint64_t end = e1 < c->first + c->count ? e1 : c->first + c->count;
-        for (uint64_t e = e0; e < end; e++) {
-            const uint8_t *v = p + (e - c->first) * RC_SUMM_ENTRY_LEN;
-            agg_add(a, rc_get_f32(v), rc_get_f32(v + 4), rc_get_f32(v + 8) * weight,
-                    (uint64_t)weight);
+        const uint8_t *v = p + (e0 - c->first) * RC_SUMM_ENTRY_LEN;
+        float fmin = rc_get_f32(v), fmax = rc_get_f32(v + 4);
+        double sum = 0;
+        for (uint64_t e = e0; e < end; e++, v += RC_SUMM_ENTRY_LEN) {
+            float mn = rc_get_f32(v), mx = rc_get_f32(v + 4);
+            fmin = mn < fmin ? mn : fmin;
+            fmax = mx > fmax ? mx : fmax;
+            sum += rc_get_f32(v + 8);
         }
+        agg_add(a, fmin, fmax, sum * weight, (end - e0) * (uint64_t)weight);
         e0 = end;
     }
     return RC_OK;
