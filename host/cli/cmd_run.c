@@ -49,6 +49,9 @@ static const char run_help[] =
     "                        the run, its calibration recorded in the trace\n"
     "  --bench-dir DIR       where bench files are (default ./benches, then\n"
     "                        ~/.config/railcut/benches)\n"
+    "  --feed-bind HOST:PORT take AD1 reports (\"AD1 @S\", \"AD1 <UTC>Z\") on this TCP\n"
+    "                        address during the run (default: the bench's, if its\n"
+    "                        [alert] feed = yes; docs/bench-setup.md)\n"
     "outputs:\n"
     "  --trace FILE          trace path (default traces/<UTC time>-<profile>.rct)\n"
     "  --json FILE           JSON report ('-' = stdout)\n"
@@ -113,6 +116,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {"progress", required_argument, NULL, 'P'},
         {"bench", required_argument, NULL, 0x200},
         {"bench-dir", required_argument, NULL, 0x201},
+        {"feed-bind", required_argument, NULL, 0x202},
         {"help", no_argument, NULL, 'h'},
         CLI_ANALYSIS_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -138,6 +142,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         case 'D': a->dash = true; break;
         case 0x200: a->bench_name = optarg; break;
         case 0x201: a->bench_dir = optarg; break;
+        case 0x202: a->job.feed_bind = optarg; break;
         case 'P':
             if (cli_progress_option("run", optarg, &a->progress))
                 return RC_EXIT_USAGE;
@@ -178,6 +183,8 @@ static int load_bench(run_args *a)
         return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
     a->job.bench = &a->bench;
     a->job.bench_lock_dir = getenv("RAILCUT_LOCK_DIR");
+    if (a->bench.feed && !a->job.feed_bind)
+        a->job.feed_bind = a->bench.feed_bind;
     return 0;
 }
 

@@ -5,6 +5,7 @@
  * on a simulated board with a known error in the DMM readings, and run
  * --bench (lock held by another process, calibration in the trace header).
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -12,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -374,6 +378,81 @@ START_TEST(test_run_bench_busy)
 }
 END_TEST
 
+/* A loopback port that was free a moment ago. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* A WAN-side harness: connects (retrying while railcut starts), reports
+ * `line` and exits 0 when the feed answered "ok". */
+static pid_t feed_client(int port, const char *line)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid != 0)
+        return pid;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int tries = 0; tries < 500; tries++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+            char reply[64] = "";
+            if (send(fd, line, strlen(line), 0) < 0 || recv(fd, reply, sizeof reply - 1, 0) <= 0)
+                _exit(2);
+            _exit(strcmp(reply, "ok\n") == 0 ? 0 : 3);
+        }
+        close(fd);
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    _exit(4);
+}
+
+START_TEST(test_run_feed)
+{
+    setup_dir();
+    int port = free_port();
+    pid_t client = feed_client(port, "AD1 @100.25\n");
+    /* The profile expects no AD1: the reported one makes it fail. */
+    result r = railcut("run %s/profiles/ota/reboot-10s.rail --feed-bind 127.0.0.1:%d --pace 100 "
+                       "--trace t.rct -q",
+                       RC_FIXTURES_DIR, port);
+    int status;
+    ck_assert_int_eq(waitpid(client, &status, 0), client);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "feed client failed");
+    ck_assert_msg(r.exit_code == 1, "%s", r.err);
+    result_free(&r);
+    r = railcut("info t.rct --events");
+    ck_assert_msg(strstr(r.out, "          100.25 s  ad1            feed  [annotated by feed]\n"),
+                  "%s", r.out);
+    result_free(&r);
+    /* A port already taken: nothing is run. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(fd, 1), 0);
+    r = railcut("run %s/profiles/ota/reboot-10s.rail --feed-bind 127.0.0.1:%d --trace t2.rct -q",
+                RC_FIXTURES_DIR, port);
+    ck_assert_int_eq(r.exit_code, 3);
+    ck_assert_msg(strstr(r.err, "feed on 127.0.0.1:"), "%s", r.err);
+    result_free(&r);
+    close(fd);
+    r = railcut("run %s/profiles/ota/reboot-10s.rail --feed-bind nowhere --trace t2.rct -q",
+                RC_FIXTURES_DIR);
+    ck_assert_int_eq(r.exit_code, 2);
+    result_free(&r);
+}
+END_TEST
+
 static Suite *bench_cli_suite(void)
 {
     Suite *s = suite_create("bench_cli");
@@ -385,6 +464,7 @@ static Suite *bench_cli_suite(void)
     tcase_add_test(tc, test_calibrate_recovers_error);
     tcase_add_test(tc, test_calibrate_errors);
     tcase_add_test(tc, test_run_bench_busy);
+    tcase_add_test(tc, test_run_feed);
     suite_add_tcase(s, tc);
     return s;
 }

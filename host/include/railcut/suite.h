@@ -67,6 +67,9 @@ typedef struct rc_job {
     const rc_bench *bench;      /* may be NULL; its lock is held while the run records and
                                  * its calibration goes into the trace header as cal.* */
     const char *bench_lock_dir; /* NULL: rc_bench_lock_acquire's default places */
+    const char *feed_bind;      /* NULL, or "HOST:PORT" where the external event feed
+                                 * takes AD1 reports during the run (railcut/bench.h);
+                                 * they are added to the trace before it is judged */
 } rc_job;
 
 #define RC_JOB_FLUSH_INTERVAL_MS 250
@@ -194,9 +197,23 @@ typedef struct rc_suite_run_options {
 
 void rc_suite_run_options_init(rc_suite_run_options *opt);
 
-/* Prepares every selected case first (a bad profile, CH file or backend in
- * any case fails the whole suite before anything runs, naming the case), then
- * runs them. *results has one entry per case of the suite, in suite order. */
+/* A suite with every selected case prepared and ready to run. */
+typedef struct rc_suite_plan rc_suite_plan;
+
+/* Prepares every selected case (rc_job_prepare: CH file and model
+ * parameters, analysis options, profile, backend) and its trace path; a bad
+ * case fails the whole suite, naming it, before anything runs or any file is
+ * written. The plan keeps pointers to s and opt, which must outlive it. */
+rc_status rc_suite_prepare(const rc_suite *s, const rc_suite_run_options *opt,
+                           rc_suite_plan **out, rc_error *err);
+/* Runs the prepared cases. *results has one entry per case of the suite, in
+ * suite order, and belongs to the caller; it is set on RC_OK and on
+ * RC_ERR_INTERRUPTED (cases not run are RC_CASE_NOT_RUN). A plan may be
+ * executed once. */
+rc_status rc_suite_execute(rc_suite_plan *plan, rc_case_result **results, rc_error *err);
+void rc_suite_plan_free(rc_suite_plan *plan);
+
+/* rc_suite_prepare, rc_suite_execute, rc_suite_plan_free. */
 rc_status rc_suite_run(const rc_suite *s, const rc_suite_run_options *opt,
                        rc_case_result **results, rc_error *err);
 void rc_suite_results_free(rc_case_result *results, size_t n);

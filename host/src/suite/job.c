@@ -13,6 +13,7 @@
  * so jobs on different threads do not share state.
  */
 #include <assert.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -177,11 +178,10 @@ static void free_kvs(model_kvs *kvs)
 }
 
 static rc_status open_writer(const rc_job_plan *plan, const char *trace_path,
-                             rc_trace_writer **w, rc_error *err)
+                             int64_t start_unix_us, rc_trace_writer **w, rc_error *err)
 {
     model_kvs kvs = {0};
     rc_model_params_foreach(&plan->rig.ch, &plan->rig.supply, collect_param, &kvs);
-    int64_t start_unix_us = rc_clock_utc_us();
     if (plan->job->bench) {
         rc_bench_kv cal[1 + 7 * RC_BENCH_CAL_COUNT]; /* cal.bench, 7 per quantity */
         size_t n = rc_bench_cal_entries(plan->job->bench, start_unix_us, cal,
@@ -243,6 +243,82 @@ static rc_status record_run(const rc_job_plan *plan, rc_trace_writer *writer,
     return st;
 }
 
+/* AD1 reports from the external feed, collected on the feed's thread while
+ * the run records and added to the finalised trace afterwards. */
+typedef struct feed_events {
+    pthread_mutex_t mu;
+    rc_event *ev;
+    size_t n, cap;
+    bool failed;
+} feed_events;
+
+static void on_feed_event(void *ctx, const rc_event *ev)
+{
+    feed_events *fe = ctx;
+    pthread_mutex_lock(&fe->mu);
+    if (fe->n == fe->cap) {
+        size_t cap = fe->cap ? fe->cap * 2 : 8;
+        rc_event *grown = realloc(fe->ev, cap * sizeof *grown);
+        if (grown) {
+            fe->ev = grown;
+            fe->cap = cap;
+        }
+    }
+    if (fe->n < fe->cap)
+        fe->ev[fe->n++] = *ev;
+    else
+        fe->failed = true;
+    pthread_mutex_unlock(&fe->mu);
+}
+
+static int by_time(const void *a, const void *b)
+{
+    int64_t ta = ((const rc_event *)a)->t_us, tb = ((const rc_event *)b)->t_us;
+    return (ta > tb) - (ta < tb);
+}
+
+static rc_status add_feed_events(const char *trace_path, feed_events *fe, rc_error *err)
+{
+    if (fe->failed)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory for feed events");
+    if (fe->n == 0)
+        return RC_OK;
+    qsort(fe->ev, fe->n, sizeof *fe->ev, by_time);
+    return rc_trace_annotate(trace_path, fe->ev, fe->n, "feed", err);
+}
+
+/* Records the run with the bench locked (two processes never drive one
+ * bench) and the feed listening, both from before the trace is created until
+ * it is finalised. */
+static rc_status record_on_bench(const rc_job_plan *plan, const char *trace_path,
+                                 rc_job_outcome *out, rc_error *err)
+{
+    const rc_job *job = plan->job;
+    rc_bench_lock *lock = NULL;
+    rc_feed_server *feed = NULL;
+    feed_events fe = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    int64_t start_unix_us = rc_clock_utc_us();
+    out->stage = RC_JOB_RUN;
+    rc_status st = RC_OK;
+    if (job->bench)
+        st = rc_bench_lock_acquire(job->bench->serial, job->bench_lock_dir, &lock, err);
+    if (st == RC_OK && job->feed_bind)
+        st = rc_feed_server_start(job->feed_bind, start_unix_us, on_feed_event, &fe, &feed, err);
+    rc_trace_writer *writer;
+    if (st == RC_OK) {
+        out->stage = RC_JOB_TRACE;
+        st = open_writer(plan, trace_path, start_unix_us, &writer, err);
+        if (st == RC_OK)
+            st = record_run(plan, writer, out, err);
+    }
+    rc_feed_server_stop(feed);
+    if (st == RC_OK && feed)
+        st = add_feed_events(trace_path, &fe, err);
+    free(fe.ev);
+    rc_bench_lock_release(lock);
+    return st;
+}
+
 static rc_status judge(const rc_job *job, const char *trace_path, rc_job_outcome *out,
                        rc_error *err)
 {
@@ -261,21 +337,7 @@ rc_status rc_job_execute(rc_job_plan *plan, const char *trace_path, rc_job_outco
     assert(!plan->executed);
     plan->executed = true;
     memset(out, 0, sizeof *out);
-    /* Two processes never drive one bench: the lock is held while recording. */
-    rc_bench_lock *lock = NULL;
-    if (plan->job->bench) {
-        out->stage = RC_JOB_RUN;
-        rc_status st = rc_bench_lock_acquire(plan->job->bench->serial, plan->job->bench_lock_dir,
-                                             &lock, err);
-        if (st != RC_OK)
-            return st;
-    }
-    out->stage = RC_JOB_TRACE;
-    rc_trace_writer *writer;
-    rc_status st = open_writer(plan, trace_path, &writer, err);
-    if (st == RC_OK)
-        st = record_run(plan, writer, out, err);
-    rc_bench_lock_release(lock);
+    rc_status st = record_on_bench(plan, trace_path, out, err);
     if (st != RC_OK)
         return st;
     /* A device error or a stop ends the run early but the trace is whole up
