@@ -6,10 +6,11 @@
  * the run's sample counter, entries 0 .. entries - 1 of each level are on
  * disk. A column's samples [s0, s1) are folded as: whole level-k entries
  * inside it, and the ragged edges (and the tail not yet summarised) from
- * level k - 1, recursively down to raw samples. With k the coarsest level
- * whose entries fit a column and the column edges rounded down to whole
- * level k - 1 entries, each column touches at most a few hundred entries,
- * however long the span: the data read grows with N, not with the trace.
+ * level k - 1, recursively down to raw samples. With k chosen so that a
+ * column holds 8 to 512 level-k entries and column edges rounded down to
+ * whole level-k entries, a view reads each summary chunk it needs once and
+ * at most 512 entries per column, however long the span: the data read
+ * grows with N, not with the trace.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -118,12 +119,22 @@ static rc_status agg_range(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, int
     return st;
 }
 
-/* The coarsest level whose entries are no longer than a column. */
-static int level_for(uint64_t samples_per_column)
+/* The level a view reads, and the grid its column edges are rounded to:
+ * the coarsest level with at least EDGE_ENTRIES entries per column, edges
+ * on whole entries of it (moving an edge by at most 1/EDGE_ENTRIES of a
+ * column, and reading each summary chunk once for the whole view); below
+ * that, level 1 with exact edges from the samples, or the samples alone. */
+#define EDGE_ENTRIES 8
+
+static int level_for(uint64_t samples_per_column, uint64_t *unit)
 {
     int k = 0;
-    while (k < RC_SUMM_LEVELS && ((uint64_t)1 << (RC_SUMM_SHIFT * (k + 1))) <= samples_per_column)
+    while (k < RC_SUMM_LEVELS &&
+           ((uint64_t)EDGE_ENTRIES << (RC_SUMM_SHIFT * (k + 1))) <= samples_per_column)
         k++;
+    *unit = (uint64_t)1 << (RC_SUMM_SHIFT * k);
+    if (k == 0 && samples_per_column >= RC_SUMM_FACTOR)
+        k = 1;
     return k;
 }
 
@@ -143,8 +154,8 @@ rc_status rc_trace_summary(rc_trace *t, size_t channel, int64_t from_us, int64_t
     if (n_columns == 0 || to_us <= from_us)
         return rc_error_set(err, RC_ERR_ARG, "trace summary: empty span or no columns");
     uint64_t all0 = rc_sample_index_at(t, from_us), all1 = rc_sample_index_at(t, to_us);
-    int k = level_for((all1 - all0) / n_columns);
-    uint64_t unit = k >= 2 ? (uint64_t)1 << (RC_SUMM_SHIFT * (k - 1)) : 1;
+    uint64_t unit;
+    int k = level_for((all1 - all0) / n_columns, &unit);
     for (size_t c = 0; c < n_columns; c++) {
         uint64_t s0 = rc_sample_index_at(t, column_edge(from_us, to_us, c, n_columns));
         uint64_t s1 = rc_sample_index_at(t, column_edge(from_us, to_us, c + 1, n_columns));

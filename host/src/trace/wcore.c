@@ -446,13 +446,13 @@ static rc_status summ_push(rc_wcore *c, size_t channel, int level, double mn, do
     return summ_push(c, channel, level + 1, umin, umax, umean, err);
 }
 
-/* Folds values [i, i + k) of a column into the raw accumulator (held in
- * lv[0]'s min/max/sum/n, which level 1 entries come from). */
-#define FOLD(type)                                                                             \
+/* Folds values [i, i + k) of a column into min, max and sum. Integer codes
+ * are summed as integers (exact, and the loop vectorises). */
+#define FOLD(type, acc_type)                                                                   \
     do {                                                                                       \
         const type *v = (const type *)col + i;                                                 \
         type lo = v[0], hi = v[0];                                                             \
-        double sum = 0;                                                                        \
+        acc_type sum = 0;                                                                      \
         for (uint32_t j = 0; j < k; j++) {                                                     \
             lo = v[j] < lo ? v[j] : lo;                                                        \
             hi = v[j] > hi ? v[j] : hi;                                                        \
@@ -460,16 +460,16 @@ static rc_status summ_push(rc_wcore *c, size_t channel, int level, double mn, do
         }                                                                                      \
         *mn = lo;                                                                              \
         *mx = hi;                                                                              \
-        *sm = sum;                                                                             \
+        *sm = (double)sum;                                                                     \
     } while (0)
 
 static void fold(unsigned storage, const uint8_t *col, uint32_t i, uint32_t k, double *mn,
                  double *mx, double *sm)
 {
     switch (storage) {
-    case RC_STORE_F32: FOLD(float); break;
-    case RC_STORE_I16: FOLD(int16_t); break;
-    default: FOLD(uint8_t); break;
+    case RC_STORE_F32: FOLD(float, double); break;
+    case RC_STORE_I16: FOLD(int16_t, int64_t); break;
+    default: FOLD(uint8_t, int64_t); break;
     }
 }
 
@@ -520,8 +520,9 @@ static rc_status seal_block(rc_wcore *c, rc_error *err)
     size_t len = RC_SAMP_HEADER_LEN;
     for (size_t ch = 0; ch < c->n_ch; ch++) {
         const wchan *w = &c->ch[ch];
-        if (w->size == 1) {
-            memcpy(p + len, w->col, n);
+        /* The file is little-endian: on such hosts a column is copied as is. */
+        if (w->size == 1 || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+            memcpy(p + len, w->col, (size_t)n * w->size);
         } else if (w->size == 2) {
             const int16_t *v = (const int16_t *)w->col;
             for (uint32_t i = 0; i < n; i++)
