@@ -137,6 +137,10 @@ static rc_status bench_window(dash_app *app, rc_error *err)
         printf("  render + present: no display (%s); run under xvfb-run\n", SDL_GetError());
         return RC_OK;
     }
+    /* Present the software renderer's surface as it is (XShm under X11), not
+     * through an OpenGL texture, which on a machine without a GPU is another
+     * software rasteriser. */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     SDL_Window *win = SDL_CreateWindow("railcut-dash bench", 0, 0, BENCH_W, BENCH_H, 0);
     SDL_Renderer *r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
     rc_status st = RC_OK;

@@ -183,7 +183,9 @@ static int screenshot(dash_app *app, const dash_options *o)
 static SDL_Renderer *make_renderer(SDL_Window *win, bool software)
 {
     SDL_Renderer *r = NULL;
-    if (!software)
+    if (software)
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0"); /* no GL texture in between */
+    else
         r = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
     return r ? r : SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
 }
