@@ -168,7 +168,7 @@ static int64_t period_of(rc_trace *t)
 
 typedef struct deviation {
     rc_trace *grid_t, *other_t;
-    int64_t grid_shift, other_shift, other_period;
+    int64_t other_period;
     int64_t tol_us;
     double tol_v;
     pts g, o;
@@ -267,14 +267,12 @@ static rc_status rail_deviation(rc_trace *a, rc_trace *b, const rc_diff_options 
     deviation dv = {
         .grid_t = a_finer ? a : b,
         .other_t = a_finer ? b : a,
-        .grid_shift = a_finer ? d->align_a_us : d->align_b_us,
-        .other_shift = a_finer ? d->align_b_us : d->align_a_us,
+        .g = {.shift = a_finer ? d->align_a_us : d->align_b_us},
+        .o = {.shift = a_finer ? d->align_b_us : d->align_a_us},
         .other_period = period_of(a_finer ? b : a),
         .tol_us = opt->tol_us,
         .tol_v = opt->tol_v,
     };
-    dv.g.shift = dv.grid_shift;
-    dv.o.shift = dv.other_shift;
     int64_t step = (int64_t)RC_INTEROP_CHUNK_SAMPLES * period_of(dv.grid_t);
     rc_status st = RC_OK;
     for (int64_t u0 = lo; u0 <= hi && st == RC_OK; u0 += step) {
