@@ -6,7 +6,7 @@
  * 7E AA 99 7E within the first 4 KiB, after the optional comment block),
  * the bench must be free (its lock is taken for the whole write, so no run
  * can start meanwhile), then iceprog runs against the bench's FTDI serial
- * number ("-d i:0x0403:0x6010:SERIAL").
+ * number ("-d s:0x0403:0x6010:SERIAL", libftdi's form for a serial).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -70,7 +70,7 @@ static int run_iceprog(const char *iceprog, const char *serial, bool sram, const
     int n = 0;
     argv[n++] = iceprog;
     if (serial) {
-        snprintf(device, sizeof device, "i:0x0403:0x6010:%s", serial);
+        snprintf(device, sizeof device, "s:0x0403:0x6010:%s", serial);
         argv[n++] = "-d";
         argv[n++] = device;
     }

@@ -74,6 +74,7 @@ typedef struct run_args {
     const char *bench_name;
     const char *bench_dir;
     rc_bench bench;
+    char bench_device[256]; /* the bench's device string with its link settings */
 } run_args;
 
 static volatile sig_atomic_t stop_requested;
@@ -183,6 +184,14 @@ static int load_bench(run_args *a)
         return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
     a->job.bench = &a->bench;
     a->job.bench_lock_dir = getenv("RAILCUT_LOCK_DIR");
+    /* The ftdi backend reads the link settings from its device string. */
+    const rc_bench *b = &a->bench;
+    if (strchr(b->device, '?'))
+        snprintf(a->bench_device, sizeof a->bench_device, "%s", b->device);
+    else
+        snprintf(a->bench_device, sizeof a->bench_device, "%s?channel=%c&baud=%u&latency=%u",
+                 b->device, b->channel, (unsigned)b->baud, (unsigned)b->latency_ms);
+    a->job.rig.device = a->bench_device;
     if (a->bench.feed && !a->job.feed_bind)
         a->job.feed_bind = a->bench.feed_bind;
     return 0;

@@ -221,7 +221,7 @@ START_TEST(test_flash_iceprog)
     char path[1024];
     snprintf(path, sizeof path, "%s/iceprog.args", dir);
     char *args = slurp(path);
-    ck_assert_str_eq(args, "-d i:0x0403:0x6010:HX8K0001 railcut.bin\n");
+    ck_assert_str_eq(args, "-d s:0x0403:0x6010:HX8K0001 railcut.bin\n");
     free(args);
     r = railcut("flash railcut.bin --sram --iceprog ./iceprog");
     ck_assert_int_eq(r.exit_code, 0);

@@ -15,7 +15,7 @@ static const char *const full_text =
     "; a test bench\n"
     "[bench]\n"
     "name = lab1\n"
-    "device = i:0x0403:0x6010:RC0042\n"
+    "device = s:0x0403:0x6010:RC0042\n"
     "board = hx8k\n"
     "channel = A\n"
     "baud = 12000000\n"
@@ -56,7 +56,7 @@ START_TEST(test_full_file)
     rc_error err;
     ck_assert_int_eq(parse(full_text, &b, &err), RC_OK);
     ck_assert_str_eq(b.name, "lab1");
-    ck_assert_str_eq(b.device, "i:0x0403:0x6010:RC0042");
+    ck_assert_str_eq(b.device, "s:0x0403:0x6010:RC0042");
     ck_assert_str_eq(b.serial, "RC0042");
     ck_assert_str_eq(b.board, "hx8k");
     ck_assert_int_eq(b.channel, 'A');
@@ -141,6 +141,8 @@ static const bad_case bad_cases[] = {
     {"[bench]\nname=x\ndevice=s:A\n", "t.ini: [bench] has no 'board'"},
     {"[bench]\nname=x\ndevice=d:001/004\nboard=hx8k\n",
      "t.ini: [bench] needs 'serial' (the device string 'd:001/004' has none)"},
+    {"[bench]\nname=x\ndevice=i:0x0403:0x6010:1\nboard=hx8k\n",
+     "t.ini: [bench] needs 'serial' (the device string 'i:0x0403:0x6010:1' has none)"},
     {"[bench]\nname=x\ndevice=s:A\nboard=hx8k\n[cal.rail_v]\ngain=0\ndate=2026-01-01\n",
      "t.ini: [cal.rail_v] needs a non-zero 'gain' and a 'date'"},
     {"[bench]\nname=x\ndevice=s:A\nboard=hx8k\n[safe]\nrail_voltage=16V\n",

@@ -81,14 +81,14 @@ typedef struct rc_bench {
     /* [bench] */
     char name[RC_BENCH_NAME_MAX];
     char device[RC_BENCH_TEXT_MAX]; /* ftdi device string: "s:SERIAL",
-                                     * "i:0x0403:0x6010[:SERIAL]", "d:BUS/ADDR",
-                                     * "desc:TEXT" */
+                                     * "s:0x0403:0x6010:SERIAL", "i:0x0403:0x6010[:INDEX]",
+                                     * "d:BUS/ADDR", "desc:TEXT" */
     char board[32];                 /* "icebreaker" or "hx8k" */
     char channel;                   /* FT2232H channel of the link, 'A' or 'B' */
     uint32_t baud;                  /* link baud rate, e.g. 3000000 */
     uint32_t latency_ms;            /* FTDI latency timer, 1..255 */
     char serial[RC_BENCH_NAME_MAX]; /* FTDI serial number: the lock's key; from
-                                     * `serial =` or the device string */
+                                     * `serial =` or an "s:" device string */
     /* [cal.*] */
     rc_bench_cal cal[RC_BENCH_CAL_COUNT];
     /* [limits] */

@@ -369,18 +369,13 @@ static int on_value(void *user, const char *section, const char *key, const char
     return c->status == RC_OK;
 }
 
-/* "s:SERIAL" or "i:VID:PID:SERIAL" carry the serial number. */
+/* "s:SERIAL" and libftdi's "s:VID:PID:SERIAL" carry the serial number. */
 static void serial_from_device(rc_bench *b)
 {
-    const char *serial = NULL;
-    if (strncmp(b->device, "s:", 2) == 0)
-        serial = b->device + 2;
-    else if (strncmp(b->device, "i:", 2) == 0) {
-        const char *p = strchr(b->device + 2, ':');
-        p = p ? strchr(p + 1, ':') : NULL;
-        serial = p ? p + 1 : NULL;
-    }
-    if (serial && strlen(serial) < sizeof b->serial)
+    if (strncmp(b->device, "s:", 2) != 0)
+        return;
+    const char *serial = strrchr(b->device, ':') + 1;
+    if (strlen(serial) < sizeof b->serial)
         snprintf(b->serial, sizeof b->serial, "%s", serial);
 }
 
