@@ -125,6 +125,27 @@ static void send(rc_linkdev *d, const rc_link_msg *m)
     queue_bytes(d, buf, n);
 }
 
+/* The version bytes go out as configured, even a version this host's
+ * encoder would refuse: the model can play a gateware of another version. */
+static void send_identify(rc_linkdev *d)
+{
+    rc_link_msg m = {.type = RC_LINK_IDENTIFY_REPLY};
+    m.u.identify = d->p.id;
+    m.u.identify.proto_major = RC_LINK_PROTO_MAJOR;
+    rc_link_frame f;
+    rc_error err;
+    rc_status st = rc_link_msg_to_frame(&m, d->tx_seq++, &f, &err);
+    assert(st == RC_OK);
+    f.payload[0] = d->p.id.proto_major;
+    f.payload[1] = d->p.id.proto_minor;
+    uint8_t buf[RC_LINK_MAX_FRAME];
+    size_t n;
+    st = rc_link_frame_encode(&f, buf, sizeof buf, &n, &err);
+    assert(st == RC_OK);
+    (void)st;
+    queue_bytes(d, buf, n);
+}
+
 static void send_event(rc_linkdev *d, uint64_t tick, rc_link_event_kind kind, uint8_t arg,
                        uint32_t value)
 {
@@ -696,12 +717,7 @@ static void do_message(rc_linkdev *d, const rc_link_frame *f, const rc_link_msg 
                        bool *changed)
 {
     switch (m->type) {
-    case RC_LINK_IDENTIFY: {
-        rc_link_msg r = {.type = RC_LINK_IDENTIFY_REPLY};
-        r.u.identify = d->p.id;
-        send(d, &r);
-        break;
-    }
+    case RC_LINK_IDENTIFY: send_identify(d); break;
     case RC_LINK_CONFIGURE: do_configure(d, f, &m->u.config, changed); break;
     case RC_LINK_SEGMENT: do_segment(d, f, &m->u.seg); break;
     case RC_LINK_ARM: do_arm(d, f, changed); break;

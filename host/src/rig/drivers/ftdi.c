@@ -44,6 +44,9 @@
 #define DEFAULT_LATENCY_MS 1
 #define RING_BYTES (4u << 20)
 #define READ_CHUNK 4096
+/* ftdi_read_data returns once it has this much or the device has nothing:
+ * one high-speed packet's payload keeps the latency to one packet. */
+#define USB_READ_BYTES 510
 #define USB_READ_TIMEOUT_MS 200
 #define USB_RETRIES 5
 #define ANSWER_TIMEOUT_US 500000
@@ -266,7 +269,7 @@ static bool ring_put(rc_device *d, const uint8_t *b, size_t n)
 static void *reader_main(void *arg)
 {
     rc_device *d = arg;
-    uint8_t buf[READ_CHUNK];
+    uint8_t buf[USB_READ_BYTES];
     int failures = 0;
     for (;;) {
         pthread_mutex_lock(&d->lock);
