@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <zip.h>
 
@@ -533,6 +534,62 @@ START_TEST(sr_truncated_file)
 }
 END_TEST
 
+/* ---- Memory ------------------------------------------------------------------ */
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+START_TEST(exports_and_imports_stream)
+{
+    /* 2 M samples: 32 MB as rc_sample, 50 MB as CSV text. Exporting and
+     * importing them must not hold a fraction of that. */
+    enum { B = 4096, N = 490 * B };
+    const char *path = rc_test_tmp_path("long.rct");
+    rc_trace_header h = {.railcut_version = "0.1.0",
+                         .backend = "sim",
+                         .scenario = "test",
+                         .profile_path = "",
+                         .sample_rate_hz = 1000};
+    rc_profile *p = rc_profile_new();
+    rc_trace_writer *w;
+    ck_assert_int_eq(rc_trace_writer_open(path, &h, p, &w, NULL), RC_OK);
+    rc_profile_free(p);
+    static rc_sample s[B];
+    for (int64_t i = 0; i < N; i += B) {
+        for (int64_t k = 0; k < B; k++)
+            s[k] = (rc_sample){(i + k) * 1000, (float)((i + k) % 1000) / 100.0f, 0.05f, 0, 2};
+        ck_assert_int_eq(rc_trace_write_samples(w, s, B, NULL), RC_OK);
+    }
+    ck_assert_int_eq(rc_trace_writer_close(w, (int64_t)(N - 1) * 1000, NULL), RC_OK);
+    long before = peak_rss_kb();
+    rc_trace *t = open_trace(path);
+    const char *out[3] = {rc_test_tmp_path("long.csv"), rc_test_tmp_path("long.vcd"),
+                          rc_test_tmp_path("long.sr")};
+    for (int f = 0; f < 3; f++) {
+        rc_export_options o;
+        rc_export_options_init(&o);
+        o.format = (rc_export_format)f;
+        rc_export_stats st;
+        rc_error err;
+        ck_assert_msg(rc_export(t, out[f], &o, &st, &err) == RC_OK, "%s", err.msg);
+        ck_assert_uint_eq(st.samples, N);
+    }
+    rc_trace_close(t);
+    rc_import_stats st;
+    ck_assert_int_eq(rc_import(out[0], rc_test_tmp_path("long-back.rct"), NULL, &st, NULL),
+                     RC_OK);
+    ck_assert_uint_eq(st.samples, N);
+    long grown_kb = peak_rss_kb() - before;
+    ck_assert_msg(grown_kb < 16 * 1024, "peak RSS grew by %ld kB", grown_kb);
+    for (int f = 0; f < 3; f++)
+        remove(out[f]);
+}
+END_TEST
+
 static Suite *interop_suite(void)
 {
     Suite *s = suite_create("interop");
@@ -554,6 +611,10 @@ static Suite *interop_suite(void)
     tcase_add_test(tc, sr_import_errors);
     tcase_add_test(tc, sr_import_chunks_and_rail_choice);
     tcase_add_test(tc, sr_truncated_file);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("memory");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, exports_and_imports_stream);
     suite_add_tcase(s, tc);
     return s;
 }
