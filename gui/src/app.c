@@ -21,7 +21,7 @@ static void sleep_ms(long ms)
 static rc_status open_waiting(dash_trace *dt, const char *path, int64_t wait_us, rc_error *err)
 {
     for (int64_t waited = 0;; waited += 100000) {
-        rc_status st = dash_trace_open(dt, path, err);
+        rc_status st = dash_trace_open(dt, path, true, err);
         if (st == RC_OK || waited >= wait_us)
             return st;
         sleep_ms(100);
@@ -53,7 +53,7 @@ static void first_view(dash_app *app, const dash_options *o)
     dash_view_init(v);
     const rc_trace_stats *s = app->main.stats;
     int64_t end = dash_trace_end_us(&app->main);
-    if (app->live && !o->have_at) {
+    if (app->live && !dash_trace_complete(&app->main) && !o->have_at) {
         /* A run that is starting: show its first minutes, the newest data at the right. */
         v->span_us = o->have_span ? o->span_us : 300LL * 1000000LL;
         v->t0_us = 0;
@@ -83,7 +83,7 @@ rc_status dash_app_open(dash_app *app, const dash_options *o, rc_error *err)
         return st;
     app->live = o->follow == 1 || (o->follow < 0 && !dash_trace_complete(&app->main));
     if (o->overlay_path) {
-        st = dash_trace_open(&app->overlay, o->overlay_path, err);
+        st = dash_trace_open(&app->overlay, o->overlay_path, false, err);
         if (st != RC_OK) {
             dash_trace_close(&app->main);
             return st;
@@ -122,14 +122,12 @@ void dash_app_close(dash_app *app)
     memset(app, 0, sizeof *app);
 }
 
-bool dash_app_follow(dash_app *app, rc_error *err)
+bool dash_app_tick(dash_app *app, rc_error *err)
 {
-    if (!app->live)
-        return false;
     bool grew = false;
-    if (dash_trace_follow(&app->main, &grew, err) != RC_OK || !grew)
-        return false;
-    if (app->view.follow)
+    if (app->live && dash_trace_follow(&app->main, &grew, err) == RC_OK && grew &&
+        app->view.follow)
         dash_view_follow_to(&app->view, dash_trace_end_us(&app->main));
-    return true;
+    bool analysed = dash_trace_poll_analysis(&app->main);
+    return grew || analysed;
 }

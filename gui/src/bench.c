@@ -166,6 +166,7 @@ rc_status dash_bench(dash_app *app, const dash_options *o, rc_error *err)
            (double)(dash_trace_end_us(&app->main) - s->first_us) / 1e6,
            (unsigned long long)s->file_bytes, BENCH_W, BENCH_H, BENCH_FRAMES);
     app->view.cursor_set[0] = app->view.cursor_set[1] = false;
+    dash_trace_wait_analysis(&app->main);
     rc_status st = bench_offscreen(app, err);
     if (st == RC_OK)
         st = bench_window(app, err);

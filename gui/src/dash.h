@@ -102,8 +102,9 @@ rc_status dash_app_open(dash_app *app, const dash_options *o, rc_error *err);
 rc_status dash_app_attach(dash_app *app, SDL_Renderer *r, int w, int h, float dpi_scale,
                           const char *font_path, rc_error *err);
 void dash_app_close(dash_app *app);
-/* Live: picks up new data; returns true when the frame must be redrawn. */
-bool dash_app_follow(dash_app *app, rc_error *err);
+/* Takes in new data (live) and finished analyses; true when the frame must
+ * be redrawn. */
+bool dash_app_tick(dash_app *app, rc_error *err);
 /* Volts at the top of the volts plot for this trace. */
 double dash_volts_top(const dash_trace *dt);
 

@@ -3,19 +3,23 @@
  *
  * A dash_trace wraps one open rc_trace (opened fast: index and tail only, so
  * opening does not grow with the file) plus its analysis (episodes, AD1s,
- * checks). A dash_frame is the per-frame summary: one dash_column per pixel
- * column (min/max of volts and amps, which AC Lost values and CH states
- * occurred). Zoomed out the columns come from rc_trace_summary, one call per
- * channel, whose cost grows with the number of columns and not with the span.
- * Zoomed in (at most two samples a column) the samples are streamed with
- * rc_trace_read_samples, folded into the columns and kept as they are, so the
- * plot can draw them as points joined by lines. Either way memory is a few
- * arrays of n_cols entries.
+ * checks). The analysis reads every sample, so it runs on a thread (a
+ * dash_job) with a reader of its own: the only state the two threads share is
+ * the job's result, handed over under the job's mutex. A dash_frame is the
+ * per-frame summary: one dash_column per pixel column (min/max of volts and
+ * amps, which AC Lost values and CH states occurred). Zoomed out the columns
+ * come from rc_trace_summary, one call per channel, whose cost grows with the
+ * number of columns and not with the span. Zoomed in (at most two samples a
+ * column) the samples are streamed with rc_trace_read_samples, folded into
+ * the columns and kept as they are, so the plot can draw them as points
+ * joined by lines. Either way memory is a few arrays of n_cols entries.
  */
 #include "data.h"
 
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +28,18 @@
 
 static const char *const channel_names[4] = {"rail_v", "rail_a", "ac_lost", "ch_state"};
 
+typedef struct dash_job {
+    pthread_mutex_t lock;
+    pthread_t thread;
+    bool running; /* started and not yet joined */
+    bool done;    /* the worker has finished (under lock) */
+    char *path;
+    rc_analysis_config cfg;
+    rc_analysis *result;
+    rc_status status;
+    rc_error err;
+} dash_job;
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -31,18 +47,78 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static rc_status analyze(dash_trace *dt, rc_error *err)
+static void *analyse_worker(void *arg)
 {
-    rc_analysis_config cfg;
-    rc_analysis_config_default(&cfg);
-    cfg.outage_below_mv = dt->hdr->outage_below_mv;
-    cfg.restore_above_mv = dt->hdr->restore_above_mv;
-    if (cfg.restore_above_mv < cfg.outage_below_mv || cfg.outage_below_mv <= 0)
-        rc_analysis_config_default(&cfg);
-    rc_analysis_free(dt->analysis);
-    dt->analysis = NULL;
+    dash_job *j = arg;
+    rc_trace *t;
+    rc_analysis *a = NULL;
+    rc_status st = rc_trace_open_ex(j->path, RC_TRACE_OPEN_FAST, &t, &j->err);
+    if (st == RC_OK) {
+        st = rc_analyze_trace(t, &j->cfg, &a, &j->err);
+        rc_trace_close(t);
+    }
+    pthread_mutex_lock(&j->lock);
+    j->result = a;
+    j->status = st;
+    j->done = true;
+    pthread_mutex_unlock(&j->lock);
+    return NULL;
+}
+
+static void start_analysis(dash_trace *dt)
+{
+    dash_job *j = dt->job;
+    assert(j && !j->running);
+    rc_analysis_config_default(&j->cfg);
+    if (dt->hdr->outage_below_mv > 0 && dt->hdr->restore_above_mv >= dt->hdr->outage_below_mv) {
+        j->cfg.outage_below_mv = dt->hdr->outage_below_mv;
+        j->cfg.restore_above_mv = dt->hdr->restore_above_mv;
+    }
+    j->done = false;
+    j->result = NULL;
+    dt->stale = false;
     dt->analysed_ms = now_ms();
-    return rc_analyze_trace(dt->t, &cfg, &dt->analysis, err);
+    j->running = pthread_create(&j->thread, NULL, analyse_worker, j) == 0;
+    if (!j->running)
+        snprintf(dt->analysis_error, sizeof dt->analysis_error, "cannot start the analysis");
+}
+
+/* Joins a finished worker (or waits for it) and takes its result; false when
+ * none was taken. */
+static bool take_result(dash_trace *dt, bool wait)
+{
+    dash_job *j = dt->job;
+    if (!j || !j->running)
+        return false;
+    pthread_mutex_lock(&j->lock);
+    bool done = j->done;
+    pthread_mutex_unlock(&j->lock);
+    if (!done && !wait)
+        return false;
+    pthread_join(j->thread, NULL);
+    j->running = false;
+    if (j->status != RC_OK) {
+        snprintf(dt->analysis_error, sizeof dt->analysis_error, "%s", j->err.msg);
+        return false;
+    }
+    rc_analysis_free(dt->analysis);
+    dt->analysis = j->result;
+    dt->analysis_error[0] = '\0';
+    return true;
+}
+
+bool dash_trace_poll_analysis(dash_trace *dt)
+{
+    bool changed = take_result(dt, false);
+    if (dt->job && !dt->job->running && dt->stale &&
+        (dash_trace_complete(dt) || now_ms() - dt->analysed_ms >= REANALYSE_MS))
+        start_analysis(dt);
+    return changed;
+}
+
+void dash_trace_wait_analysis(dash_trace *dt)
+{
+    take_result(dt, true);
 }
 
 static void find_channels(dash_trace *dt)
@@ -71,7 +147,30 @@ static void take(dash_trace *dt)
     dt->generation++;
 }
 
-rc_status dash_trace_open(dash_trace *dt, const char *path, rc_error *err)
+static rc_status job_new(dash_trace *dt, rc_error *err)
+{
+    dt->job = calloc(1, sizeof *dt->job);
+    if (!dt->job || !(dt->job->path = strdup(dt->path))) {
+        free(dt->job);
+        dt->job = NULL;
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    }
+    pthread_mutex_init(&dt->job->lock, NULL);
+    return RC_OK;
+}
+
+static void job_free(dash_trace *dt)
+{
+    if (!dt->job)
+        return;
+    take_result(dt, true);
+    pthread_mutex_destroy(&dt->job->lock);
+    free(dt->job->path);
+    free(dt->job);
+    dt->job = NULL;
+}
+
+rc_status dash_trace_open(dash_trace *dt, const char *path, bool analyse, rc_error *err)
 {
     memset(dt, 0, sizeof *dt);
     dt->path = strdup(path);
@@ -84,14 +183,20 @@ rc_status dash_trace_open(dash_trace *dt, const char *path, rc_error *err)
         return st;
     }
     take(dt);
-    st = analyze(dt, err);
-    if (st != RC_OK)
+    if (!analyse)
+        return RC_OK;
+    st = job_new(dt, err);
+    if (st != RC_OK) {
         dash_trace_close(dt);
-    return st;
+        return st;
+    }
+    start_analysis(dt);
+    return RC_OK;
 }
 
 void dash_trace_close(dash_trace *dt)
 {
+    job_free(dt);
     rc_analysis_free(dt->analysis);
     if (dt->t)
         rc_trace_close(dt->t);
@@ -101,15 +206,12 @@ void dash_trace_close(dash_trace *dt)
 
 rc_status dash_trace_follow(dash_trace *dt, bool *grew, rc_error *err)
 {
-    bool was_complete = dash_trace_complete(dt);
     rc_status st = rc_trace_refresh(dt->t, grew, err);
     if (st != RC_OK || !*grew)
         return st;
     take(dt);
-    bool ended = dash_trace_complete(dt) && !was_complete;
-    if (ended || now_ms() - dt->analysed_ms >= REANALYSE_MS)
-        st = analyze(dt, err);
-    return st;
+    dt->stale = true;
+    return RC_OK;
 }
 
 bool dash_trace_complete(const dash_trace *dt)

@@ -53,10 +53,15 @@ typedef struct dash_sample_memo {
 
 #define DASH_SAMPLE_MEMOS 4
 
+struct dash_job;
+
 typedef struct dash_trace {
     char *path;
     rc_trace *t;
-    rc_analysis *analysis;
+    rc_analysis *analysis;  /* NULL until the first analysis has finished */
+    struct dash_job *job;   /* the analysis thread; NULL for an overlay */
+    bool stale;             /* grown since the last analysis started */
+    char analysis_error[RC_ERROR_MSG_MAX]; /* why the last analysis failed, else empty */
     const rc_event *events;
     size_t n_events;
     const rc_trace_header *hdr;
@@ -64,18 +69,27 @@ typedef struct dash_trace {
     const rc_trace_stats *stats;
     bool summarised;      /* the four rc_sample channels found: use rc_trace_summary */
     size_t ch[4];         /* their indices: rail_v, rail_a, ac_lost, ch_state */
-    double analysed_ms;   /* monotonic time of the last analysis (follow) */
+    double analysed_ms;   /* monotonic time the last analysis started */
     uint64_t generation;  /* bumped whenever the trace grows */
     dash_sample_memo memo[DASH_SAMPLE_MEMOS];
     unsigned memo_next;
 } dash_trace;
 
-rc_status dash_trace_open(dash_trace *dt, const char *path, rc_error *err);
+/* Opens a trace (fast: index and tail only). With analyse, the analyzer
+ * runs on a thread of its own with its own reader, so the first frame does
+ * not wait for a pass over every sample of a long trace. */
+rc_status dash_trace_open(dash_trace *dt, const char *path, bool analyse, rc_error *err);
 void dash_trace_close(dash_trace *dt);
 
+/* Takes in a finished analysis, and starts the next one when the trace has
+ * grown (at most once a second, and once more when its end chunk arrives).
+ * Returns true when dt->analysis changed. */
+bool dash_trace_poll_analysis(dash_trace *dt);
+/* Blocks until the running analysis has finished, then takes it in. */
+void dash_trace_wait_analysis(dash_trace *dt);
+
 /* Follows a trace that is still being written (rc_trace_refresh). *grew
- * tells whether anything was added. The analysis is redone at most once a
- * second while the file grows, and once more when its end chunk arrives. */
+ * tells whether anything was added. */
 rc_status dash_trace_follow(dash_trace *dt, bool *grew, rc_error *err);
 
 /* True once the writer has closed the trace (its end chunk is there). */

@@ -166,6 +166,7 @@ static int screenshot(dash_app *app, const dash_options *o)
         SDL_FreeSurface(s);
         return fail(&err, RC_ERR_DEVICE);
     }
+    dash_trace_wait_analysis(&app->main);
     rc_status st = dash_app_attach(app, r, o->w, o->h, 1.0f, o->font_path, &err);
     if (st == RC_OK)
         st = dash_draw(app, &err);
@@ -229,7 +230,7 @@ static int window_loop(dash_app *app, SDL_Window *win, const dash_options *o)
         }
         if (SDL_GetTicks() - last_poll >= FOLLOW_POLL_MS) {
             last_poll = SDL_GetTicks();
-            dirty |= dash_app_follow(app, &err);
+            dirty |= dash_app_tick(app, &err);
         }
     }
 }

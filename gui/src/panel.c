@@ -62,6 +62,16 @@ static void wrapped(pen *p, dash_font f, SDL_Color c, const char *s, int max_lin
     }
 }
 
+/* What the sections that need the analysis show before it has finished. */
+static void pending(pen *p)
+{
+    const dash_trace *dt = &p->app->main;
+    if (dt->analysis_error[0])
+        wrapped(p, DASH_SMALL, DASH_C_FAIL, dt->analysis_error, 3);
+    else
+        line(p, DASH_NORMAL, DASH_C_DIM, "analysing the trace\xe2\x80\xa6");
+}
+
 int64_t dash_panel_time(const dash_app *app)
 {
     if (app->view.cursor_set[0])
@@ -151,7 +161,11 @@ static void section_outage(pen *p, int64_t t_us)
 {
     const rc_analysis *a = p->app->main.analysis;
     heading(p, "OUTAGE CLOCK (MP102A: MORE THAN 180 s)");
-    const rc_episode *ep = a ? episode_at(a, t_us) : NULL;
+    if (!a) {
+        pending(p);
+        return;
+    }
+    const rc_episode *ep = episode_at(a, t_us);
     char buf[128], d[48];
     if (ep) {
         int64_t elapsed = t_us - ep->start_us;
@@ -166,7 +180,7 @@ static void section_outage(pen *p, int64_t t_us)
     }
     line(p, DASH_LARGE, DASH_C_PASS, "rail up");
     const rc_episode *last = NULL;
-    for (size_t i = 0; a && i < a->n_raw && a->raw[i].end_us <= t_us; i++)
+    for (size_t i = 0; i < a->n_raw && a->raw[i].end_us <= t_us; i++)
         last = &a->raw[i];
     if (last) {
         dash_format_s(d, sizeof d, last->end_us - last->start_us);
@@ -180,8 +194,12 @@ static void section_ad1(pen *p, int64_t t_us)
 {
     const rc_analysis *a = p->app->main.analysis;
     heading(p, "AD1 POWER OUTAGE ALERT");
+    if (!a) {
+        pending(p);
+        return;
+    }
     size_t n = 0;
-    for (size_t i = 0; a && i < a->n_ad1; i++)
+    for (size_t i = 0; i < a->n_ad1; i++)
         n += a->ad1[i].t_us <= t_us;
     char buf[160], t[48], lat[48];
     snprintf(buf, sizeof buf, n ? "%zu raised" : "none raised", n);
@@ -207,8 +225,10 @@ static void section_checks(pen *p)
     const dash_trace *dt = &p->app->main;
     const rc_analysis *a = dt->analysis;
     heading(p, dash_trace_complete(dt) ? "CHECKS" : "CHECKS SO FAR");
-    if (!a)
+    if (!a) {
+        pending(p);
         return;
+    }
     if (!dash_trace_complete(dt))
         line(p, DASH_SMALL, DASH_C_MARGINAL, "provisional: the run has not ended");
     for (size_t i = 0; i < a->n_checks; i++) {

@@ -416,7 +416,8 @@ START_TEST(live_trace_grows_between_two_frames)
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(126);
         execl(RAILCUT_BIN, "railcut", "run", cmd, "--pace", "50", "--trace", trace, "-q",
               (char *)NULL);
         _exit(127);
