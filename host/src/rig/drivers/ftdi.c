@@ -637,7 +637,7 @@ static rc_status identify(rc_device *d, rc_error *err)
         return st;
     const rc_link_identify *id = &a.u.identify;
     if (id->proto_major != RC_LINK_PROTO_MAJOR)
-        return rc_error_set(err, RC_ERR_UNSUPPORTED,
+        return rc_error_set(err, RC_ERR_DEVICE,
                             "ftdi: the gateware speaks link protocol %u.%u, railcut speaks "
                             "%u.%u: flash a matching bitstream",
                             id->proto_major, id->proto_minor, RC_LINK_PROTO_MAJOR,
