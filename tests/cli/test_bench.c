@@ -10,6 +10,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,61 @@ START_TEST(test_run_feed)
 }
 END_TEST
 
+/* The emulated FT2232H (tests/emu), when this build has it and umockdev is installed. */
+static bool have_emulator(char *emu, size_t cap)
+{
+    snprintf(emu, cap, "%s/tests/emu/railcut-emu", RC_BUILD_DIR);
+    return access(emu, X_OK) == 0 && system("command -v umockdev-wrapper >/dev/null") == 0;
+}
+
+START_TEST(test_emulated_board)
+{
+    char emu[1024];
+    if (!have_emulator(emu, sizeof emu))
+        return;
+    setup_dir();
+    char path[1024];
+    snprintf(path, sizeof path, "%s/benches/emu.ini", dir);
+    write_text(path, "[bench]\nname = emu\ndevice = s:RC000001\nboard = icebreaker\n"
+                     "[cal.dac]\ngain = 0.25\noffset = 0\ndate = 2026-11-20\n"
+                     "instrument = nominal\nserial = none\n");
+    snprintf(path, sizeof path, "%s/short.rail", dir);
+    write_text(path, "level 12V\nrestore\nhold 2s\ncut\nhold 1s\n");
+    const char *env = "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 umockdev-wrapper";
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s --step-us 20000 -- %s devices >devices.txt",
+             dir, dir, env, emu, RAILCUT_BIN);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/devices.txt", dir);
+    char *out = slurp(path);
+    ck_assert_msg(strstr(out, "001/002  0403:6010  RC000001"), "%s", out);
+    ck_assert(strstr(out, " s:RC000001\n"));
+    free(out);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s --step-us 20000 -- %s run short.rail "
+             "--backend ftdi --bench emu --trace emu.rct -q",
+             dir, dir, env, emu, RAILCUT_BIN);
+    int status = system(cmd);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    result r = railcut("info emu.rct --params");
+    ck_assert_msg(strstr(r.out, "backend     ftdi\n"), "%s", r.out);
+    ck_assert(strstr(r.out, "  cal.dac.gain                 0.25\n"));
+    result_free(&r);
+    /* The same bench held by another process: refused before the board is opened. */
+    pid_t pid = hold_lock("RC000001");
+    size_t used = strlen(cmd);
+    snprintf(cmd + used, sizeof cmd - used, " 2>busy.txt");
+    status = system(cmd);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+    snprintf(path, sizeof path, "%s/busy.txt", dir);
+    out = slurp(path);
+    ck_assert_msg(strstr(out, "railcut: bench busy (FTDI serial RC000001), held by PID"), "%s", out);
+    free(out);
+    release(pid);
+}
+END_TEST
+
 static Suite *bench_cli_suite(void)
 {
     Suite *s = suite_create("bench_cli");
@@ -465,6 +521,7 @@ static Suite *bench_cli_suite(void)
     tcase_add_test(tc, test_calibrate_errors);
     tcase_add_test(tc, test_run_bench_busy);
     tcase_add_test(tc, test_run_feed);
+    tcase_add_test(tc, test_emulated_board);
     suite_add_tcase(s, tc);
     return s;
 }
