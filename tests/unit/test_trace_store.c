@@ -9,6 +9,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,7 +321,7 @@ END_TEST
 
 typedef struct follow_ctx {
     const char *path;
-    volatile bool done;
+    atomic_bool done;
 } follow_ctx;
 
 static void *follow_writer(void *arg)
@@ -397,7 +398,7 @@ END_TEST
 
 typedef struct slow_reader {
     const char *fifo, *copy;
-    volatile bool go;
+    atomic_bool go;
 } slow_reader;
 
 /* Reads nothing until told to, then copies the FIFO to a file. */
