@@ -159,6 +159,14 @@ START_TEST(export_sr_opens_in_sigrok_cli)
     r = railcut("import %s -o %s", sr, back);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     result_free(&r);
+    /* An imported capture is judged like a finished run, episodes from the
+     * samples: the 185 s cut is there, the AD1 (an event) is not, so the CH
+     * check fails rather than the verdict being an error. */
+    r = railcut("analyze %s", back);
+    ck_assert_msg(r.exit_code == 1, "%s%s", r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "(episodes from samples)"));
+    ck_assert_ptr_nonnull(strstr(r.out, "fail  mp102a.ch"));
+    result_free(&r);
     /* A sigrok session has no events: the rail comes back exactly, the AD1 not. */
     r = railcut("diff %s %s --align start --tol-v 0V --tol-t 1ms", recorded(), back);
     ck_assert_msg(r.exit_code == 1, "%s%s", r.out, r.err);

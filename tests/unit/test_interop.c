@@ -145,7 +145,10 @@ START_TEST(csv_reads_back)
     t = open_trace(back);
     size_t n;
     const rc_event *ev = rc_trace_get_events(t, &n);
-    ck_assert_uint_eq(n, 5);
+    ck_assert_uint_eq(n, 6);
+    ck_assert_int_eq(ev[5].kind, RC_EV_RUN_END);
+    ck_assert_int_eq(ev[5].t_us, 3999000);
+    ck_assert_int_eq(ev[5].value, 0);
     ck_assert_int_eq(ev[0].kind, RC_EV_RAIL_RISE);
     ck_assert_int_eq(ev[0].value, 9000);
     ck_assert_int_eq(ev[1].t_us, 900000);
@@ -331,6 +334,17 @@ START_TEST(sr_reads_back_whole)
         ck_assert_uint_eq(l.s[i].ch_state, want.ch_state);
     }
     free(l.s);
+    /* Sessions hold no events: the import closes the recording itself. */
+    rc_trace *t = open_trace(back);
+    size_t n;
+    const rc_event *ev = rc_trace_get_events(t, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(ev[0].kind, RC_EV_RUN_END);
+    ck_assert_int_eq(ev[0].t_us, 3999000);
+    ck_assert_str_eq(ev[0].text, "import");
+    ck_assert(rc_trace_get_stats(t)->complete);
+    ck_assert_uint_eq(rc_trace_get_stats(t)->end_reason, 0);
+    rc_trace_close(t);
 }
 END_TEST
 

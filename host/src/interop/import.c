@@ -7,7 +7,9 @@
  * then) and writes through the ordinary trace writer. An imported trace has
  * backend "import", scenario test, an empty profile, and times from 0 at the
  * first sample. What the capture does not hold is NaN (rail_a) or 0
- * (ch_state: off), never made up.
+ * (ch_state: off), never made up. A capture is a complete recording, so
+ * unless it carries its own, a run_end event (complete) closes it, and the
+ * analyzer judges it like any finished run.
  *
  * CSV follows the CSV waveform rules of docs/profile-language.md through
  * the profile module's row reader (profile/csv.c), line by line, so errors
@@ -86,6 +88,14 @@ rc_status rc_import_out_samples(rc_import_out *o, uint32_t rate_hz, const rc_sam
     return rc_trace_write_samples(o->w, s, n, err);
 }
 
+static rc_status import_event(rc_import_out *o, const rc_event *ev, rc_error *err)
+{
+    o->saw_run_end |= ev->kind == RC_EV_RUN_END;
+    if (ev->t_us > o->last_event_us)
+        o->last_event_us = ev->t_us;
+    return rc_trace_write_event(o->w, ev, err);
+}
+
 /* The rate of two points dt apart, when it is a whole number of Hz. */
 static uint32_t rate_of(int64_t dt_us)
 {
@@ -113,7 +123,7 @@ static rc_status flush_batch(csv_import *c, rc_error *err)
     c->n = 0;
     for (size_t i = 0; st == RC_OK && c->o->w && i < c->n_pending; i++) {
         c->pending[i].t_us -= c->first_us;
-        st = rc_trace_write_event(c->o->w, &c->pending[i], err);
+        st = import_event(c->o, &c->pending[i], err);
     }
     if (c->o->w)
         c->n_pending = 0;
@@ -172,7 +182,7 @@ static rc_status add_event(csv_import *c, const char *path, int line, const char
         return st;
     if (c->o->w) {
         ev.t_us -= c->first_us;
-        return rc_trace_write_event(c->o->w, &ev, err);
+        return import_event(c->o, &ev, err);
     }
     if (c->n_pending == c->cap_pending) {
         size_t cap = c->cap_pending ? 2 * c->cap_pending : 64;
@@ -283,9 +293,15 @@ rc_status rc_import(const char *in_path, const char *trace_path, const rc_import
     rc_import_out o = {.trace_path = trace_path, .source_path = in_path};
     rc_status st = f == RC_IMPORT_SR ? rc_import_sr(in_path, opt, &o, err)
                                      : rc_import_csv(in_path, &o, err);
+    int64_t end_us = o.stats.last_us > o.last_event_us ? o.stats.last_us : o.last_event_us;
+    if (st == RC_OK && o.w && !o.saw_run_end) {
+        rc_event ev;
+        rc_event_init(&ev, end_us, RC_EV_RUN_END, 0 /* complete */, "import");
+        st = rc_trace_write_event(o.w, &ev, err);
+    }
     if (o.w) {
         rc_error close_err;
-        rc_status cst = rc_trace_writer_close(o.w, o.stats.last_us, &close_err);
+        rc_status cst = rc_trace_writer_close(o.w, end_us, &close_err);
         if (st == RC_OK && cst != RC_OK) {
             st = cst;
             if (err)

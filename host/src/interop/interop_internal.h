@@ -36,6 +36,8 @@ typedef struct rc_import_out {
     const char *source_path;
     rc_trace_writer *w;
     rc_import_stats stats;
+    bool saw_run_end;      /* the capture carried its own run_end event */
+    int64_t last_event_us; /* time of the last event written */
 } rc_import_out;
 
 /* Samples must start at 0 and strictly increase. */
