@@ -80,10 +80,10 @@ double rc_raw_value(unsigned storage, const uint8_t *v)
     }
 }
 
-static rc_status load_block(rc_trace *t, const samp_block *b, const uint8_t **payload,
-                            rc_error *err)
+static rc_status load_block(rc_trace *t, samp_block *b, const uint8_t **payload, rc_error *err)
 {
-    rc_status st = rc_load_chunk(t, &t->block_cache, b->offset, RC_CHUNK_SAMP, b->len, err);
+    rc_status st =
+        rc_load_chunk(t, &t->block_cache, b->offset, RC_CHUNK_SAMP, b->len, &b->verified, err);
     *payload = t->block_cache.buf + RC_TRACE_CHUNK_HEADER_LEN;
     if (st == RC_OK && ((int64_t)rc_get_u64(*payload) != b->t0_us ||
                         (int64_t)rc_get_u64(*payload + 8) != b->period_us))
@@ -104,7 +104,7 @@ static rc_status for_blocks(rc_trace *t, int64_t from_us, int64_t to_us, block_v
     bool stop = false;
     for (size_t i = block_at_time(t, from_us);
          i < t->n_blocks && !stop && t->blocks[i].t0_us < to_us; i++) {
-        const samp_block *b = &t->blocks[i];
+        samp_block *b = &t->blocks[i];
         uint32_t i0 = first_at_or_after(b, from_us), i1 = first_at_or_after(b, to_us);
         if (i0 >= i1)
             continue;

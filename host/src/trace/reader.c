@@ -56,7 +56,7 @@ void *rc_grow(void *buf, size_t *cap, size_t need, size_t elem)
 }
 
 rc_status rc_load_chunk(rc_trace *t, chunk_cache *cache, uint64_t offset, uint32_t type,
-                        uint32_t len, rc_error *err)
+                        uint32_t len, bool *verified, rc_error *err)
 {
     if (cache->offset == offset && cache->buf)
         return RC_OK;
@@ -68,7 +68,9 @@ rc_status rc_load_chunk(rc_trace *t, chunk_cache *cache, uint64_t offset, uint32
     cache->offset = UINT64_MAX;
     const uint8_t *payload = buf + RC_TRACE_CHUNK_HEADER_LEN;
     if (!rc_read_at(t, offset, buf, total) || rc_get_u32(buf) != type ||
-        rc_get_u32(buf + 8) != len || rc_get_u32(payload + len) != rc_chunk_crc(buf, payload, len)) {
+        rc_get_u32(buf + 8) != len ||
+        (!(verified && *verified) &&
+         rc_get_u32(payload + len) != rc_chunk_crc(buf, payload, len))) {
         char name[12];
         rc_fourcc_name(type, name);
         return rc_error_set(err, RC_ERR_FORMAT,
@@ -76,6 +78,8 @@ rc_status rc_load_chunk(rc_trace *t, chunk_cache *cache, uint64_t offset, uint32
                             t->path, name, (unsigned long long)offset);
     }
     cache->offset = offset;
+    if (verified)
+        *verified = true;
     return RC_OK;
 }
 
@@ -250,6 +254,7 @@ static rc_status add_block(rc_trace *t, samp_block *b, uint64_t offset, size_t l
     b->offset = offset;
     b->len = (uint32_t)len;
     b->first = t->n_samples;
+    b->verified = false;
     t->blocks[t->n_blocks++] = *b;
     t->n_samples += b->count;
     t->stats.samples += b->count;
@@ -394,7 +399,7 @@ static rc_status add_summary(rc_trace *t, unsigned level, unsigned channel, uint
     if (!c)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     l->chunks = c;
-    l->chunks[l->n++] = (summ_chunk){offset, (uint32_t)len, first, count};
+    l->chunks[l->n++] = (summ_chunk){offset, (uint32_t)len, first, count, false};
     l->entries += count;
     return RC_OK;
 }
@@ -624,7 +629,7 @@ static bool index_at(rc_trace *t, uint64_t off, uint32_t *len)
     rc_error err;
     bool ok = *len <= RC_TRACE_CHUNK_MAX && *len >= RC_INDX_HEADER_LEN &&
               off + 16 + *len <= t->stats.file_bytes &&
-              rc_load_chunk(t, &probe, off, RC_CHUNK_INDX, *len, &err) == RC_OK;
+              rc_load_chunk(t, &probe, off, RC_CHUNK_INDX, *len, NULL, &err) == RC_OK;
     free(probe.buf);
     return ok;
 }
@@ -678,7 +683,7 @@ static rc_status index_entry(rc_trace *t, const uint8_t *e, rc_error *err)
         return add_summary(t, (unsigned)(b & 0xff), (unsigned)(b >> 8 & 0xffff), a,
                            (uint32_t)(b >> 32), off, len, err);
     chunk_cache c = {.offset = UINT64_MAX};
-    rc_status st = rc_load_chunk(t, &c, off, type, len, err);
+    rc_status st = rc_load_chunk(t, &c, off, type, len, NULL, err);
     if (st == RC_OK)
         st = on_chunk(t, 0, type, off, c.buf + RC_TRACE_CHUNK_HEADER_LEN, len, err);
     free(c.buf);
@@ -715,7 +720,7 @@ static rc_status load_index(rc_trace *t, uint64_t last, uint64_t *after, rc_erro
         uint8_t h[12];
         rc_read_at(t, chain[i] + 8, h, 4);
         uint32_t len = rc_get_u32(h);
-        st = rc_load_chunk(t, &c, chain[i], RC_CHUNK_INDX, len, err);
+        st = rc_load_chunk(t, &c, chain[i], RC_CHUNK_INDX, len, NULL, err);
         const uint8_t *p = c.buf + RC_TRACE_CHUNK_HEADER_LEN;
         uint32_t count = st == RC_OK ? rc_get_u32(p + 8) : 0;
         if (st == RC_OK && (len - RC_INDX_HEADER_LEN) / RC_INDX_ENTRY_LEN != count)

@@ -34,6 +34,7 @@ typedef struct samp_block {
     uint32_t count;
     int64_t last_us;
     uint64_t first; /* index of its first sample in the run */
+    bool verified;  /* its CRC held when a read first loaded it */
 } samp_block;
 
 typedef struct summ_chunk {
@@ -41,6 +42,7 @@ typedef struct summ_chunk {
     uint32_t len;
     uint64_t first; /* first entry */
     uint32_t count;
+    bool verified;
 } summ_chunk;
 
 typedef struct summ_list {
@@ -107,9 +109,12 @@ void *rc_grow(void *buf, size_t *cap, size_t need, size_t elem);
 bool rc_read_at(rc_trace *t, uint64_t offset, void *dst, size_t len);
 
 /* Loads a whole chunk (header, payload, CRC) at offset into cache and
- * checks its type, length and CRC; the payload is cache->buf + 12. */
+ * checks its type, length and CRC; the payload is cache->buf + 12. With
+ * verified non-NULL the CRC is checked only while *verified is false, and
+ * sets it: data chunks are checked the first time a read touches them, and
+ * repeated views do not pay for it again. */
 rc_status rc_load_chunk(rc_trace *t, chunk_cache *cache, uint64_t offset, uint32_t type,
-                        uint32_t len, rc_error *err);
+                        uint32_t len, bool *verified, rc_error *err);
 
 /* Index of the first sample at or after time_us in the run (n_samples if
  * none). */

@@ -19,7 +19,7 @@
 static rc_status decode_block(rc_trace *t, const samp_block *b, uint8_t **mem,
                               const void **cols, rc_error *err)
 {
-    rc_status st = rc_load_chunk(t, &t->block_cache, b->offset, RC_CHUNK_SAMP, b->len, err);
+    rc_status st = rc_load_chunk(t, &t->block_cache, b->offset, RC_CHUNK_SAMP, b->len, NULL, err);
     if (st != RC_OK)
         return st;
     const uint8_t *src = t->block_cache.buf + RC_TRACE_CHUNK_HEADER_LEN + RC_SAMP_HEADER_LEN;

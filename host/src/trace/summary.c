@@ -36,8 +36,9 @@ static rc_status agg_raw(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, agg *
                          rc_error *err)
 {
     while (s0 < s1) {
-        const samp_block *b = &t->blocks[rc_block_of_sample(t, s0)];
-        rc_status st = rc_load_chunk(t, &t->block_cache, b->offset, RC_CHUNK_SAMP, b->len, err);
+        samp_block *b = &t->blocks[rc_block_of_sample(t, s0)];
+        rc_status st = rc_load_chunk(t, &t->block_cache, b->offset, RC_CHUNK_SAMP, b->len,
+                                     &b->verified, err);
         if (st != RC_OK)
             return st;
         const uint8_t *payload = t->block_cache.buf + RC_TRACE_CHUNK_HEADER_LEN;
@@ -65,7 +66,7 @@ static rc_status agg_raw(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, agg *
 static rc_status agg_entries(rc_trace *t, size_t ch, int k, uint64_t e0, uint64_t e1, agg *a,
                              rc_error *err)
 {
-    const summ_list *l = &t->summ[ch][k - 1];
+    summ_list *l = &t->summ[ch][k - 1];
     double weight = (double)((uint64_t)1 << (RC_SUMM_SHIFT * k));
     while (e0 < e1) {
         size_t lo = 0, hi = l->n;
@@ -76,9 +77,9 @@ static rc_status agg_entries(rc_trace *t, size_t ch, int k, uint64_t e0, uint64_
             else
                 hi = mid;
         }
-        const summ_chunk *c = &l->chunks[lo];
+        summ_chunk *c = &l->chunks[lo];
         chunk_cache *cache = &t->summ_cache[k - 1];
-        rc_status st = rc_load_chunk(t, cache, c->offset, RC_CHUNK_SUMM, c->len, err);
+        rc_status st = rc_load_chunk(t, cache, c->offset, RC_CHUNK_SUMM, c->len, &c->verified, err);
         if (st != RC_OK)
             return st;
         const uint8_t *p = cache->buf + RC_TRACE_CHUNK_HEADER_LEN + RC_SUMM_HEADER_LEN;
