@@ -60,11 +60,18 @@ static void set_time(vcd_export *v, int64_t t_us)
     v->at_us = t_us;
 }
 
-/* Before each value change: a time line if the time moved since the last. */
+/* Before each value change: a time line if the time moved since the last.
+ * Times are never negative here (the dump starts at 0 or later). */
 static void change(vcd_export *v)
 {
-    if (v->at_us != v->now_us)
-        fprintf(v->out, "#%" PRId64 "\n", v->at_us);
+    if (v->at_us != v->now_us) {
+        char line[32];
+        int n = 0;
+        line[n++] = '#';
+        n += rc_interop_format_fixed(line + n, (double)v->at_us, 0, false);
+        line[n++] = '\n';
+        fwrite(line, 1, (size_t)n, v->out);
+    }
     v->now_us = v->at_us;
 }
 
@@ -109,12 +116,20 @@ static void write_real(vcd_export *v, unsigned index, float value)
     char id[3];
     change(v);
     var_id(id, index);
-    char num[48];
-    if (isnan(value))
-        snprintf(num, sizeof num, "nan");
-    else
-        rc_interop_format_fixed(num, (double)value, 6, true);
-    fprintf(v->out, "r%s %s\n", num, id);
+    char line[64];
+    int n = 0;
+    line[n++] = 'r';
+    if (isnan(value)) {
+        memcpy(line + n, "nan", 3);
+        n += 3;
+    } else {
+        n += rc_interop_format_fixed(line + n, (double)value, 6, true);
+    }
+    line[n++] = ' ';
+    for (const char *c = id; *c; c++)
+        line[n++] = *c;
+    line[n++] = '\n';
+    fwrite(line, 1, (size_t)n, v->out);
 }
 
 static void write_sample(vcd_export *v, const rc_sample *s)
