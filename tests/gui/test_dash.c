@@ -3,7 +3,8 @@
  * `railcut run`, frames rendered by `railcut-dash --screenshot` (SDL's software
  * renderer, no display), and the PNGs checked pixel by pixel: their size, the
  * rail drawn where the rail was, the AD1 marker in the column of its exact time,
- * a live trace growing between two frames, and every error path of the options.
+ * a live trace growing between two frames, every error path of the options,
+ * and `railcut run --dash` when the dashboard is not installed.
  *
  * railcut-dash prints one "frame ..." line with the layout and the time window
  * of the image it wrote; the tests map times to pixels with it, the same way
@@ -399,6 +400,24 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* `railcut run --dash` where no railcut-dash can be found: a warning, and the
+ * run, its trace and its verdict as without --dash. */
+START_TEST(run_dash_without_the_dashboard)
+{
+    const char *dir = tmp_path("alone");
+    mkdir(dir, 0777);
+    result r = run("cp %s %s/railcut", RAILCUT_BIN, dir);
+    ck_assert_int_eq(r.exit_code, 0);
+    const char *trace = tmp_path("alone.rct");
+    r = run("env PATH=/usr/bin:/bin %s/railcut run %s/ota-reboot.rail --dash --trace %s -q", dir,
+            PROFILES, trace);
+    ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
+    ck_assert_ptr_nonnull(strstr(r.err, "--dash: railcut-dash not found"));
+    frame_info f = shoot(tmp_path("alone.png"), trace, "");
+    ck_assert_int_gt(f.samples, 0);
+}
+END_TEST
+
 static long long file_size(const char *path)
 {
     struct stat sb;
@@ -461,6 +480,7 @@ int main(void)
     tcase_add_test(tc, overlay_aligned_on_an_event);
     tcase_add_test(tc, errors_name_what_is_wrong);
     tcase_add_test(tc, live_trace_grows_between_two_frames);
+    tcase_add_test(tc, run_dash_without_the_dashboard);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
