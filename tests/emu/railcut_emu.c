@@ -242,6 +242,29 @@ static void discard(emu *e, UMockdevIoctlClient *client, UMockdevIoctlData *arg)
     umockdev_ioctl_client_complete(client, -1, EINVAL);
 }
 
+/* After the unplug: URBs still queued are handed back failed, then every
+ * request fails with ENODEV, as usbfs does for a vanished device. */
+static void gone(emu *e, UMockdevIoctlClient *client, gulong req, UMockdevIoctlData *arg)
+{
+    UMockdevIoctlData *urb = NULL;
+    if (req == USBDEVFS_REAPURB || req == USBDEVFS_REAPURBNDELAY) {
+        while (!urb && !g_queue_is_empty(&e->urbs))
+            urb = g_queue_pop_head(&e->urbs);
+    }
+    if (!urb) {
+        umockdev_ioctl_client_complete(client, -1, ENODEV);
+        return;
+    }
+    struct usbdevfs_urb *u = (struct usbdevfs_urb *)urb->data;
+    u->status = -ESHUTDOWN;
+    u->actual_length = 0;
+    UMockdevIoctlData *ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(gpointer), NULL);
+    umockdev_ioctl_data_set_ptr(ptr, 0, urb);
+    g_object_unref(ptr);
+    g_object_unref(urb);
+    umockdev_ioctl_client_complete(client, 0, 0);
+}
+
 static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, gpointer ctx)
 {
     emu *e = ctx;
@@ -251,11 +274,10 @@ static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
     g_mutex_lock(&e->lock);
     gboolean handled = TRUE;
     if (unplugged(e)) {
-        umockdev_ioctl_client_complete(client, -1, ENODEV);
+        gone(e, client, req, arg);
     } else if (req == USBDEVFS_GET_CAPABILITIES) {
         UMockdevIoctlData *d = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), NULL);
-        *(guint32 *)d->data = USBDEVFS_CAP_BULK_CONTINUATION | USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
-                              USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
+        *(guint32 *)d->data = USBDEVFS_CAP_BULK_CONTINUATION | USBDEVFS_CAP_NO_PACKET_SIZE_LIM;
         g_object_unref(d);
         umockdev_ioctl_client_complete(client, 0, 0);
     } else if (req == USBDEVFS_CLAIMINTERFACE || req == USBDEVFS_RELEASEINTERFACE ||

@@ -69,8 +69,8 @@ compare)
       --trace "$work/ftdi.rct" > "$work/out" 2>&1
     ftdi_rc=$?
     [ "$sim_rc" -eq "$ftdi_rc" ] || { cat "$work/out"; fail "$p: exit $ftdi_rc on ftdi, $sim_rc on sim"; }
-    grep -o '"verdict": *"[a-z]*"' "$work/sim.json" > "$work/sim.verdict"
-    grep -o '"verdict": *"[a-z]*"' "$work/ftdi.json" > "$work/ftdi.verdict"
+    grep -o '"verdict":[[:space:]]*"[a-z]*"' "$work/sim.json" > "$work/sim.verdict"
+    grep -o '"verdict":[[:space:]]*"[a-z]*"' "$work/ftdi.json" > "$work/ftdi.verdict"
     [ -s "$work/sim.verdict" ] || fail "$p: no verdict in the sim report"
     cmp -s "$work/sim.verdict" "$work/ftdi.verdict" || fail "$p: verdicts differ"
     events "$work/sim.rct" 0 > "$work/sim.ev"
@@ -92,7 +92,7 @@ corrupt)
   emu --corrupt-every 997 --drop-every 1499 -- "$railcut" run "$fixtures/profiles/ota-reboot.rail" \
     --backend ftdi -q --json "$work/c.json" --trace "$work/c.rct" > "$work/out" 2>&1 \
     || { cat "$work/out"; fail "corrupt: the run failed"; }
-  grep -q '"verdict": *"pass"' "$work/c.json" || fail "corrupt: verdict is not pass"
+  grep -q '"verdict":[[:space:]]*"pass"' "$work/c.json" || fail "corrupt: verdict is not pass"
   "$railcut" info "$work/c.rct" --events | grep -q "note.*link:.*crc" || fail "corrupt: link errors not recorded"
   ;;
 hang)
