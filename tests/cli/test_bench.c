@@ -489,8 +489,14 @@ START_TEST(test_emulated_board)
              "cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s --step-us 20000 -- %s run short.rail "
              "--backend ftdi --bench emu --trace emu.rct -q",
              dir, dir, env, emu, RAILCUT_BIN);
-    int status = system(cmd);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char logged[4200];
+    snprintf(logged, sizeof logged, "%s 2>run.txt", cmd);
+    int status = system(logged);
+    snprintf(path, sizeof path, "%s/run.txt", dir);
+    out = slurp(path);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit %d: %s",
+                  WEXITSTATUS(status), out);
+    free(out);
     result r = railcut("info emu.rct --params");
     ck_assert_msg(strstr(r.out, "backend     ftdi\n"), "%s", r.out);
     ck_assert(strstr(r.out, "  cal.dac.gain                 0.25\n"));
