@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "trace/reader_internal.h"
 
@@ -33,11 +34,19 @@
 
 /* ---- Low-level reading -------------------------------------------------------- */
 
+/* pread: one system call, no stdio buffer to refill after each seek. */
 bool rc_read_at(rc_trace *t, uint64_t offset, void *dst, size_t len)
 {
-    if (fseeko(t->f, (off_t)offset, SEEK_SET) != 0)
-        return false;
-    return fread(dst, 1, len, t->f) == len;
+    uint8_t *p = dst;
+    while (len > 0) {
+        ssize_t got = pread(fileno(t->f), p, len, (off_t)offset);
+        if (got <= 0)
+            return false;
+        p += got;
+        offset += (uint64_t)got;
+        len -= (size_t)got;
+    }
+    return true;
 }
 
 /* Returns buf grown (by doubling) to hold need elements; NULL when out of
@@ -690,48 +699,81 @@ static rc_status index_entry(rc_trace *t, const uint8_t *e, rc_error *err)
     return st;
 }
 
-/* Reads the INDX chain ending at last, oldest first. */
+/* One INDX of the chain, as read walking back: where it is and where its
+ * entries went in the shared entry buffer. */
+typedef struct index_link {
+    uint64_t offset;
+    uint32_t len;
+    size_t first, count; /* entries in the buffer */
+} index_link;
+
+/* Reads and checks the INDX at `at` (one read for the usual small ones),
+ * appends its entries to *ents and returns its previous INDX in *prev. */
+static rc_status read_index(rc_trace *t, uint64_t at, index_link *link, uint8_t **ents,
+                            size_t *n_ents, size_t *cap_ents, uint64_t *prev, rc_error *err)
+{
+    chunk_cache c = {.offset = UINT64_MAX};
+    uint8_t h[RC_TRACE_CHUNK_HEADER_LEN];
+    uint32_t len;
+    rc_status st = RC_OK;
+    if (!rc_read_at(t, at, h, sizeof h) || rc_get_u32(h) != RC_CHUNK_INDX ||
+        (len = rc_get_u32(h + 8)) < RC_INDX_HEADER_LEN || len > RC_TRACE_CHUNK_MAX ||
+        at + 16 + len > t->stats.file_bytes)
+        return rc_error_set(err, RC_ERR_FORMAT, "index chain broken at offset %llu",
+                            (unsigned long long)at);
+    st = rc_load_chunk(t, &c, at, RC_CHUNK_INDX, len, NULL, err);
+    const uint8_t *p = c.buf + RC_TRACE_CHUNK_HEADER_LEN;
+    size_t count = st == RC_OK ? rc_get_u32(p + 8) : 0;
+    if (st == RC_OK && (len - RC_INDX_HEADER_LEN) / RC_INDX_ENTRY_LEN != count)
+        st = rc_error_set(err, RC_ERR_FORMAT, "index count does not match its size");
+    uint8_t *e = st == RC_OK ? rc_grow(*ents, cap_ents, *n_ents + count * RC_INDX_ENTRY_LEN, 1)
+                             : NULL;
+    if (st == RC_OK && !e && count)
+        st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    if (st == RC_OK && count) {
+        *ents = e;
+        memcpy(e + *n_ents, p + RC_INDX_HEADER_LEN, count * RC_INDX_ENTRY_LEN);
+    }
+    if (st == RC_OK) {
+        *link = (index_link){at, len, *n_ents, count};
+        *n_ents += count * RC_INDX_ENTRY_LEN;
+        *prev = rc_get_u64(p);
+    }
+    free(c.buf);
+    return st;
+}
+
+/* Reads the INDX chain ending at last (each chunk once, walking back),
+ * then takes in the entries oldest first. */
 static rc_status load_index(rc_trace *t, uint64_t last, uint64_t *after, rc_error *err)
 {
-    uint64_t *chain = NULL;
-    size_t n = 0, cap = 0;
+    index_link *chain = NULL;
+    uint8_t *ents = NULL;
+    size_t n = 0, cap = 0, n_ents = 0, cap_ents = 0;
     rc_status st = RC_OK;
     for (uint64_t at = last; at && st == RC_OK;) {
-        uint32_t len;
-        uint64_t *c = rc_grow(chain, &cap, n + 1, sizeof *c);
+        index_link *c = rc_grow(chain, &cap, n + 1, sizeof *c);
         if (!c) {
             st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
             break;
         }
         chain = c;
-        if (!index_at(t, at, &len) || (n && at >= chain[n - 1])) {
+        if (n && at >= chain[n - 1].offset) {
             st = rc_error_set(err, RC_ERR_FORMAT, "index chain broken at offset %llu",
                               (unsigned long long)at);
             break;
         }
-        chain[n++] = at;
-        uint8_t prev[8];
-        st = rc_read_at(t, at + 12, prev, 8) ? RC_OK
-                                             : rc_error_set(err, RC_ERR_FORMAT, "read failed");
-        at = rc_get_u64(prev);
+        st = read_index(t, at, &chain[n], &ents, &n_ents, &cap_ents, &at, err);
+        n += st == RC_OK;
     }
-    chunk_cache c = {.offset = UINT64_MAX};
     for (size_t i = n; st == RC_OK && i-- > 0;) {
-        uint8_t h[12];
-        rc_read_at(t, chain[i] + 8, h, 4);
-        uint32_t len = rc_get_u32(h);
-        st = rc_load_chunk(t, &c, chain[i], RC_CHUNK_INDX, len, NULL, err);
-        const uint8_t *p = c.buf + RC_TRACE_CHUNK_HEADER_LEN;
-        uint32_t count = st == RC_OK ? rc_get_u32(p + 8) : 0;
-        if (st == RC_OK && (len - RC_INDX_HEADER_LEN) / RC_INDX_ENTRY_LEN != count)
-            st = rc_error_set(err, RC_ERR_FORMAT, "index count does not match its size");
-        for (uint32_t k = 0; st == RC_OK && k < count; k++)
-            st = index_entry(t, p + RC_INDX_HEADER_LEN + (size_t)k * RC_INDX_ENTRY_LEN, err);
+        for (size_t k = 0; st == RC_OK && k < chain[i].count; k++)
+            st = index_entry(t, ents + chain[i].first + k * RC_INDX_ENTRY_LEN, err);
         t->n_chunks_seen++;
         t->stats.chunks++;
-        *after = chain[i] + 16 + len;
+        *after = chain[i].offset + 16 + chain[i].len;
     }
-    free(c.buf);
+    free(ents);
     free(chain);
     return st;
 }
