@@ -785,6 +785,8 @@ size_t rc_linkdev_read(rc_linkdev *d, uint8_t *out, size_t cap)
     size_t n = rc_linkdev_pending(d);
     if (n > cap)
         n = cap;
+    if (n == 0)
+        return 0;
     memcpy(out, d->out + d->out_pos, n);
     d->out_pos += n;
     if (d->out_pos == d->out_len)
