@@ -118,8 +118,9 @@ static int parse_codes(const char *arg, double *codes, size_t *n)
         long v = strtol(p, &end, 10);
         if (end == p || errno || v < 0 || v > 65535 || (*end != ',' && *end != '\0') ||
             *n == MAX_POINTS)
-            return cli_usage_error("calibrate", "--codes: '%s' is not a list of 2 to %d DAC codes",
-                                   arg, MAX_POINTS);
+            return cli_usage_error("calibrate",
+                                   "--codes: '%s' is not a list of 2 to %d DAC codes", arg,
+                                   MAX_POINTS);
         codes[(*n)++] = (double)v;
         p = *end ? end + 1 : end;
     }
@@ -205,7 +206,8 @@ static int collect(const rc_bench *b, const cal_args *ca, answers *a, rc_bench_c
     return 0;
 }
 
-static int fit_and_store(const char *bench_path, rc_bench_cal cal[3], const point *pts, size_t n)
+static int fit_and_store(const char *bench_path, rc_bench_cal cal[3], const point *pts,
+                         size_t n)
 {
     double x[3][MAX_POINTS], y[3][MAX_POINTS];
     for (size_t i = 0; i < n; i++) {
@@ -243,14 +245,16 @@ static int calibrate(const cal_args *ca)
     char bench_path[1024];
     rc_bench bench;
     rc_error err;
-    rc_status st = rc_bench_find(ca->bench_name, ca->bench_dir, bench_path, sizeof bench_path, &err);
+    rc_status st =
+        rc_bench_find(ca->bench_name, ca->bench_dir, bench_path, sizeof bench_path, &err);
     if (st == RC_OK)
         st = rc_bench_load(bench_path, &bench, &err);
     if (st != RC_OK)
         return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
     if (!ca->simulate) {
-        fprintf(stderr, "railcut calibrate: this build cannot set the DAC of bench '%s' over "
-                        "its link yet; --simulate calibrates a simulated board\n",
+        fprintf(stderr,
+                "railcut calibrate: this build cannot set the DAC of bench '%s' over "
+                "its link yet; --simulate calibrates a simulated board\n",
                 bench.name);
         return RC_EXIT_DEVICE;
     }
@@ -283,9 +287,12 @@ static int calibrate(const cal_args *ca)
 int cmd_calibrate(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"bench", required_argument, NULL, 'b'},    {"bench-dir", required_argument, NULL, 'd'},
-        {"readings", required_argument, NULL, 'r'}, {"codes", required_argument, NULL, 'c'},
-        {"simulate", no_argument, NULL, 's'},       {"help", no_argument, NULL, 'h'},
+        {"bench", required_argument, NULL, 'b'},
+        {"bench-dir", required_argument, NULL, 'd'},
+        {"readings", required_argument, NULL, 'r'},
+        {"codes", required_argument, NULL, 'c'},
+        {"simulate", no_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     cal_args ca = {0};

@@ -81,7 +81,8 @@ static int run_iceprog(const char *iceprog, const char *serial, bool sram, const
     pid_t pid;
     int rc = posix_spawnp(&pid, iceprog, NULL, NULL, (char *const *)argv, environ);
     if (rc != 0) {
-        fprintf(stderr, "railcut: cannot run %s: %s (install fpga-icestorm, or give --iceprog)\n",
+        fprintf(stderr,
+                "railcut: cannot run %s: %s (install fpga-icestorm, or give --iceprog)\n",
                 iceprog, strerror(rc));
         return RC_EXIT_DEVICE;
     }
@@ -119,7 +120,8 @@ int cmd_flash(int argc, char **argv)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("flash", optind >= argc ? "no BITSTREAM given" : "one BITSTREAM only");
+        return cli_usage_error("flash",
+                               optind >= argc ? "no BITSTREAM given" : "one BITSTREAM only");
     const char *path = argv[optind];
     int code = check_bitstream(path);
     if (code != 0)
@@ -129,7 +131,8 @@ int cmd_flash(int argc, char **argv)
     if (bench_name) {
         char bench_path[1024];
         rc_error err;
-        rc_status st = rc_bench_find(bench_name, bench_dir, bench_path, sizeof bench_path, &err);
+        rc_status st =
+            rc_bench_find(bench_name, bench_dir, bench_path, sizeof bench_path, &err);
         if (st == RC_OK)
             st = rc_bench_load(bench_path, &bench, &err);
         if (st != RC_OK)
@@ -142,7 +145,8 @@ int cmd_flash(int argc, char **argv)
     rc_bench_lock_release(lock);
     if (code != 0)
         return code;
-    printf("written: %s%s%s\n", path, bench_name ? " to bench " : "", bench_name ? bench.name : "");
+    printf("written: %s%s%s\n", path, bench_name ? " to bench " : "",
+           bench_name ? bench.name : "");
     puts("gateware identity not checked here: the next run's identify verifies it");
     return RC_EXIT_PASS;
 }

@@ -80,8 +80,8 @@ static result railcut(const char *fmt, ...)
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
     snprintf(cmd, sizeof cmd,
-             "cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s >stdout.txt 2>stderr.txt </dev/null", dir,
-             dir, RAILCUT_BIN, args);
+             "cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s >stdout.txt 2>stderr.txt </dev/null",
+             dir, dir, RAILCUT_BIN, args);
     int status = system(cmd);
     ck_assert_msg(WIFEXITED(status), "railcut %s did not exit normally", args);
     char out[1024], err[1024];
@@ -135,8 +135,8 @@ static void write_bitstream(const char *name)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
-    const unsigned char head[] = {0xff, 0x00, 'r', 'c', 0x00, 0xff, 0x7e, 0xaa, 0x99, 0x7e,
-                                  0x51, 0x00, 0x01, 0x05};
+    const unsigned char head[] = {0xff, 0x00, 'r',  'c',  0x00, 0xff, 0x7e,
+                                  0xaa, 0x99, 0x7e, 0x51, 0x00, 0x01, 0x05};
     fwrite(head, 1, sizeof head, f);
     fclose(f);
 }
@@ -146,7 +146,8 @@ static void fake_iceprog(int code)
 {
     char path[1024], text[1024];
     snprintf(path, sizeof path, "%s/iceprog", dir);
-    snprintf(text, sizeof text, "#!/bin/sh\necho \"$@\" > %s/iceprog.args\nexit %d\n", dir, code);
+    snprintf(text, sizeof text, "#!/bin/sh\necho \"$@\" > %s/iceprog.args\nexit %d\n", dir,
+             code);
     write_text(path, text);
     ck_assert_int_eq(chmod(path, 0755), 0);
 }
@@ -172,8 +173,9 @@ START_TEST(test_flash_refuses_non_bitstream)
     write_text(path, ":10000000FFFFFFFF\n");
     result r = railcut("flash firmware.hex --bench icebreaker");
     ck_assert_int_eq(r.exit_code, 2);
-    ck_assert_str_eq(r.err, "railcut: firmware.hex is not an iCE40 bitstream (no preamble 7E AA "
-                            "99 7E in its first 4096 bytes)\n");
+    ck_assert_str_eq(r.err,
+                     "railcut: firmware.hex is not an iCE40 bitstream (no preamble 7E AA "
+                     "99 7E in its first 4096 bytes)\n");
     result_free(&r);
     r = railcut("flash missing.bin");
     ck_assert_int_eq(r.exit_code, 2);
@@ -280,8 +282,9 @@ START_TEST(test_calibrate_recovers_error)
     result r = railcut("calibrate --bench icebreaker --simulate --readings readings.txt "
                        "--codes 8000,20000,32000,44000");
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    ck_assert_msg(strstr(r.out, "point 1: DAC code 8000, rail ADC code 8000, current ADC code 200\n"),
-                  "%s", r.out);
+    ck_assert_msg(
+        strstr(r.out, "point 1: DAC code 8000, rail ADC code 8000, current ADC code 200\n"),
+        "%s", r.out);
     result_free(&r);
     snprintf(path, sizeof path, "%s/benches/icebreaker.ini", dir);
     char *bench = slurp(path);
@@ -327,7 +330,8 @@ START_TEST(test_calibrate_errors)
     write_text(path, "DMM\n123\n0.001\n0.0001\n2.0\n");
     r = railcut("calibrate --bench hx8k --simulate --readings short.txt");
     ck_assert_int_eq(r.exit_code, 2);
-    ck_assert_str_eq(r.err, "railcut calibrate: no answer for \"point 1: DMM current into the load (A)\"\n");
+    ck_assert_str_eq(
+        r.err, "railcut calibrate: no answer for \"point 1: DMM current into the load (A)\"\n");
     result_free(&r);
     write_text(path, "DMM\n123\nabc\n");
     r = railcut("calibrate --bench hx8k --simulate --readings short.txt");
@@ -368,8 +372,8 @@ START_TEST(test_run_bench_busy)
     r = railcut("run %s/profiles/ota/reboot-10s.rail --bench nosuch --trace t.rct -q",
                 RC_FIXTURES_DIR);
     ck_assert_int_eq(r.exit_code, 2);
-    ck_assert_msg(strstr(r.err, "railcut: no bench 'nosuch' (looked for benches/nosuch.ini"), "%s",
-                  r.err);
+    ck_assert_msg(strstr(r.err, "railcut: no bench 'nosuch' (looked for benches/nosuch.ini"),
+                  "%s", r.err);
     result_free(&r);
     r = railcut("run %s/profiles/ota/reboot-10s.rail --bench hx8k --bench-dir benches --trace "
                 "t.rct -q",
@@ -406,7 +410,8 @@ static pid_t feed_client(int port, const char *line)
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
             char reply[64] = "";
-            if (send(fd, line, strlen(line), 0) < 0 || recv(fd, reply, sizeof reply - 1, 0) <= 0)
+            if (send(fd, line, strlen(line), 0) < 0 ||
+                recv(fd, reply, sizeof reply - 1, 0) <= 0)
                 _exit(2);
             _exit(strcmp(reply, "ok\n") == 0 ? 0 : 3);
         }
@@ -423,17 +428,19 @@ START_TEST(test_run_feed)
     int port = free_port();
     pid_t client = feed_client(port, "AD1 @100.25\n");
     /* The profile expects no AD1: the reported one makes it fail. */
-    result r = railcut("run %s/profiles/ota/reboot-10s.rail --feed-bind 127.0.0.1:%d --pace 100 "
-                       "--trace t.rct -q",
-                       RC_FIXTURES_DIR, port);
+    result r =
+        railcut("run %s/profiles/ota/reboot-10s.rail --feed-bind 127.0.0.1:%d --pace 100 "
+                "--trace t.rct -q",
+                RC_FIXTURES_DIR, port);
     int status;
     ck_assert_int_eq(waitpid(client, &status, 0), client);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "feed client failed");
     ck_assert_msg(r.exit_code == 1, "%s", r.err);
     result_free(&r);
     r = railcut("info t.rct --events");
-    ck_assert_msg(strstr(r.out, "          100.25 s  ad1            feed  [annotated by feed]\n"),
-                  "%s", r.out);
+    ck_assert_msg(
+        strstr(r.out, "          100.25 s  ad1            feed  [annotated by feed]\n"), "%s",
+        r.out);
     result_free(&r);
     /* A port already taken: nothing is run. */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -441,8 +448,9 @@ START_TEST(test_run_feed)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
     ck_assert_int_eq(listen(fd, 1), 0);
-    r = railcut("run %s/profiles/ota/reboot-10s.rail --feed-bind 127.0.0.1:%d --trace t2.rct -q",
-                RC_FIXTURES_DIR, port);
+    r = railcut(
+        "run %s/profiles/ota/reboot-10s.rail --feed-bind 127.0.0.1:%d --trace t2.rct -q",
+        RC_FIXTURES_DIR, port);
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_msg(strstr(r.err, "feed on 127.0.0.1:"), "%s", r.err);
     result_free(&r);
@@ -476,9 +484,10 @@ START_TEST(test_emulated_board)
     write_text(path, "level 12V\nrestore\nhold 2s\ncut\nhold 1s\n");
     const char *env = "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 umockdev-wrapper";
     char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s --step-us 20000 -- %s devices >devices.txt",
-             dir, dir, env, emu, RAILCUT_BIN);
+    snprintf(
+        cmd, sizeof cmd,
+        "cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s --step-us 20000 -- %s devices >devices.txt",
+        dir, dir, env, emu, RAILCUT_BIN);
     ck_assert_int_eq(system(cmd), 0);
     snprintf(path, sizeof path, "%s/devices.txt", dir);
     char *out = slurp(path);
@@ -509,7 +518,8 @@ START_TEST(test_emulated_board)
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3);
     snprintf(path, sizeof path, "%s/busy.txt", dir);
     out = slurp(path);
-    ck_assert_msg(strstr(out, "railcut: bench busy (FTDI serial RC000001), held by PID"), "%s", out);
+    ck_assert_msg(strstr(out, "railcut: bench busy (FTDI serial RC000001), held by PID"), "%s",
+                  out);
     free(out);
     release(pid);
 }

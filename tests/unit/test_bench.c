@@ -11,39 +11,38 @@
 #include "railcut/bench.h"
 #include "testutil.h"
 
-static const char *const full_text =
-    "; a test bench\n"
-    "[bench]\n"
-    "name = lab1\n"
-    "device = s:0x0403:0x6010:RC0042\n"
-    "board = hx8k\n"
-    "channel = A\n"
-    "baud = 12000000\n"
-    "latency_ms = 2\n"
-    "[limits]\n"
-    "max_rail = 14.5V\n"
-    "max_current = 1.5A\n"
-    "[safe]\n"
-    "rail = on\n"
-    "rail_voltage = 12V\n"
-    "ac_lost = on\n"
-    "[pins]\n"
-    "rail_en_n = P4\n"
-    "alert = N3\n"
-    "[alert]\n"
-    "pin = no\n"
-    "pin_active = low\n"
-    "uart_pattern = ^ALERT AD1\n"
-    "uart_baud = 57600\n"
-    "feed = yes\n"
-    "feed_bind = 127.0.0.1:7878\n"
-    "[cal.dac]\n"
-    "gain = 0.2\n"
-    "offset = -3.5\n"
-    "uncertainty = 1.25\n"
-    "date = 2026-11-01\n"
-    "instrument = Fluke 87V\n"
-    "serial = 12345678\n";
+static const char *const full_text = "; a test bench\n"
+                                     "[bench]\n"
+                                     "name = lab1\n"
+                                     "device = s:0x0403:0x6010:RC0042\n"
+                                     "board = hx8k\n"
+                                     "channel = A\n"
+                                     "baud = 12000000\n"
+                                     "latency_ms = 2\n"
+                                     "[limits]\n"
+                                     "max_rail = 14.5V\n"
+                                     "max_current = 1.5A\n"
+                                     "[safe]\n"
+                                     "rail = on\n"
+                                     "rail_voltage = 12V\n"
+                                     "ac_lost = on\n"
+                                     "[pins]\n"
+                                     "rail_en_n = P4\n"
+                                     "alert = N3\n"
+                                     "[alert]\n"
+                                     "pin = no\n"
+                                     "pin_active = low\n"
+                                     "uart_pattern = ^ALERT AD1\n"
+                                     "uart_baud = 57600\n"
+                                     "feed = yes\n"
+                                     "feed_bind = 127.0.0.1:7878\n"
+                                     "[cal.dac]\n"
+                                     "gain = 0.2\n"
+                                     "offset = -3.5\n"
+                                     "uncertainty = 1.25\n"
+                                     "date = 2026-11-01\n"
+                                     "instrument = Fluke 87V\n"
+                                     "serial = 12345678\n";
 
 static rc_status parse(const char *text, rc_bench *b, rc_error *err)
 {
@@ -119,8 +118,10 @@ typedef struct bad_case {
 } bad_case;
 
 static const bad_case bad_cases[] = {
-    {"[bench]\nname=x\ndevise=s:A\n", "t.ini:3: unknown key 'devise' in [bench] (did you mean 'device'?)"},
-    {"[bench]\nname=x\n[limit]\nmax_rail=12V\n", "t.ini:4: unknown section [limit] (did you mean [limits]?)"},
+    {"[bench]\nname=x\ndevise=s:A\n",
+     "t.ini:3: unknown key 'devise' in [bench] (did you mean 'device'?)"},
+    {"[bench]\nname=x\n[limit]\nmax_rail=12V\n",
+     "t.ini:4: unknown section [limit] (did you mean [limits]?)"},
     {"[cal.dca]\ngain=1\n", "t.ini:2: unknown section [cal.dca] (did you mean [cal.dac]?)"},
     {"[bench]\nboard=ice\n", "t.ini:2: 'board' must be 'icebreaker' or 'hx8k', not 'ice'"},
     {"[bench]\nchannel=C\n", "t.ini:2: 'channel' must be 'A' or 'B', not 'C'"},
@@ -176,16 +177,16 @@ START_TEST(test_long_line)
     char pattern[260];
     memset(pattern, 'a', sizeof pattern);
     pattern[183] = '\0'; /* "uart_pattern = " + 183 = 198 characters: fits */
-    snprintf(text, sizeof text, "[bench]\nname=x\ndevice=s:A\nboard=hx8k\n[alert]\nuart_pattern = %s\n",
-             pattern);
+    snprintf(text, sizeof text,
+             "[bench]\nname=x\ndevice=s:A\nboard=hx8k\n[alert]\nuart_pattern = %s\n", pattern);
     rc_bench b;
     rc_error err;
     ck_assert_msg(parse(text, &b, &err) == RC_OK, "%s", err.msg);
     ck_assert_uint_eq(strlen(b.uart_pattern), 183);
     pattern[183] = 'a';
     pattern[184] = '\0'; /* 199 characters */
-    snprintf(text, sizeof text, "[bench]\nname=x\ndevice=s:A\nboard=hx8k\n[alert]\nuart_pattern = %s",
-             pattern);
+    snprintf(text, sizeof text,
+             "[bench]\nname=x\ndevice=s:A\nboard=hx8k\n[alert]\nuart_pattern = %s", pattern);
     ck_assert_int_eq(parse(text, &b, &err), RC_ERR_PARSE);
     ck_assert_str_eq(err.msg, "t.ini:6: line longer than 198 characters");
 }
@@ -233,7 +234,8 @@ START_TEST(test_find)
     setenv("HOME", dir, 1);
     ck_assert_int_eq(rc_bench_find("lab", NULL, path, sizeof path, &err), RC_ERR_NOT_FOUND);
     snprintf(want, sizeof want,
-             "no bench 'lab' (looked for benches/lab.ini, %s/.config/railcut/benches/lab.ini)", dir);
+             "no bench 'lab' (looked for benches/lab.ini, %s/.config/railcut/benches/lab.ini)",
+             dir);
     ck_assert_str_eq(err.msg, want);
 }
 END_TEST
@@ -249,10 +251,10 @@ START_TEST(test_cal_entries)
     size_t n = rc_bench_cal_entries(&b, now_us, kv, 16);
     ck_assert_uint_eq(n, 8);
     const char *want[8][2] = {
-        {"cal.bench", "lab1"},           {"cal.dac.gain", "0.2"},
-        {"cal.dac.offset", "-3.5"},      {"cal.dac.uncertainty", "1.25"},
-        {"cal.dac.date", "2026-11-01"},  {"cal.dac.instrument", "Fluke 87V"},
-        {"cal.dac.serial", "12345678"},  {"cal.dac.age_days", "24"},
+        {"cal.bench", "lab1"},          {"cal.dac.gain", "0.2"},
+        {"cal.dac.offset", "-3.5"},     {"cal.dac.uncertainty", "1.25"},
+        {"cal.dac.date", "2026-11-01"}, {"cal.dac.instrument", "Fluke 87V"},
+        {"cal.dac.serial", "12345678"}, {"cal.dac.age_days", "24"},
     };
     for (size_t i = 0; i < n; i++) {
         ck_assert_str_eq(kv[i].key, want[i][0]);

@@ -44,7 +44,8 @@ START_TEST(test_uart_matches_lines)
     ck_assert_int_eq(ev[0].kind, RC_EV_AD1);
     ck_assert_int_eq(ev[0].t_us, 1000 + 10 * 10); /* first byte of line 2 is byte 10 */
     ck_assert_str_eq(ev[0].text, "uart:^ALERT (AD1|0x8F)");
-    ck_assert_int_eq(ev[1].t_us, 1000 + 10 * (int64_t)strlen("boot 1.2\r\nALERT AD1 raised\r\nALERT AD2\n"));
+    ck_assert_int_eq(
+        ev[1].t_us, 1000 + 10 * (int64_t)strlen("boot 1.2\r\nALERT AD1 raised\r\nALERT AD2\n"));
     /* A line still open produces nothing until its newline. */
     ck_assert_uint_eq(feed_text(m, 0, "ALERT AD1", 9, ev, 4), 0);
     rc_event last;
@@ -70,9 +71,10 @@ START_TEST(test_uart_long_and_binary_lines)
     ck_assert_int_eq(ev[0].t_us, 50);
     /* A long pattern is cut to the event's text field. */
     rc_uart_alert_free(m);
-    ck_assert_int_eq(rc_uart_alert_new("a very long pattern that will not fit in forty", &m, NULL),
-                     RC_OK);
-    ck_assert_uint_eq(feed_text(m, 0, "a very long pattern that will not fit in forty\n", 47, ev, 2), 1);
+    ck_assert_int_eq(
+        rc_uart_alert_new("a very long pattern that will not fit in forty", &m, NULL), RC_OK);
+    ck_assert_uint_eq(
+        feed_text(m, 0, "a very long pattern that will not fit in forty\n", 47, ev, 2), 1);
     ck_assert_uint_eq(strlen(ev[0].text), RC_EVENT_TEXT_MAX - 1);
     rc_uart_alert_free(m);
 }
@@ -149,7 +151,8 @@ START_TEST(test_feed_parse_junk)
     const char *l = junk_lines[_i];
     rc_event ev;
     rc_error err;
-    ck_assert_msg(rc_feed_parse_line(l, strlen(l), START_US, &ev, &err) == RC_ERR_PARSE, "%s", l);
+    ck_assert_msg(rc_feed_parse_line(l, strlen(l), START_US, &ev, &err) == RC_ERR_PARSE, "%s",
+                  l);
 }
 END_TEST
 
@@ -243,7 +246,8 @@ START_TEST(test_feed_server)
     ck_assert_str_eq(reply, "ok");
     send_text(fd, "junk\nAD1 2026-11-25T10:03:00Z\r\n", 31);
     read_line(fd, reply, sizeof reply);
-    ck_assert_str_eq(reply, "error: expected 'AD1 @SECONDS' or 'AD1 YYYY-MM-DDTHH:MM:SS[.ffffff]Z'");
+    ck_assert_str_eq(reply,
+                     "error: expected 'AD1 @SECONDS' or 'AD1 YYYY-MM-DDTHH:MM:SS[.ffffff]Z'");
     read_line(fd, reply, sizeof reply);
     ck_assert_str_eq(reply, "ok");
     /* A line over the limit is refused as a whole; the next line is fine. */
@@ -307,7 +311,8 @@ START_TEST(test_feed_bad_bind)
     collected c = {.mu = PTHREAD_MUTEX_INITIALIZER};
     rc_feed_server *s;
     rc_error err;
-    ck_assert_int_eq(rc_feed_server_start("localhost:80", 0, on_event, &c, &s, &err), RC_ERR_ARG);
+    ck_assert_int_eq(rc_feed_server_start("localhost:80", 0, on_event, &c, &s, &err),
+                     RC_ERR_ARG);
     ck_assert_str_eq(err.msg, "feed address 'localhost' is not a numeric IPv4 address");
     ck_assert_int_eq(rc_feed_server_start("127.0.0.1", 0, on_event, &c, &s, &err), RC_ERR_ARG);
     ck_assert_str_eq(err.msg, "feed address '127.0.0.1' is not HOST:PORT");
@@ -319,7 +324,8 @@ START_TEST(test_feed_bad_bind)
     char bind_text[32];
     snprintf(bind_text, sizeof bind_text, "127.0.0.1:%u", rc_feed_server_port(s));
     rc_feed_server *second;
-    ck_assert_int_eq(rc_feed_server_start(bind_text, 0, on_event, &c, &second, &err), RC_ERR_IO);
+    ck_assert_int_eq(rc_feed_server_start(bind_text, 0, on_event, &c, &second, &err),
+                     RC_ERR_IO);
     rc_feed_server_stop(s);
 }
 END_TEST

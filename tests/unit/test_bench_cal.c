@@ -100,23 +100,22 @@ START_TEST(test_fit_errors)
 }
 END_TEST
 
-static const char *const bench_text =
-    "; lab bench\n"
-    "[bench]\n"
-    "name = lab\n"
-    "device = s:RC1\n"
-    "board = icebreaker\n"
-    "\n"
-    "[cal.dac]\n"
-    "; from the first bring-up\n"
-    "gain = 0.2\n"
-    "offset = 1\n"
-    "date = 2026-01-02\n"
-    "instrument = old\n"
-    "serial = 1\n"
-    "\n"
-    "[alert]\n"
-    "feed = yes\n";
+static const char *const bench_text = "; lab bench\n"
+                                      "[bench]\n"
+                                      "name = lab\n"
+                                      "device = s:RC1\n"
+                                      "board = icebreaker\n"
+                                      "\n"
+                                      "[cal.dac]\n"
+                                      "; from the first bring-up\n"
+                                      "gain = 0.2\n"
+                                      "offset = 1\n"
+                                      "date = 2026-01-02\n"
+                                      "instrument = old\n"
+                                      "serial = 1\n"
+                                      "\n"
+                                      "[alert]\n"
+                                      "feed = yes\n";
 
 static rc_bench_cal new_cal(void)
 {
@@ -162,14 +161,16 @@ END_TEST
 
 START_TEST(test_store_appends_section)
 {
-    const char *path = rc_test_write_file("cal2.ini", "[bench]\nname = lab\ndevice = s:RC1\nboard = hx8k");
+    const char *path =
+        rc_test_write_file("cal2.ini", "[bench]\nname = lab\ndevice = s:RC1\nboard = hx8k");
     rc_bench_cal c = new_cal();
     rc_error err;
     ck_assert_int_eq(rc_bench_store_cal(path, RC_BENCH_CAL_RAIL_A, &c, &err), RC_OK);
     char *text = rc_test_read_file(path, NULL);
-    ck_assert_str_eq(text, "[bench]\nname = lab\ndevice = s:RC1\nboard = hx8k\n\n"
-                           "[cal.rail_a]\ngain = 0.1875\noffset = -2.5\nuncertainty = 0.75\n"
-                           "date = 2026-11-25\ninstrument = Keysight 34461A\nserial = MY12345\n");
+    ck_assert_str_eq(text,
+                     "[bench]\nname = lab\ndevice = s:RC1\nboard = hx8k\n\n"
+                     "[cal.rail_a]\ngain = 0.1875\noffset = -2.5\nuncertainty = 0.75\n"
+                     "date = 2026-11-25\ninstrument = Keysight 34461A\nserial = MY12345\n");
     free(text);
     rc_bench b;
     ck_assert_int_eq(rc_bench_load(path, &b, &err), RC_OK);

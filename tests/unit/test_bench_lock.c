@@ -121,7 +121,8 @@ START_TEST(test_query_without_file)
     pid_t who = 1;
     int64_t since = 1;
     rc_error err;
-    ck_assert_int_eq(rc_bench_lock_query("NEVER", lock_dir(), &held, &who, &since, &err), RC_OK);
+    ck_assert_int_eq(rc_bench_lock_query("NEVER", lock_dir(), &held, &who, &since, &err),
+                     RC_OK);
     ck_assert(!held);
     ck_assert_int_eq(who, 0);
 }
@@ -132,7 +133,8 @@ START_TEST(test_bad_serial)
     rc_bench_lock *lock;
     rc_error err;
     ck_assert_int_eq(rc_bench_lock_acquire("../etc", "/tmp", &lock, &err), RC_ERR_ARG);
-    ck_assert_str_eq(err.msg, "bad FTDI serial '../etc' for a lock (letters, digits, '-', '_', '.')");
+    ck_assert_str_eq(err.msg,
+                     "bad FTDI serial '../etc' for a lock (letters, digits, '-', '_', '.')");
     ck_assert_int_eq(rc_bench_lock_acquire("", "/tmp", &lock, &err), RC_ERR_ARG);
     ck_assert_int_eq(rc_bench_lock_acquire("A", "/nonexistent", &lock, &err), RC_ERR_IO);
 }

@@ -45,9 +45,9 @@ typedef struct rc_bench_cal {
 } rc_bench_cal;
 
 typedef enum rc_bench_cal_kind {
-    RC_BENCH_CAL_DAC = 0,       /* [cal.dac]: DAC code -> setpoint mV */
-    RC_BENCH_CAL_RAIL_V = 1,    /* [cal.rail_v]: ADC D0 code -> rail mV */
-    RC_BENCH_CAL_RAIL_A = 2,    /* [cal.rail_a]: ADC D1 code -> CH mA */
+    RC_BENCH_CAL_DAC = 0,    /* [cal.dac]: DAC code -> setpoint mV */
+    RC_BENCH_CAL_RAIL_V = 1, /* [cal.rail_v]: ADC D0 code -> rail mV */
+    RC_BENCH_CAL_RAIL_A = 2, /* [cal.rail_a]: ADC D1 code -> CH mA */
     RC_BENCH_CAL_COUNT = 3,
 } rc_bench_cal_kind;
 
@@ -58,11 +58,11 @@ const char *rc_bench_cal_name(rc_bench_cal_kind kind);
 typedef struct rc_cal_fit {
     double gain;
     double offset;
-    double residual_rms;  /* root mean square of reading - fitted value */
-    double residual_max;  /* largest |reading - fitted value| */
-    double uncertainty;   /* residual standard deviation (n - 2 degrees of
-                           * freedom, 0 for two points) combined in quadrature
-                           * with the reference's own uncertainty */
+    double residual_rms; /* root mean square of reading - fitted value */
+    double residual_max; /* largest |reading - fitted value| */
+    double uncertainty;  /* residual standard deviation (n - 2 degrees of
+                          * freedom, 0 for two points) combined in quadrature
+                          * with the reference's own uncertainty */
     size_t n;
 } rc_cal_fit;
 
@@ -102,7 +102,7 @@ typedef struct rc_bench {
     rc_bench_pin pins[RC_BENCH_MAX_PINS];
     size_t n_pins;
     /* [alert] */
-    bool alert_pin;                          /* the alert input is wired */
+    bool alert_pin; /* the alert input is wired */
     bool alert_active_high;
     char uart_pattern[RC_BENCH_PATTERN_MAX]; /* POSIX extended regex; "" = none */
     uint32_t uart_baud;                      /* CH debug UART, e.g. 115200 */
@@ -183,7 +183,8 @@ rc_status rc_ftdi_list(rc_ftdi_device **out, size_t *n, rc_error *err);
 
 /* ---- Alert sources ---------------------------------------------------------- */
 
-#define RC_ALERT_LINE_MAX 256 /* longer UART and feed lines are cut (UART) or refused (feed) */
+#define RC_ALERT_LINE_MAX 256 /* longer UART and feed lines are cut (UART) or refused (feed)   \
+                               */
 
 /* Assembles sniffed CH debug-UART bytes into lines (ended by '\n'; '\r' is
  * dropped) and matches each line against a POSIX extended regex. A matching

@@ -128,8 +128,8 @@ static rc_status parse_uint(const char *key, const char *value, unsigned long lo
     return RC_OK;
 }
 
-static rc_status parse_bool(const char *key, const char *value, const char *yes,
-                            const char *no, bool *out, rc_error *err)
+static rc_status parse_bool(const char *key, const char *value, const char *yes, const char *no,
+                            bool *out, rc_error *err)
 {
     if (strcmp(value, yes) == 0)
         *out = true;
@@ -285,25 +285,24 @@ typedef struct section_desc {
     key_fn fn;
 } section_desc;
 
-static const char *const bench_keys[] = {"name", "device", "board", "channel", "baud",
-                                         "latency_ms", "serial", NULL};
+static const char *const bench_keys[] = {"name", "device",     "board",  "channel",
+                                         "baud", "latency_ms", "serial", NULL};
 static const char *const limits_keys[] = {"max_rail", "max_current", NULL};
 static const char *const safe_keys[] = {"rail", "rail_voltage", "ac_lost", NULL};
 static const char *const pin_keys[] = {
-    "rail_en_n", "ac_lost",  "host_present", "ch_present", "ch_uart",   "alert",
-    "dac_cs",    "dac_din",  "dac_ldac",     "dac_sclk",   "adc_cs",    "adc_d0",
-    "adc_d1",    "adc_sclk", "uart_rx",      "uart_tx",    "clk",       "led_green",
-    "led_red",   NULL};
-static const char *const alert_keys[] = {"pin", "pin_active", "uart_pattern", "uart_baud",
-                                         "feed", "feed_bind", NULL};
-static const char *const cal_keys[] = {"gain", "offset", "uncertainty", "date",
+    "rail_en_n", "ac_lost",  "host_present", "ch_present", "ch_uart", "alert",  "dac_cs",
+    "dac_din",   "dac_ldac", "dac_sclk",     "adc_cs",     "adc_d0",  "adc_d1", "adc_sclk",
+    "uart_rx",   "uart_tx",  "clk",          "led_green",  "led_red", NULL};
+static const char *const alert_keys[] = {
+    "pin", "pin_active", "uart_pattern", "uart_baud", "feed", "feed_bind", NULL};
+static const char *const cal_keys[] = {"gain",       "offset", "uncertainty", "date",
                                        "instrument", "serial", NULL};
 
 static const section_desc sections[] = {
-    {"bench", bench_keys, bench_key},    {"limits", limits_keys, limits_key},
-    {"safe", safe_keys, safe_key},       {"pins", pin_keys, pins_key},
-    {"alert", alert_keys, alert_key},    {"cal.dac", cal_keys, cal_key},
-    {"cal.rail_v", cal_keys, cal_key},   {"cal.rail_a", cal_keys, cal_key},
+    {"bench", bench_keys, bench_key},  {"limits", limits_keys, limits_key},
+    {"safe", safe_keys, safe_key},     {"pins", pin_keys, pins_key},
+    {"alert", alert_keys, alert_key},  {"cal.dac", cal_keys, cal_key},
+    {"cal.rail_v", cal_keys, cal_key}, {"cal.rail_a", cal_keys, cal_key},
 };
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
 
@@ -396,12 +395,13 @@ static rc_status check_whole(rc_bench *b, const char *file, rc_error *err)
     for (int k = 0; k < RC_BENCH_CAL_COUNT; k++) {
         const rc_bench_cal *c = &b->cal[k];
         if (c->set && (c->gain == 0.0 || c->date[0] == '\0'))
-            return rc_error_set(err, RC_ERR_PARSE, "%s: [cal.%s] needs a non-zero 'gain' and a 'date'",
-                                file, cal_names[k]);
+            return rc_error_set(err, RC_ERR_PARSE,
+                                "%s: [cal.%s] needs a non-zero 'gain' and a 'date'", file,
+                                cal_names[k]);
     }
     if (b->safe_rail_mv > b->max_rail_mv)
-        return rc_error_set(err, RC_ERR_PARSE, "%s: [safe] rail_voltage is above [limits] max_rail",
-                            file);
+        return rc_error_set(err, RC_ERR_PARSE,
+                            "%s: [safe] rail_voltage is above [limits] max_rail", file);
     return RC_OK;
 }
 
@@ -415,8 +415,8 @@ static rc_status check_line_lengths(const char *text, size_t len, const char *fi
         if (i < len && text[i] != '\n')
             continue;
         if (i - start > BENCH_LINE_MAX)
-            return rc_error_set(err, RC_ERR_PARSE, "%s:%d: line longer than %d characters", file,
-                                line, BENCH_LINE_MAX);
+            return rc_error_set(err, RC_ERR_PARSE, "%s:%d: line longer than %d characters",
+                                file, line, BENCH_LINE_MAX);
         line++;
         start = i + 1;
     }
@@ -507,7 +507,8 @@ static bool valid_name(const char *name)
     return true;
 }
 
-rc_status rc_bench_find(const char *name, const char *dir, char *path, size_t cap, rc_error *err)
+rc_status rc_bench_find(const char *name, const char *dir, char *path, size_t cap,
+                        rc_error *err)
 {
     assert(name && path && cap > 0);
     if (!valid_name(name))

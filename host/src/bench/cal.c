@@ -61,8 +61,8 @@ rc_status rc_cal_fit_linear(const double *code, const double *reading, size_t n,
 
 /* ---- rewriting a section --------------------------------------------------- */
 
-static const char *const cal_keys[] = {"gain", "offset", "uncertainty", "date",
-                                       "instrument", "serial"};
+static const char *const cal_keys[] = {"gain", "offset",     "uncertainty",
+                                       "date", "instrument", "serial"};
 
 static const char *skip_space(const char *p)
 {

@@ -323,8 +323,9 @@ static void close_all(rc_feed_server *s)
     free(s);
 }
 
-rc_status rc_feed_server_start(const char *bind_text, int64_t start_unix_us, rc_feed_fn on_event,
-                               void *ctx, rc_feed_server **out, rc_error *err)
+rc_status rc_feed_server_start(const char *bind_text, int64_t start_unix_us,
+                               rc_feed_fn on_event, void *ctx, rc_feed_server **out,
+                               rc_error *err)
 {
     assert(on_event && out);
     *out = NULL;

@@ -97,8 +97,9 @@ static rc_status busy(int fd, const char *serial, rc_error *err)
     struct tm tm;
     if (since_s > 0 && gmtime_r(&t, &tm))
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return rc_error_set(err, RC_ERR_DEVICE, "bench busy (FTDI serial %s), held by PID %lld (since %s)",
-                        serial, (long long)pid, when);
+    return rc_error_set(err, RC_ERR_DEVICE,
+                        "bench busy (FTDI serial %s), held by PID %lld (since %s)", serial,
+                        (long long)pid, when);
 }
 
 rc_status rc_bench_lock_acquire(const char *serial, const char *lock_dir, rc_bench_lock **out,
@@ -114,14 +115,15 @@ rc_status rc_bench_lock_acquire(const char *serial, const char *lock_dir, rc_ben
     if (fd < 0)
         return rc_error_set(err, RC_ERR_IO, "%s: %s", path, strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        st = errno == EWOULDBLOCK ? busy(fd, serial, err)
-                                  : rc_error_set(err, RC_ERR_IO, "%s: %s", path, strerror(errno));
+        st = errno == EWOULDBLOCK
+                 ? busy(fd, serial, err)
+                 : rc_error_set(err, RC_ERR_IO, "%s: %s", path, strerror(errno));
         close(fd);
         return st;
     }
     char text[64];
-    int n = snprintf(text, sizeof text, "%lld %lld\n", (long long)getpid(),
-                     (long long)time(NULL));
+    int n =
+        snprintf(text, sizeof text, "%lld %lld\n", (long long)getpid(), (long long)time(NULL));
     if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)n, 0) != n) {
         st = rc_error_set(err, RC_ERR_IO, "%s: %s", path, strerror(errno));
         close(fd);
@@ -161,7 +163,8 @@ rc_status rc_bench_lock_query(const char *serial, const char *lock_dir, bool *he
         return st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? RC_OK : rc_error_set(err, RC_ERR_IO, "%s: %s", path, strerror(errno));
+        return errno == ENOENT ? RC_OK
+                               : rc_error_set(err, RC_ERR_IO, "%s: %s", path, strerror(errno));
     /* A shared lock that cannot be had means someone holds the exclusive one. */
     if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
         *held = true;
