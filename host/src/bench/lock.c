@@ -46,6 +46,20 @@ static bool writable_dir(const char *dir)
     return dir && dir[0] && access(dir, W_OK | X_OK) == 0;
 }
 
+/* /run/lock is shared by all users: railcut/ below it is made sticky and
+ * writable by all, like /tmp, so every user's runs see the same locks. */
+static const char *default_dir(void)
+{
+    if (writable_dir("/run/lock") && mkdir("/run/lock/railcut", 0777) == 0 &&
+        chmod("/run/lock/railcut", 01777) != 0)
+        assert(errno != EFAULT);
+    if (writable_dir("/run/lock/railcut"))
+        return "/run/lock/railcut";
+    if (writable_dir(getenv("XDG_RUNTIME_DIR")))
+        return getenv("XDG_RUNTIME_DIR");
+    return "/tmp";
+}
+
 static rc_status lock_path(const char *serial, const char *lock_dir, char *path, size_t cap,
                            rc_error *err)
 {
@@ -53,19 +67,7 @@ static rc_status lock_path(const char *serial, const char *lock_dir, char *path,
         return rc_error_set(err, RC_ERR_ARG,
                             "bad FTDI serial '%s' for a lock (letters, digits, '-', '_', '.')",
                             serial);
-    const char *dir = lock_dir;
-    if (!dir) {
-        /* /run/lock is shared by all users; railcut/ below it may not exist yet. */
-        if (writable_dir("/run/lock") && mkdir("/run/lock/railcut", 01777) != 0 &&
-            errno != EEXIST)
-            dir = NULL;
-        if (writable_dir("/run/lock/railcut"))
-            dir = "/run/lock/railcut";
-        else if (writable_dir(getenv("XDG_RUNTIME_DIR")))
-            dir = getenv("XDG_RUNTIME_DIR");
-        else
-            dir = "/tmp";
-    }
+    const char *dir = lock_dir ? lock_dir : default_dir();
     int n = snprintf(path, cap, "%s/railcut-bench-%s.lock", dir, serial);
     if (n < 0 || (size_t)n >= cap)
         return rc_error_set(err, RC_ERR_ARG, "lock path too long");
@@ -114,6 +116,11 @@ rc_status rc_bench_lock_acquire(const char *serial, const char *lock_dir, rc_ben
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0)
         return rc_error_set(err, RC_ERR_IO, "%s: %s", path, strerror(errno));
+    /* Another user's railcut must be able to open the file to be refused. */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && sb.st_uid == geteuid() && (sb.st_mode & 0666) != 0666 &&
+        fchmod(fd, 0666) != 0)
+        assert(errno != EBADF);
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         st = errno == EWOULDBLOCK
                  ? busy(fd, serial, err)
