@@ -467,7 +467,7 @@ int main(void)
     Suite *s = suite_create("railcut-dash");
     TCase *tc = tcase_create("screenshot");
     tcase_add_unchecked_fixture(tc, make_traces, NULL);
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 240); /* generous: sanitizer builds on a busy machine */
     tcase_add_test(tc, image_has_the_asked_size);
     tcase_add_test(tc, default_size_is_1280x720_and_fits_the_trace);
     tcase_add_test(tc, rail_is_drawn_where_the_rail_was);
