@@ -10,8 +10,12 @@
  * path and text, profile parameters, CH and supply parameters, sample rate,
  * crossing thresholds), the compiled profile (segments, marks, expectations),
  * channel descriptors (name, unit, storage type), sample blocks, event blocks
- * and an end chunk. Everything a user sees (verdicts, info, later the
- * dashboard and exports) is read from here.
+ * and an end chunk. Version 1.1 adds raw int16 channels with gain and
+ * offset, a min/max/mean summary pyramid written as data arrives, index
+ * chunks (so a finished, live or crashed file opens without reading it
+ * all), (UTC, device time) pairs, records of samples a recorder lost, and
+ * events annotated after the run. Everything a user sees (verdicts, info,
+ * the dashboard and exports) is read from here.
  */
 #ifndef RAILCUT_TRACE_H
 #define RAILCUT_TRACE_H
