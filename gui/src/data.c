@@ -7,7 +7,7 @@
  * dash_job) with a reader of its own: the only state the two threads share is
  * the job's result, handed over under the job's mutex. A dash_frame is the
  * per-frame summary: one dash_column per pixel column (min/max of volts and
- * amps, which AC Lost values and CH states occurred). Zoomed out the columns
+ * amps, whether AC Lost occurred, the highest CH state). Zoomed out the columns
  * come from rc_trace_summary, one call per channel, whose cost grows with the
  * number of columns and not with the span. Zoomed in (at most two samples a
  * column) the samples are streamed with rc_trace_read_samples, folded into
@@ -257,10 +257,9 @@ static void fold_one(dash_frame *f, const rc_sample *s)
             c->a_max = s->rail_a;
     }
     c->n++;
-    c->ac_lost |= s->ac_lost ? 1 : 2;
-    if (s->ch_state < 8)
-        c->states |= (uint8_t)(1u << s->ch_state);
-    c->last_state = s->ch_state;
+    c->ac_lost |= s->ac_lost ? 1 : 0;
+    if (s->ch_state > c->state) /* the columns start zeroed: OFF */
+        c->state = s->ch_state;
 }
 
 static int fold(void *ctx, const rc_sample *s, size_t n)
@@ -307,13 +306,8 @@ static rc_status summarise(dash_frame *f, dash_trace *dt, int k, rc_error *err)
         switch (k) {
         case 0: c->v_min = (float)mn[i]; c->v_max = (float)mx[i]; break;
         case 1: c->a_min = (float)mn[i]; c->a_max = (float)mx[i]; break;
-        case 2: c->ac_lost = (uint8_t)((mx[i] > 0.5 ? 1 : 0) | (mn[i] < 0.5 ? 2 : 0)); break;
-        default:
-            /* A column that mixes states shows the highest: HOLDUP over READY
-             * over BOOTING over OFF, the more telling one in each pair. */
-            c->last_state = (uint8_t)mx[i];
-            for (int s = (int)mn[i]; s <= (int)mx[i] && s < 8; s++)
-                c->states |= (uint8_t)(1u << s);
+        case 2: c->ac_lost = mx[i] > 0.5 ? 1 : 0; break;
+        default: c->state = (uint8_t)mx[i]; break;
         }
     }
     return st;

@@ -22,9 +22,10 @@ typedef struct dash_column {
     uint32_t n;          /* samples in the column; 0 = nothing to draw */
     float v_min, v_max;
     float a_min, a_max;
-    uint8_t ac_lost;     /* bit 0: some sample had it, bit 1: some did not */
-    uint8_t states;      /* bit s set when some sample was in rc_ch_state s */
-    uint8_t last_state;
+    uint8_t ac_lost;     /* 1 when some sample had AC Lost asserted */
+    uint8_t state;       /* the highest rc_ch_state of its samples: HOLDUP over
+                          * READY over BOOTING over OFF, the more telling one
+                          * of each pair a column may mix */
 } dash_column;
 
 /* What the plot of one trace needs for one frame. Memory depends on the

@@ -202,7 +202,7 @@ static void draw_lane(dash_app *app, const dash_frame *f, const SDL_Rect *r, boo
         for (int i = 0; i <= f->n_cols; i++) {
             int value = -1;
             if (i < f->n_cols && f->cols[i].n)
-                value = ch ? f->cols[i].last_state : (f->cols[i].ac_lost & 1);
+                value = ch ? f->cols[i].state : f->cols[i].ac_lost;
             if (value == prev)
                 continue;
             if (prev >= 0)
