@@ -3,11 +3,12 @@
  * table as cases finish, write JUnit and JSON reports, and exit non-zero if
  * any case did not give the verdict and check results it expects.
  *
- * Order follows `railcut run`: the suite is read, the trace directory is
- * made and the report files are opened, then every selected case is prepared
- * (profile, CH file, backend) before any case runs; a case that cannot be
- * prepared stops the suite and removes the fresh trace directory again. Each
- * case's trace is kept in the trace directory, named after the case.
+ * Order: the suite is read, the trace directory is made, every selected case
+ * is prepared (CH file and parameters, analysis options, profile, backend);
+ * only then are the report files opened (so a bad case leaves an existing
+ * report as it was) and the cases run. A case that cannot be prepared stops
+ * the suite and removes the fresh trace directory again. Each case's trace
+ * is kept in the trace directory, named after the case.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -310,36 +311,49 @@ static int run_suite(suite_args *a)
     }
     char dir[4096];
     bool created = false;
-    st = make_trace_dir(a->trace_dir, s->name, dir, sizeof dir, &created, &err);
-    if (st == RC_OK)
-        st = cli_reports_open(&a->reports, &err);
-    if (st != RC_OK) {
-        rc_suite_free(s);
-        return cli_error(st, &err);
-    }
-    bool stdout_taken = a->reports.json == stdout || a->reports.junit == stdout;
-    table t = {.out = stdout_taken ? stderr : stdout, .name_width = width,
-               .quiet = a->reports.quiet};
-    cli_progress_setup(&t.progress, a->reports.quiet, a->progress);
-    t.selected = count_selected(s, a->run.filter);
+    table t = {.out = stdout, .name_width = width, .quiet = a->reports.quiet};
     a->run.trace_dir = dir;
     a->run.stop_requested = &stop_requested;
     a->run.on_case_done = on_case_done;
     a->run.ctx = &t;
+    rc_suite_plan *plan = NULL;
+    st = make_trace_dir(a->trace_dir, s->name, dir, sizeof dir, &created, &err);
+    if (st != RC_OK) {
+        rc_suite_free(s);
+        return cli_error(st, &err);
+    }
+    st = rc_suite_prepare(s, &a->run, &plan, &err);
+    if (st != RC_OK) {
+        /* A case could not be prepared: nothing ran, leave nothing behind. */
+        if (created)
+            rmdir(dir);
+        fprintf(stderr, "%s\n", err.msg);
+        rc_suite_free(s);
+        return st == RC_ERR_NOMEM ? RC_EXIT_DEVICE : RC_EXIT_USAGE;
+    }
+    st = cli_reports_open(&a->reports, &err);
+    if (st != RC_OK) {
+        rc_suite_plan_free(plan);
+        if (created)
+            rmdir(dir);
+        rc_suite_free(s);
+        return cli_error(st, &err);
+    }
+    if (a->reports.json == stdout || a->reports.junit == stdout)
+        t.out = stderr;
+    cli_progress_setup(&t.progress, a->reports.quiet, a->progress);
+    t.selected = count_selected(s, a->run.filter);
     if (!t.quiet)
         print_header(&t);
     rc_case_result *results;
     signal(SIGINT, on_sigint);
-    st = rc_suite_run(s, &a->run, &results, &err);
+    st = rc_suite_execute(plan, &results, &err);
     signal(SIGINT, SIG_DFL);
+    rc_suite_plan_free(plan);
     int code;
     if (st != RC_OK && st != RC_ERR_INTERRUPTED) {
-        /* A case could not be prepared: nothing ran, leave nothing behind. */
-        if (created)
-            rmdir(dir);
         cli_reports_close(&a->reports);
-        fprintf(stderr, "%s\n", err.msg);
-        code = st == RC_ERR_NOMEM ? RC_EXIT_DEVICE : RC_EXIT_USAGE;
+        code = cli_error(st, &err);
     } else {
         code = exit_code(s, results, &t, dir);
         if (st == RC_ERR_INTERRUPTED) {

@@ -325,6 +325,42 @@ START_TEST(exit_codes_for_bad_input)
 }
 END_TEST
 
+/* A bad case is found before anything is written: existing reports keep
+ * their contents, no table is printed, no trace directory is left. A model
+ * parameter out of its range counts as bad, like a profile that does not
+ * compile. */
+START_TEST(bad_case_leaves_reports_alone)
+{
+    const char *json = write_file("old.json", "{\"old\":true}\n");
+    const char *xml = write_file("old.xml", "<old/>\n");
+    const char *dir = tmp_path("never");
+    const char *suite = write_file(
+        "badch.suite", "case good\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                       "  expect verdict=pass\nend\n"
+                       "case limit\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                       "  ch_set supply.current_limit=200mA\n  expect verdict=pass\nend\n");
+    result r = railcut("suite %s --json %s --junit %s --trace-dir %s", suite, json, xml, dir);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_msg(strstr(r.err, "badch.suite:5: case 'limit': ") != NULL, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.err, "supply.current_limit"));
+    ck_assert_str_eq(r.out, "");
+    result_free(&r);
+    char *text = slurp(json);
+    ck_assert_str_eq(text, "{\"old\":true}\n");
+    free(text);
+    text = slurp(xml);
+    ck_assert_str_eq(text, "<old/>\n");
+    free(text);
+    struct stat sb;
+    ck_assert_int_ne(stat(dir, &sb), 0);
+
+    r = railcut("suite %s --json - --trace-dir %s", suite, dir);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_str_eq(r.out, "");
+    result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_suite");
@@ -336,6 +372,7 @@ int main(void)
     tcase_add_test(tc, table_junit_and_mismatch);
     tcase_add_test(tc, default_trace_dir);
     tcase_add_test(tc, exit_codes_for_bad_input);
+    tcase_add_test(tc, bad_case_leaves_reports_alone);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -242,6 +242,50 @@ START_TEST(runner_filter_and_bad_case)
 }
 END_TEST
 
+/* Preparing checks every selected case, model parameters included, before
+ * anything runs; a prepared suite runs once. */
+START_TEST(prepare_then_execute)
+{
+    static const char text[] = "case ok\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                               "  expect verdict=pass\nend\n"
+                               "case limit\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                               "  ch_set supply.current_limit=200mA\n  expect verdict=pass\nend\n";
+    rc_suite *s;
+    rc_error err;
+    ck_assert_int_eq(rc_suite_parse("p.suite", text, strlen(text), &s, &err), RC_OK);
+    rc_suite_run_options opt;
+    rc_suite_run_options_init(&opt);
+    const char *dir = rc_test_tmp_path("prepared");
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    opt.trace_dir = dir;
+    seen calls = {0};
+    opt.on_case_done = on_done;
+    opt.ctx = &calls;
+    rc_suite_plan *plan;
+    ck_assert_int_eq(rc_suite_prepare(s, &opt, &plan, &err), RC_ERR_ARG);
+    ck_assert_ptr_null(plan);
+    ck_assert_msg(strstr(err.msg, "p.suite:5: case 'limit': ") == err.msg, "%s", err.msg);
+    ck_assert_ptr_nonnull(strstr(err.msg, "supply.current_limit"));
+    ck_assert_int_eq(calls.calls, 0);
+
+    opt.filter = "ok";
+    ck_assert_int_eq(rc_suite_prepare(s, &opt, &plan, &err), RC_OK);
+    ck_assert_int_eq(calls.calls, 0);
+    rc_case_result *r = NULL;
+    ck_assert_int_eq(rc_suite_execute(plan, &r, &err), RC_OK);
+    ck_assert_int_eq(calls.calls, 1);
+    ck_assert_int_eq(r[0].outcome, RC_CASE_MATCHED);
+    ck_assert_int_eq(r[1].outcome, RC_CASE_NOT_RUN);
+    rc_case_result *again = r;
+    ck_assert_int_eq(rc_suite_execute(plan, &again, &err), RC_ERR_ARG);
+    ck_assert_ptr_null(again);
+    ck_assert_int_eq(calls.calls, 1);
+    rc_suite_plan_free(plan);
+    rc_suite_results_free(r, s->n_cases);
+    rc_suite_free(s);
+}
+END_TEST
+
 START_TEST(reports_read_back)
 {
     rc_suite *s;
@@ -306,6 +350,7 @@ int main(void)
     tcase_add_test(tc, job_stop_still_judged);
     tcase_add_test(tc, runner_one_and_two_threads);
     tcase_add_test(tc, runner_filter_and_bad_case);
+    tcase_add_test(tc, prepare_then_execute);
     tcase_add_test(tc, reports_read_back);
     suite_add_tcase(s, tc);
     return rc_test_run(s);

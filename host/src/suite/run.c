@@ -2,8 +2,10 @@
  * run.c - running a suite: preparing every selected case, running them on
  * worker threads, and comparing each analysis with the case's expectations.
  *
- * The runner holds one rc_job and one rc_job_plan per case (index = case
- * index) and one rc_case_result per case. Workers take the next selected
+ * A suite plan holds one rc_job and one rc_job_plan per case (index = case
+ * index) and one rc_case_result per case; preparing fills them all before
+ * anything runs, so a bad case costs no trace and no report. Workers take
+ * the next selected
  * case under `lock`; a case on any backend other than sim also holds `hw`
  * for its whole run, so hardware cases run one at a time whatever --jobs
  * says while sim cases go on beside them. Jobs share nothing but the
@@ -119,23 +121,24 @@ void rc_suite_run_options_init(rc_suite_run_options *opt)
     rc_analysis_config_default(&opt->analysis);
 }
 
-typedef struct runner {
+struct rc_suite_plan {
     const rc_suite *s;
     const rc_suite_run_options *opt;
-    rc_case_result *results;
+    rc_case_result *results; /* handed to the caller by rc_suite_execute */
     rc_job *jobs;
-    rc_job_plan **plans;
+    rc_job_plan **plans;     /* NULL for cases not selected */
+    bool executed;
     size_t next;
     pthread_mutex_t lock;
     pthread_mutex_t hw;
-} runner;
+};
 
-static const char *case_backend(const runner *r, const rc_suite_case *c)
+static const char *case_backend(const rc_suite_plan *r, const rc_suite_case *c)
 {
     return r->opt->backend ? r->opt->backend : c->backend;
 }
 
-static void job_for_case(const runner *r, const rc_suite_case *c, rc_job *job)
+static void job_for_case(const rc_suite_plan *r, const rc_suite_case *c, rc_job *job)
 {
     rc_job_init(job);
     job->profile_path = c->profile;
@@ -151,7 +154,7 @@ static void job_for_case(const runner *r, const rc_suite_case *c, rc_job *job)
     job->stop_requested = r->opt->stop_requested;
 }
 
-static rc_status prepare_all(runner *r, rc_error *err)
+static rc_status prepare_all(rc_suite_plan *r, rc_error *err)
 {
     for (size_t i = 0; i < r->s->n_cases; i++) {
         const rc_suite_case *c = &r->s->cases[i];
@@ -174,7 +177,7 @@ static rc_status prepare_all(runner *r, rc_error *err)
     return RC_OK;
 }
 
-static void run_case(runner *r, size_t i)
+static void run_case(rc_suite_plan *r, size_t i)
 {
     rc_case_result *res = &r->results[i];
     bool hardware = strcmp(rc_job_plan_driver(r->plans[i])->name, "sim") != 0;
@@ -193,14 +196,14 @@ static void run_case(runner *r, size_t i)
         res->outcome = RC_CASE_MISMATCHED;
 }
 
-static bool stopped(const runner *r)
+static bool stopped(const rc_suite_plan *r)
 {
     return r->opt->stop_requested && *r->opt->stop_requested;
 }
 
 static void *worker(void *arg)
 {
-    runner *r = arg;
+    rc_suite_plan *r = arg;
     pthread_mutex_lock(&r->lock);
     for (;;) {
         while (r->next < r->s->n_cases && !r->plans[r->next])
@@ -218,7 +221,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static rc_status run_workers(runner *r, rc_error *err)
+static rc_status run_workers(rc_suite_plan *r, rc_error *err)
 {
     unsigned n = r->opt->jobs ? r->opt->jobs : 1;
     if (n > 64)
@@ -236,33 +239,70 @@ static rc_status run_workers(runner *r, rc_error *err)
     return RC_OK;
 }
 
+void rc_suite_plan_free(rc_suite_plan *plan)
+{
+    if (!plan)
+        return;
+    for (size_t i = 0; plan->plans && i < plan->s->n_cases; i++)
+        rc_job_plan_free(plan->plans[i]);
+    free(plan->plans);
+    free(plan->jobs);
+    rc_suite_results_free(plan->results, plan->s->n_cases);
+    free(plan);
+}
+
+rc_status rc_suite_prepare(const rc_suite *s, const rc_suite_run_options *opt,
+                           rc_suite_plan **out, rc_error *err)
+{
+    *out = NULL;
+    rc_suite_plan *r = calloc(1, sizeof *r);
+    if (!r)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    size_t n = s->n_cases ? s->n_cases : 1;
+    r->s = s;
+    r->opt = opt;
+    r->results = calloc(n, sizeof *r->results);
+    r->jobs = calloc(n, sizeof *r->jobs);
+    r->plans = calloc(n, sizeof *r->plans);
+    rc_status st = RC_OK;
+    if (!r->results || !r->jobs || !r->plans)
+        st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    if (st == RC_OK)
+        st = prepare_all(r, err);
+    if (st != RC_OK) {
+        rc_suite_plan_free(r);
+        return st;
+    }
+    *out = r;
+    return RC_OK;
+}
+
+rc_status rc_suite_execute(rc_suite_plan *plan, rc_case_result **results, rc_error *err)
+{
+    *results = NULL;
+    if (plan->executed)
+        return rc_error_set(err, RC_ERR_ARG, "a suite plan is executed once");
+    plan->executed = true;
+    pthread_mutex_init(&plan->lock, NULL);
+    pthread_mutex_init(&plan->hw, NULL);
+    rc_status st = run_workers(plan, err);
+    pthread_mutex_destroy(&plan->lock);
+    pthread_mutex_destroy(&plan->hw);
+    *results = plan->results;
+    plan->results = NULL;
+    return st;
+}
+
 rc_status rc_suite_run(const rc_suite *s, const rc_suite_run_options *opt,
                        rc_case_result **results, rc_error *err)
 {
-    *results = calloc(s->n_cases ? s->n_cases : 1, sizeof **results);
-    runner r = {.s = s, .opt = opt, .results = *results};
-    r.jobs = calloc(s->n_cases ? s->n_cases : 1, sizeof *r.jobs);
-    r.plans = calloc(s->n_cases ? s->n_cases : 1, sizeof *r.plans);
-    rc_status st = RC_OK;
-    if (!*results || !r.jobs || !r.plans)
-        st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
-    if (st == RC_OK)
-        st = prepare_all(&r, err);
-    if (st == RC_OK) {
-        pthread_mutex_init(&r.lock, NULL);
-        pthread_mutex_init(&r.hw, NULL);
-        st = run_workers(&r, err);
-        pthread_mutex_destroy(&r.lock);
-        pthread_mutex_destroy(&r.hw);
-    }
-    for (size_t i = 0; r.plans && i < s->n_cases; i++)
-        rc_job_plan_free(r.plans[i]);
-    free(r.plans);
-    free(r.jobs);
-    if (st != RC_OK && st != RC_ERR_INTERRUPTED) {
-        rc_suite_results_free(*results, s->n_cases);
-        *results = NULL;
-    }
+    rc_suite_plan *plan;
+    *results = NULL;
+    rc_status st = rc_suite_prepare(s, opt, &plan, err);
+    if (st != RC_OK)
+        return st;
+    st = rc_suite_execute(plan, results, err);
+    rc_suite_plan_free(plan);
     return st;
 }
 
