@@ -324,6 +324,22 @@ START_TEST(window_outside_the_trace_draws_no_rail)
 }
 END_TEST
 
+/* A window reaching past the end of the run: nothing drawn after the last
+ * sample, at the summary's zoom (about 200 samples a column). */
+START_TEST(nothing_drawn_after_the_run)
+{
+    const char *png = tmp_path("after.png");
+    frame_info f = shoot(png, ad1_trace, "--at 300 --span 200");
+    SDL_Surface *s = load_png(png);
+    int x_end = x_of(&f, 375008504LL);
+    rect before = {f.plot_v.x, f.plot_v.y + 24, x_end - f.plot_v.x - 1, f.plot_v.h - 24};
+    rect after = {x_end + 2, f.plot_v.y, f.plot_v.x + f.plot_v.w - x_end - 2, f.plot_v.h};
+    ck_assert_int_gt(count_in_rect(s, before, VOLTS), 0);
+    ck_assert_int_eq(count_in_rect(s, after, VOLTS), 0);
+    SDL_FreeSurface(s);
+}
+END_TEST
+
 START_TEST(zoomed_in_samples_are_drawn_one_by_one)
 {
     /* 20 ms at 1 kHz: 20 samples on 1280 px, drawn as dots joined by lines,
@@ -476,6 +492,7 @@ int main(void)
     tcase_add_test(tc, ad1_marker_at_its_time_full_hd);
     tcase_add_test(tc, no_ad1_marker_without_ad1);
     tcase_add_test(tc, window_outside_the_trace_draws_no_rail);
+    tcase_add_test(tc, nothing_drawn_after_the_run);
     tcase_add_test(tc, zoomed_in_samples_are_drawn_one_by_one);
     tcase_add_test(tc, overlay_aligned_on_an_event);
     tcase_add_test(tc, errors_name_what_is_wrong);
