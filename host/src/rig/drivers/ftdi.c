@@ -25,7 +25,6 @@
  * reference board: 250 uV per DAC and rail-voltage ADC code, offset 0, and
  * 100 uA per current ADC code.
  */
-#include <errno.h>
 #include <libftdi1/ftdi.h>
 #include <libusb-1.0/libusb.h>
 #include <pthread.h>
