@@ -146,7 +146,7 @@ static void all_matched(const cJSON *j, int want_cases)
 START_TEST(ch_suite_on_sim)
 {
     cJSON *j = run_json(SUITES "/mp102a-ch.suite", "--jobs 2", 0);
-    all_matched(j, 27);
+    all_matched(j, 29);
     /* A conformant CH: silent up to 180 s, one AD1 past it. */
     const cJSON *c = case_named(j, "boundary-180s");
     ck_assert_str_eq(str(c, "verdict"), "pass");
@@ -329,6 +329,58 @@ END_TEST
  * their contents, no table is printed, no trace directory is left. A model
  * parameter out of its range counts as bad, like a profile that does not
  * compile. */
+/* mp102a-ch.suite with one more suite-wide ch_set line; its relative paths
+ * made absolute so the copy can live in the tmp directory. */
+static const char *ch_suite_with(const char *ch_set)
+{
+    char *text = slurp(SUITES "/mp102a-ch.suite");
+    ck_assert_ptr_nonnull(text);
+    const char *first_case = strstr(text, "\ncase ");
+    ck_assert_ptr_nonnull(first_case);
+    static char out[65536];
+    size_t used = 0;
+    for (const char *p = text; *p; p++) {
+        ck_assert_uint_lt(used + 600, sizeof out);
+        if (p == first_case + 1)
+            used += (size_t)snprintf(out + used, sizeof out - used, "ch_set %s\n", ch_set);
+        if (strncmp(p, "\"../", 4) == 0) {
+            used += (size_t)snprintf(out + used, sizeof out - used, "\"%s/", RC_FIXTURES_DIR);
+            p += 3;
+            continue;
+        }
+        out[used++] = *p;
+    }
+    out[used] = '\0';
+    free(text);
+    return write_file("ch-offset.suite", out);
+}
+
+/* The exact boundary cases see interruptions of 180 s and 180.000001 s, so a
+ * CH outage timer off by one microsecond either way mismatches one of them. */
+START_TEST(exact_boundary_catches_one_microsecond)
+{
+    cJSON *j = run_json(ch_suite_with("defect_timer_offset=0us"), "--filter 'boundary-exact*'", 0);
+    ck_assert_double_eq(cJSON_GetObjectItem(case_named(j, "boundary-exact-180s"), "max_outage_s")
+                            ->valuedouble,
+                        180.0);
+    ck_assert_double_eq(
+        cJSON_GetObjectItem(case_named(j, "boundary-exact-180.000001s"), "max_outage_s")
+            ->valuedouble,
+        180.000001);
+    cJSON_Delete(j);
+
+    j = run_json(ch_suite_with("defect_timer_offset=-1us"), "--filter 'boundary-exact*'", 1);
+    ck_assert_str_eq(str(case_named(j, "boundary-exact-180s"), "outcome"), "mismatch");
+    ck_assert_str_eq(str(case_named(j, "boundary-exact-180.000001s"), "outcome"), "match");
+    cJSON_Delete(j);
+
+    j = run_json(ch_suite_with("defect_timer_offset=1us"), "--filter 'boundary-exact*'", 1);
+    ck_assert_str_eq(str(case_named(j, "boundary-exact-180s"), "outcome"), "match");
+    ck_assert_str_eq(str(case_named(j, "boundary-exact-180.000001s"), "outcome"), "mismatch");
+    cJSON_Delete(j);
+}
+END_TEST
+
 START_TEST(bad_case_leaves_reports_alone)
 {
     const char *json = write_file("old.json", "{\"old\":true}\n");
@@ -373,6 +425,7 @@ int main(void)
     tcase_add_test(tc, default_trace_dir);
     tcase_add_test(tc, exit_codes_for_bad_input);
     tcase_add_test(tc, bad_case_leaves_reports_alone);
+    tcase_add_test(tc, exact_boundary_catches_one_microsecond);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
