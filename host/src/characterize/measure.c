@@ -52,12 +52,12 @@ static void make_view(rc_trace *t, const rc_analysis *a, int64_t mark_us, probe_
     size_t i = 0;
     while (i < a->n_raw && a->raw[i].start_us < mark_us)
         i++;
-    v->ep = a->raw + i;
+    v->ep = a->raw ? a->raw + i : NULL; /* no episodes: no array to point into */
     v->n_ep = a->n_raw - i;
     size_t j = 0;
     while (j < a->n_ad1 && a->ad1[j].t_us < mark_us)
         j++;
-    v->ad1 = a->ad1 + j;
+    v->ad1 = a->ad1 ? a->ad1 + j : NULL;
     v->n_ad1 = a->n_ad1 - j;
 }
 
