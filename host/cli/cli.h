@@ -8,6 +8,7 @@
 #ifndef RC_CLI_H
 #define RC_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -128,6 +129,17 @@ void cli_progress_setup(cli_progress *p, bool quiet, cli_progress_mode mode);
 void cli_progress_draw(cli_progress *p, const rc_run_progress *rp, bool final);
 /* Counted work (suite cases): done of total, wall time and its estimate. */
 void cli_progress_count(cli_progress *p, size_t done, size_t total, bool final);
+
+/* Ctrl-C: the first one sets the returned flag (the run stops cleanly and
+ * finalises its trace), a second one kills at once. */
+volatile sig_atomic_t *cli_stop_flag(void);
+void cli_catch_sigint(void);
+void cli_release_sigint(void);
+
+/* An unsigned option value in [min, max]; prints a usage error and returns
+ * non-zero otherwise. */
+int cli_parse_count(const char *cmd, const char *opt, const char *arg, unsigned long min,
+                    unsigned long max, unsigned long *out);
 
 /* Monotonic wall clock in milliseconds. */
 int64_t cli_now_ms(void);

@@ -3,6 +3,7 @@
  * options, analyzer options, report outputs and the progress line.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,4 +301,41 @@ void cli_progress_count(cli_progress *p, size_t done, size_t total, bool final)
     snprintf(text, sizeof text, "%zu/%zu done  wall %.1f s, ~%.1f s left", done, total,
              (double)wall_ms / 1000.0, left);
     emit_line(p, frac, text, final);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+    signal(SIGINT, SIG_DFL); /* a second Ctrl-C kills at once */
+}
+
+volatile sig_atomic_t *cli_stop_flag(void)
+{
+    return &stop_flag;
+}
+
+void cli_catch_sigint(void)
+{
+    signal(SIGINT, on_sigint);
+}
+
+void cli_release_sigint(void)
+{
+    signal(SIGINT, SIG_DFL);
+}
+
+int cli_parse_count(const char *cmd, const char *opt, const char *arg, unsigned long min,
+                    unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (errno || *end || arg[0] == '-' || arg[0] == '\0' || v < min || v > max)
+        return cli_usage_error(cmd, "--%s: '%s' is not a number from %lu to %lu", opt, arg, min,
+                               max);
+    *out = v;
+    return 0;
 }

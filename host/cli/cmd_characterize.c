@@ -70,27 +70,6 @@ typedef struct char_args {
     char label[64];
 } char_args;
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-    signal(SIGINT, SIG_DFL);
-}
-
-static int parse_uint(const char *opt, const char *arg, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(arg, &end, 10);
-    if (errno || *end || v > max || arg[0] == '-' || arg[0] == '\0')
-        return cli_usage_error("characterize", "--%s: '%s' is not a number from 0 to %lu", opt,
-                               arg, max);
-    *out = v;
-    return 0;
-}
-
 static int parse_duration(const char *opt, const char *arg, int64_t *out)
 {
     rc_error err;
@@ -125,29 +104,28 @@ static int apply_option(char_args *a, int opt, const char *arg)
     case 'H': return parse_volts("high", arg, &c->hi_mv);
     case 'm': return parse_volts("ramp", arg, &c->ramp_mv_per_s);
     case 'v':
-        if (parse_uint("reversals", arg, 10000, &v))
+        if (cli_parse_count("characterize", "reversals", arg, 0, 10000, &v))
             return RC_EXIT_USAGE;
         c->reversals = (unsigned)v;
         return 0;
     case 'M':
-        if (parse_uint("max-probes", arg, 100000, &v))
+        if (cli_parse_count("characterize", "max-probes", arg, 0, 100000, &v))
             return RC_EXIT_USAGE;
         c->max_probes = (unsigned)v;
         return 0;
     case 'n':
-        if (parse_uint("repeats", arg, 100000, &v))
+        if (cli_parse_count("characterize", "repeats", arg, 0, 100000, &v))
             return RC_EXIT_USAGE;
         c->repeats = (unsigned)v;
         return 0;
     case 's':
-        if (parse_uint("seed", arg, (unsigned long)INT64_MAX, &v))
+        if (cli_parse_count("characterize", "seed", arg, 0, (unsigned long)INT64_MAX, &v))
             return RC_EXIT_USAGE;
         c->seed = (int64_t)v;
         return 0;
     case 'r':
-        if (parse_uint("rate", arg, 1000000, &v) || v == 0)
-            return v == 0 ? cli_usage_error("characterize", "--rate: must be > 0")
-                          : RC_EXIT_USAGE;
+        if (cli_parse_count("characterize", "rate", arg, 1, 1000000, &v))
+            return RC_EXIT_USAGE;
         c->rig.sample_rate_hz = (uint32_t)v;
         return 0;
     case 'p':
@@ -305,11 +283,11 @@ static int characterize(char_args *a)
     cli_progress_setup(&a->progress, a->quiet, a->progress_mode);
     a->cfg.progress = on_progress;
     a->cfg.ctx = a;
-    a->cfg.stop_requested = &stop_requested;
+    a->cfg.stop_requested = cli_stop_flag();
     rc_char_result *r;
-    signal(SIGINT, on_sigint);
+    cli_catch_sigint();
     st = rc_char_run(&a->cfg, &r, &err);
-    signal(SIGINT, SIG_DFL);
+    cli_release_sigint();
     if (a->progress.enabled && !a->progress.plain)
         fputs("\r\033[K", stderr);
     if (st != RC_OK)
@@ -320,7 +298,7 @@ static int characterize(char_args *a)
     fprintf(text, "  probe profiles and traces: %s/\n", dir);
     int code = write_json(a, r);
     if (code == 0)
-        code = stop_requested ? RC_EXIT_DEVICE : r->converged ? RC_EXIT_PASS : RC_EXIT_FAIL;
+        code = *cli_stop_flag() ? RC_EXIT_DEVICE : r->converged ? RC_EXIT_PASS : RC_EXIT_FAIL;
     rc_char_result_free(r);
     return code;
 }

@@ -77,27 +77,8 @@ typedef struct run_args {
     char bench_device[256]; /* the bench's device string with its link settings */
 } run_args;
 
-static volatile sig_atomic_t stop_requested;
 /* --dash: the trace railcut-dash is to follow, until it has been started. */
 static const char *dash_pending;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-    signal(SIGINT, SIG_DFL); /* a second Ctrl-C kills at once */
-}
-
-static int parse_rate(const char *arg, uint32_t *rate)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(arg, &end, 10);
-    if (errno || *end || v == 0 || v > 1000000)
-        return cli_usage_error("run", "--rate: '%s' is not a rate in Hz (1 to 1000000)", arg);
-    *rate = (uint32_t)v;
-    return 0;
-}
 
 static int parse_args(int argc, char **argv, run_args *a)
 {
@@ -123,6 +104,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         {NULL, 0, NULL, 0},
     };
     rc_error err;
+    unsigned long rate;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
@@ -153,8 +135,9 @@ static int parse_args(int argc, char **argv, run_args *a)
                 return cli_usage_error("run", "--observe: %s", err.msg);
             break;
         case 'r':
-            if (parse_rate(optarg, &a->job.rig.sample_rate_hz))
+            if (cli_parse_count("run", "rate", optarg, 1, 1000000, &rate))
                 return RC_EXIT_USAGE;
+            a->job.rig.sample_rate_hz = (uint32_t)rate;
             break;
         case 'p':
             if (rc_pace_parse(optarg, &a->job.pace, &a->job.pace_factor, &err) != RC_OK)
@@ -313,11 +296,11 @@ static rc_status execute(run_args *a, rc_job_plan *plan, const char *trace_path,
     cli_progress_setup(&progress, a->reports.quiet, a->progress);
     a->job.progress = on_progress;
     a->job.progress_ctx = &progress;
-    a->job.stop_requested = &stop_requested;
+    a->job.stop_requested = cli_stop_flag();
     dash_pending = a->dash ? trace_path : NULL;
-    signal(SIGINT, on_sigint);
+    cli_catch_sigint();
     rc_status st = rc_job_execute(plan, trace_path, out, err);
-    signal(SIGINT, SIG_DFL);
+    cli_release_sigint();
     rc_run_progress last = {.now_us = out->run.end_us, .nominal_us = profile->nominal_us,
                             .segment = profile->n_segs - 1, .profile = profile};
     cli_progress_draw(&progress, &last, true);

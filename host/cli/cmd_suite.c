@@ -56,27 +56,6 @@ typedef struct suite_args {
     cli_progress_mode progress;
 } suite_args;
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-    signal(SIGINT, SIG_DFL);
-}
-
-static int parse_count(const char *opt, const char *arg, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(arg, &end, 10);
-    if (errno || *end || v == 0 || v > max || arg[0] == '-')
-        return cli_usage_error("suite", "--%s: '%s' is not a number from 1 to %lu", opt, arg,
-                               max);
-    *out = v;
-    return 0;
-}
-
 static int parse_args(int argc, char **argv, suite_args *a)
 {
     static const struct option longopts[] = {
@@ -114,12 +93,12 @@ static int parse_args(int argc, char **argv, suite_args *a)
                 return RC_EXIT_USAGE;
             break;
         case 'j':
-            if (parse_count("jobs", optarg, 64, &v))
+            if (cli_parse_count("suite", "jobs", optarg, 1, 64, &v))
                 return RC_EXIT_USAGE;
             a->run.jobs = (unsigned)v;
             break;
         case 'r':
-            if (parse_count("rate", optarg, 1000000, &v))
+            if (cli_parse_count("suite", "rate", optarg, 1, 1000000, &v))
                 return RC_EXIT_USAGE;
             a->run.rig.sample_rate_hz = (uint32_t)v;
             break;
@@ -313,7 +292,7 @@ static int run_suite(suite_args *a)
     bool created = false;
     table t = {.out = stdout, .name_width = width, .quiet = a->reports.quiet};
     a->run.trace_dir = dir;
-    a->run.stop_requested = &stop_requested;
+    a->run.stop_requested = cli_stop_flag();
     a->run.on_case_done = on_case_done;
     a->run.ctx = &t;
     rc_suite_plan *plan = NULL;
@@ -346,9 +325,9 @@ static int run_suite(suite_args *a)
     if (!t.quiet)
         print_header(&t);
     rc_case_result *results;
-    signal(SIGINT, on_sigint);
+    cli_catch_sigint();
     st = rc_suite_execute(plan, &results, &err);
-    signal(SIGINT, SIG_DFL);
+    cli_release_sigint();
     rc_suite_plan_free(plan);
     int code;
     if (st != RC_OK && st != RC_ERR_INTERRUPTED) {
