@@ -326,6 +326,22 @@ static rc_status device_lost(rc_device *d, rc_error *err)
     return rc_error_set(err, RC_ERR_DEVICE, "ftdi: link lost: %s", d->read_msg);
 }
 
+/* libftdi reports every failed bulk write as -1, hiding an unplug; the
+ * reader thread sees the real libusb code, so give it a moment to say. */
+static bool reader_saw_unplug(rc_device *d)
+{
+    const struct timespec step = {0, 10 * 1000 * 1000};
+    for (int i = 0; i < 50; i++) {
+        pthread_mutex_lock(&d->lock);
+        bool gone = fatal_usb(d->read_error);
+        pthread_mutex_unlock(&d->lock);
+        if (gone)
+            return true;
+        nanosleep(&step, NULL);
+    }
+    return false;
+}
+
 static rc_status send_msg(rc_device *d, const rc_link_msg *m, uint8_t *seq, rc_error *err)
 {
     uint8_t buf[RC_LINK_MAX_FRAME];
@@ -346,8 +362,9 @@ static rc_status send_msg(rc_device *d, const rc_link_msg *m, uint8_t *seq, rc_e
     }
     if (rc != (int)n)
         return rc_error_set(err, RC_ERR_DEVICE, "ftdi: write failed: %s",
-                            fatal_usb(rc) ? "the device was unplugged"
-                                          : ftdi_get_error_string(d->ftdi));
+                            fatal_usb(rc) || reader_saw_unplug(d)
+                                ? "the device was unplugged"
+                                : ftdi_get_error_string(d->ftdi));
     d->last_tx_wall = rc_clock_monotonic_us();
     d->last_tx_tick = d->device_tick;
     return RC_OK;
