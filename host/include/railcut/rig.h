@@ -30,6 +30,13 @@ extern "C" {
 #define RC_DEFAULT_OUTAGE_BELOW_MV 8000
 #define RC_DEFAULT_RESTORE_ABOVE_MV 9000
 
+/* A converter's calibration: value = gain * code + offset, in mV (DAC and
+ * rail-volts ADC) or mA (current ADC). gain 0 means the board's nominal one. */
+typedef struct rc_rig_cal {
+    double gain;
+    double offset;
+} rc_rig_cal;
+
 typedef struct rc_rig_config {
     uint32_t sample_rate_hz;  /* periodic samples per second */
     int32_t outage_below_mv;  /* crossing detector: rail_fall below this */
@@ -37,6 +44,12 @@ typedef struct rc_rig_config {
     rc_ch_params ch;          /* sim/cosim: the modelled CH */
     rc_supply_params supply;  /* sim/cosim: the modelled supply */
     const char *device;       /* ftdi: device string (docs/ftdi-driver.md); NULL = first FT2232H */
+    rc_rig_cal dac_cal;       /* ftdi: DAC code -> setpoint mV (a bench's [cal.dac]) */
+    rc_rig_cal rail_v_cal;    /* ftdi: rail-volts ADC code -> rail mV ([cal.rail_v]) */
+    rc_rig_cal rail_a_cal;    /* ftdi: current ADC code -> CH mA ([cal.rail_a]) */
+    const char *uart_pattern; /* ftdi: a CH debug-UART line matching this POSIX ERE is AD1 */
+    uint32_t uart_baud;       /* ftdi: the CH debug UART's rate; 0 = 115200 */
+    bool alert_pin_unwired;   /* ftdi: edges of the alert input are not AD1 */
 } rc_rig_config;
 
 void rc_rig_config_default(rc_rig_config *cfg);
