@@ -176,37 +176,50 @@ static void brute(size_t s0, size_t s1, double *mn, double *mx, double *mean)
     *mean = s1 > s0 ? sum / (double)(s1 - s0) : NAN;
 }
 
-static void check_summary(rc_trace *t, int64_t from, int64_t to, size_t cols, bool exact)
+/* The run's index of the first sample at or after time a (N_RAW if none). */
+static size_t index_at(int64_t a)
+{
+    size_t i = a <= 0 ? 0 : (size_t)((a + RAW_PERIOD_US - 1) / RAW_PERIOD_US);
+    return i > N_RAW ? N_RAW : i;
+}
+
+/* Checks rc_trace_summary against a brute-force pass over what each column
+ * must cover: its samples widened to whole entries of the level the view
+ * reads (the coarsest whose 64^k samples fit in a column), clipped to the
+ * span; NaN where the column itself holds no sample. Returns that level. */
+static int check_summary(rc_trace *t, int64_t from, int64_t to, size_t cols)
 {
     double mn[64], mx[64], mean[64];
     rc_error err;
     ck_assert_uint_le(cols, 64);
     ck_assert_int_eq(rc_trace_summary(t, 0, from, to, cols, mn, mx, mean, &err), RC_OK);
+    size_t all0 = index_at(from), all1 = index_at(to), per_col = (all1 - all0) / cols;
+    int k = 0;
+    size_t unit = 1;
+    while (k < 8 && unit * 64 <= per_col) {
+        unit *= 64;
+        k++;
+    }
     for (size_t c = 0; c < cols; c++) {
-        int64_t a = from + (to - from) * (int64_t)c / (int64_t)cols;
-        int64_t b = from + (to - from) * (int64_t)(c + 1) / (int64_t)cols;
-        size_t s0 = a <= 0 ? 0 : (size_t)((a + RAW_PERIOD_US - 1) / RAW_PERIOD_US);
-        size_t s1 = b <= 0 ? 0 : (size_t)((b + RAW_PERIOD_US - 1) / RAW_PERIOD_US);
-        s0 = s0 > N_RAW ? N_RAW : s0;
-        s1 = s1 > N_RAW ? N_RAW : s1;
-        double bmn, bmx, bmean;
-        brute(s0, s1, &bmn, &bmx, &bmean);
+        size_t s0 = index_at(from + (to - from) * (int64_t)c / (int64_t)cols);
+        size_t s1 = index_at(from + (to - from) * (int64_t)(c + 1) / (int64_t)cols);
         if (s0 == s1) {
-            ck_assert(isnan(mn[c]) && isnan(mx[c]) && isnan(mean[c]));
+            ck_assert_msg(isnan(mn[c]) && isnan(mx[c]) && isnan(mean[c]),
+                          "column %zu of [%lld, %lld) holds no sample but has %g..%g", c,
+                          (long long)from, (long long)to, mn[c], mx[c]);
             continue;
         }
-        if (exact) {
-            ck_assert_double_eq_tol(mn[c], bmn, 1e-6);
-            ck_assert_double_eq_tol(mx[c], bmx, 1e-6);
-            ck_assert_double_eq_tol(mean[c], bmean, 1e-4);
-        } else {
-            /* Edges rounded to 1/64 of a column: the saw's range is
-             * 2 V; the mean moves by at most that share. */
-            ck_assert_double_le(mn[c], bmn + 0.05);
-            ck_assert_double_ge(mx[c], bmx - 0.05);
-            ck_assert_double_eq_tol(mean[c], bmean, 2.0 / 32);
-        }
+        size_t w0 = s0 / unit * unit, w1 = (s1 + unit - 1) / unit * unit;
+        w0 = w0 < all0 ? all0 : w0;
+        w1 = w1 > all1 ? all1 : w1;
+        double bmn, bmx, bmean;
+        brute(w0, w1, &bmn, &bmx, &bmean);
+        ck_assert_msg(fabs(mn[c] - bmn) < 1e-5 && fabs(mx[c] - bmx) < 1e-5,
+                      "column %zu of [%lld, %lld): %g..%g, want %g..%g (level %d)", c,
+                      (long long)from, (long long)to, mn[c], mx[c], bmn, bmx, k);
+        ck_assert_double_eq_tol(mean[c], bmean, 1e-4);
     }
+    return k;
 }
 
 START_TEST(test_summary_matches_brute_force)
@@ -217,12 +230,15 @@ START_TEST(test_summary_matches_brute_force)
     rc_error err;
     ck_assert_int_eq(rc_trace_open(path, &t, &err), RC_OK);
     int64_t end = N_RAW * RAW_PERIOD_US;
-    check_summary(t, 0, end, 1, false);   /* level 3, whole file */
-    check_summary(t, 0, end, 64, false);  /* level 2 */
-    check_summary(t, 123, 123 + 2 * 64 * 40, 40, true);  /* level 1: exact */
-    check_summary(t, 1001, 1001 + 2 * 30, 30, true);      /* raw */
-    check_summary(t, end - 5000, end + 5000, 10, true);   /* the tail and past it */
-    check_summary(t, -100, 50, 3, true);                  /* before the start */
+    ck_assert_int_eq(check_summary(t, 0, end, 1), 3);         /* whole file */
+    ck_assert_int_eq(check_summary(t, 0, end, 64), 2);
+    ck_assert_int_eq(check_summary(t, 1, end - 1, 61), 2);    /* both ends ragged */
+    ck_assert_int_eq(check_summary(t, 123, 123 + 2 * 64 * 40, 40), 1);
+    ck_assert_int_eq(check_summary(t, 123, 123 + 2 * 4095 * 7, 7), 1);
+    ck_assert_int_eq(check_summary(t, 1001, 1001 + 2 * 63 * 30, 30), 0); /* exact */
+    ck_assert_int_eq(check_summary(t, 1001, 1001 + 2 * 30, 30), 0);
+    check_summary(t, end - 5000, end + 5000, 10);  /* the tail and past it */
+    check_summary(t, -100, 50, 3);                 /* before the start */
     /* A spike is never lost at any level. */
     double mx[1];
     ck_assert_int_eq(rc_trace_summary(t, 0, 0, end, 1, NULL, mx, NULL, &err), RC_OK);
@@ -232,6 +248,41 @@ START_TEST(test_summary_matches_brute_force)
     ck_assert_double_eq_tol(mx[0], bmx, 1e-6);
     ck_assert_int_eq(rc_trace_summary(t, 9, 0, end, 1, NULL, mx, NULL, &err), RC_ERR_ARG);
     ck_assert_int_eq(rc_trace_summary(t, 0, 10, 10, 1, NULL, mx, NULL, &err), RC_ERR_ARG);
+    rc_trace_close(t);
+}
+END_TEST
+
+/* The end of the trace at every level: the last column partly past the
+ * last sample, a span reaching far past it, a span entirely after it. No
+ * column may show a value it does not hold (the widening to whole entries
+ * once gave the last column of a span past the end the values of the last
+ * entry). */
+START_TEST(test_summary_at_the_end)
+{
+    const char *path = rc_test_tmp_path("summ-end");
+    write_raw_trace(path, N_RAW, false);
+    rc_trace *t;
+    rc_error err;
+    ck_assert_int_eq(rc_trace_open_ex(path, RC_TRACE_OPEN_FAST, &t, &err), RC_OK);
+    int64_t last = (N_RAW - 1) * RAW_PERIOD_US, end = N_RAW * RAW_PERIOD_US;
+    /* The last column holds exactly the last sample, then nothing. */
+    check_summary(t, last - 2 * 64 * 63, last + 2 * 64, 64);
+    check_summary(t, last - 2 * 64 * 63 + 1, last + 1 + 2 * 64, 64);
+    /* The last column half past the end, at levels 0 to 3. */
+    for (int64_t width = 2 * 10; width <= 2 * 300000; width *= 7)
+        check_summary(t, end - 10 * width - width / 2, end + width / 2, 11);
+    /* Spans reaching past the end: later columns are NaN. */
+    ck_assert_int_eq(check_summary(t, 0, 2 * end, 64), 2);
+    ck_assert_int_eq(check_summary(t, end / 2, end * 100, 64), 1);
+    check_summary(t, last, last + 64 * 1000, 64);
+    /* Entirely after the last sample, from the very next microsecond. */
+    double mn[64], mx[64], mean[64];
+    for (int64_t from = last + 1; from < end + 10; from += 3) {
+        ck_assert_int_eq(rc_trace_summary(t, 0, from, from + 50000000, 64, mn, mx, mean, &err),
+                         RC_OK);
+        for (int c = 0; c < 64; c++)
+            ck_assert(isnan(mn[c]) && isnan(mx[c]) && isnan(mean[c]));
+    }
     rc_trace_close(t);
 }
 END_TEST
@@ -757,6 +808,7 @@ static Suite *store_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_int16_channels_round_trip);
     tcase_add_test(tc, test_summary_matches_brute_force);
+    tcase_add_test(tc, test_summary_at_the_end);
     tcase_add_test(tc, test_fast_open_equals_verifying_open);
     tcase_add_test(tc, test_fast_open_of_cut_files);
     tcase_add_test(tc, test_version_1_0_file_reads_both_ways);

@@ -277,14 +277,16 @@ rc_status rc_trace_read_values(rc_trace *t, size_t channel, int64_t from_us, int
                                rc_trace_values_fn fn, void *ctx, rc_error *err);
 
 /* Splits [from_us, to_us) into n_columns equal spans and gives each one's
- * minimum, maximum and mean in units (NaN where a span holds no sample).
- * Reads the coarsest summary level that has at least 8 entries per column,
- * with column edges rounded down to whole entries of it (an edge moves by
- * at most 1/8 of a column), and lower levels or samples only for the not
- * yet summarised tail, so the data touched grows with n_columns, not with
- * the span. Below 512 samples per column it is exact: the result equals a
- * pass over the samples (means up to float rounding). Any of min, max,
- * mean may be NULL. */
+ * minimum, maximum and mean in units (NaN where a span holds no sample,
+ * including columns after the last sample). Reads the coarsest summary
+ * level whose entries (64^k samples) are no wider than a column; each
+ * column is widened to whole entries of that level, so its min/max
+ * envelope (and the samples its mean is over) may take in up to one entry
+ * beyond each of its edges, never beyond [from_us, to_us) itself: the span's
+ * two ends are exact. The data touched grows with n_columns (1 to 65
+ * entries a column), not with the span. Below 64 samples per column it is
+ * exact: the result equals a pass over the samples (means up to float
+ * rounding). Any of min, max, mean may be NULL. */
 rc_status rc_trace_summary(rc_trace *t, size_t channel, int64_t from_us, int64_t to_us,
                            size_t n_columns, double *min, double *max, double *mean,
                            rc_error *err);

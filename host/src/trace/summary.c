@@ -4,14 +4,18 @@
  *
  * The pyramid (format.h, SUMM): level k entries each cover 64^k samples of
  * the run's sample counter, entries 0 .. entries - 1 of each level are on
- * disk. A column's samples [s0, s1) are folded as: whole level-k entries
- * inside it, and the ragged edges (and the tail not yet summarised) from
- * level k - 1, recursively down to raw samples. With k chosen so that a
- * column holds 8 to 512 level-k entries and column edges rounded down to
- * whole level-k entries, a view reads each summary chunk it needs once and
- * at most 512 entries per column, however long the span: the data read
- * grows with N, not with the trace.
+ * disk. A view picks the coarsest level k whose entries (64^k samples) are
+ * no wider than a column. Each column's samples [s0, s1) are widened to
+ * whole level-k entries (s0 rounded down, s1 up), clipped to the span, and
+ * folded from those entries: 1 to 65 per column. Only the span's own two
+ * ends, which are not on entry boundaries, and the tail not yet summarised
+ * are folded from level k - 1, recursively down to raw samples (fewer than
+ * 64 values per level at each end). So a view of N columns reads O(N)
+ * entries whatever the span, and a column's min/max envelope may take in
+ * up to one level-k entry beyond each of its edges (never beyond the span,
+ * never where a column holds no sample at all: such a column is NaN).
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -120,22 +124,14 @@ static rc_status agg_range(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, int
     return st;
 }
 
-/* The level a view reads, and the grid its column edges are rounded to:
- * the coarsest level with at least EDGE_ENTRIES entries per column, edges
- * on whole entries of it (moving an edge by at most 1/EDGE_ENTRIES of a
- * column, and reading each summary chunk once for the whole view); below
- * that, level 1 with exact edges from the samples, or the samples alone. */
-#define EDGE_ENTRIES 8
-
-static int level_for(uint64_t samples_per_column, uint64_t *unit)
+/* The level a view reads: the coarsest whose entries are no wider than a
+ * column (a column then folds 1 to 64 of them, at most 65 once its edges are
+ * widened), or the samples when a column holds fewer than 64. */
+static int level_for(uint64_t samples_per_column)
 {
     int k = 0;
-    while (k < RC_SUMM_LEVELS &&
-           ((uint64_t)EDGE_ENTRIES << (RC_SUMM_SHIFT * (k + 1))) <= samples_per_column)
+    while (k < RC_SUMM_LEVELS && ((uint64_t)1 << (RC_SUMM_SHIFT * (k + 1))) <= samples_per_column)
         k++;
-    *unit = (uint64_t)1 << (RC_SUMM_SHIFT * k);
-    if (k == 0 && samples_per_column >= RC_SUMM_FACTOR)
-        k = 1;
     return k;
 }
 
@@ -155,18 +151,25 @@ rc_status rc_trace_summary(rc_trace *t, size_t channel, int64_t from_us, int64_t
     if (n_columns == 0 || to_us <= from_us)
         return rc_error_set(err, RC_ERR_ARG, "trace summary: empty span or no columns");
     uint64_t all0 = rc_sample_index_at(t, from_us), all1 = rc_sample_index_at(t, to_us);
-    uint64_t unit;
-    int k = level_for((all1 - all0) / n_columns, &unit);
+    int k = level_for((all1 - all0) / n_columns);
+    uint64_t unit = (uint64_t)1 << (RC_SUMM_SHIFT * k);
+    uint64_t s1 = all0;
     for (size_t c = 0; c < n_columns; c++) {
-        uint64_t s0 = rc_sample_index_at(t, column_edge(from_us, to_us, c, n_columns));
-        uint64_t s1 = rc_sample_index_at(t, column_edge(from_us, to_us, c + 1, n_columns));
-        s0 -= s0 % unit;
-        if (c + 1 < n_columns)
-            s1 -= s1 % unit;
+        uint64_t s0 = s1;
+        s1 = c + 1 < n_columns ? rc_sample_index_at(t, column_edge(from_us, to_us, c + 1, n_columns))
+                               : all1;
+        assert(s0 <= s1 && s1 <= all1 && all1 <= t->n_samples);
         agg a = {0};
-        rc_status st = agg_range(t, channel, s0, s1, k, &a, err);
-        if (st != RC_OK)
-            return st;
+        if (s0 < s1) {
+            /* Widened to whole entries, but never beyond the span: only its
+             * two ends are resolved below level k. */
+            uint64_t w0 = s0 - s0 % unit, w1 = s1 % unit ? s1 + (unit - s1 % unit) : s1;
+            w0 = w0 < all0 ? all0 : w0;
+            w1 = w1 > all1 ? all1 : w1;
+            rc_status st = agg_range(t, channel, w0, w1, k, &a, err);
+            if (st != RC_OK)
+                return st;
+        }
         if (min)
             min[c] = a.n ? a.min : NAN;
         if (max)
