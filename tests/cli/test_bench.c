@@ -24,34 +24,9 @@
 
 #include <check.h>
 
-typedef struct result {
-    int exit_code;
-    char *out;
-    char *err;
-} result;
+#include "harness.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = calloc(1, (size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return buf;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
+#include "harness.h"
 
 /* A fresh directory per test with benches/ holding the example benches. */
 static char dir[512];
@@ -72,29 +47,15 @@ static void setup_dir(void)
 }
 
 /* Runs `railcut ARGS` in the test directory with its own lock directory. */
-static result railcut(const char *fmt, ...)
+static cli_result railcut(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static cli_result railcut(const char *fmt, ...)
 {
-    char args[4096], cmd[8192];
+    char args[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd,
-             "cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s >stdout.txt 2>stderr.txt </dev/null",
-             dir, dir, RAILCUT_BIN, args);
-    int status = system(cmd);
-    ck_assert_msg(WIFEXITED(status), "railcut %s did not exit normally", args);
-    char out[1024], err[1024];
-    snprintf(out, sizeof out, "%s/stdout.txt", dir);
-    snprintf(err, sizeof err, "%s/stderr.txt", dir);
-    result r = {WEXITSTATUS(status), slurp(out), slurp(err)};
-    return r;
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
+    return cli_shell("cd %s && RAILCUT_LOCK_DIR=%s/locks %s %s", dir, dir, RAILCUT_BIN, args);
 }
 
 /* Another process holding the bench lock the way railcut does. */
@@ -148,20 +109,20 @@ static void fake_iceprog(int code)
     snprintf(path, sizeof path, "%s/iceprog", dir);
     snprintf(text, sizeof text, "#!/bin/sh\necho \"$@\" > %s/iceprog.args\nexit %d\n", dir,
              code);
-    write_text(path, text);
+    cli_write_file(path, text);
     ck_assert_int_eq(chmod(path, 0755), 0);
 }
 
 START_TEST(test_devices_none)
 {
     setup_dir();
-    result r = railcut("devices");
+    cli_result r = railcut("devices");
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(strncmp(r.out, "no FTDI devices found", 21) == 0, "%s", r.out);
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("devices extra");
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -170,19 +131,19 @@ START_TEST(test_flash_refuses_non_bitstream)
     setup_dir();
     char path[1024];
     snprintf(path, sizeof path, "%s/firmware.hex", dir);
-    write_text(path, ":10000000FFFFFFFF\n");
-    result r = railcut("flash firmware.hex --bench icebreaker");
+    cli_write_file(path, ":10000000FFFFFFFF\n");
+    cli_result r = railcut("flash firmware.hex --bench icebreaker");
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_str_eq(r.err,
                      "railcut: firmware.hex is not an iCE40 bitstream (no preamble 7E AA "
                      "99 7E in its first 4096 bytes)\n");
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("flash missing.bin");
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("flash");
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -192,7 +153,7 @@ START_TEST(test_flash_refuses_busy_bench)
     write_bitstream("railcut.bin");
     fake_iceprog(0);
     pid_t pid = hold_lock("ICEB0001");
-    result r = railcut("flash railcut.bin --bench icebreaker --iceprog ./iceprog");
+    cli_result r = railcut("flash railcut.bin --bench icebreaker --iceprog ./iceprog");
     ck_assert_int_eq(r.exit_code, 3);
     char want[256];
     snprintf(want, sizeof want,
@@ -200,7 +161,7 @@ START_TEST(test_flash_refuses_busy_bench)
              "2026-11-25T10:00:00Z)\n",
              (int)pid);
     ck_assert_str_eq(r.err, want);
-    result_free(&r);
+    cli_result_free(&r);
     char args[1024];
     snprintf(args, sizeof args, "%s/iceprog.args", dir);
     ck_assert_int_ne(access(args, F_OK), 0); /* iceprog never ran */
@@ -208,7 +169,7 @@ START_TEST(test_flash_refuses_busy_bench)
     /* Once the holder is gone, its lock is taken over. */
     r = railcut("flash railcut.bin --bench icebreaker --iceprog ./iceprog");
     ck_assert_int_eq(r.exit_code, 0);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -217,34 +178,34 @@ START_TEST(test_flash_iceprog)
     setup_dir();
     write_bitstream("railcut.bin");
     fake_iceprog(0);
-    result r = railcut("flash railcut.bin --bench hx8k --iceprog ./iceprog");
+    cli_result r = railcut("flash railcut.bin --bench hx8k --iceprog ./iceprog");
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(strstr(r.out, "written: railcut.bin to bench hx8k\n") != NULL, "%s", r.out);
-    result_free(&r);
+    cli_result_free(&r);
     char path[1024];
     snprintf(path, sizeof path, "%s/iceprog.args", dir);
-    char *args = slurp(path);
+    char *args = cli_slurp(path, NULL);
     ck_assert_str_eq(args, "-d s:0x0403:0x6010:HX8K0001 railcut.bin\n");
     free(args);
     r = railcut("flash railcut.bin --sram --iceprog ./iceprog");
     ck_assert_int_eq(r.exit_code, 0);
-    result_free(&r);
-    args = slurp(path);
+    cli_result_free(&r);
+    args = cli_slurp(path, NULL);
     ck_assert_str_eq(args, "-S railcut.bin\n");
     free(args);
     fake_iceprog(1);
     r = railcut("flash railcut.bin --bench hx8k --iceprog ./iceprog");
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_str_eq(r.err, "railcut: ./iceprog failed (exit 1); the board was not written\n");
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("flash railcut.bin --bench hx8k --iceprog ./no-such-iceprog");
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_str_eq(r.err, "railcut: cannot run ./no-such-iceprog: No such file or directory "
                             "(install fpga-icestorm, or give --iceprog)\n");
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("flash railcut.bin --bench nowhere");
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -278,16 +239,16 @@ START_TEST(test_calibrate_recovers_error)
     }
     char path[1024];
     snprintf(path, sizeof path, "%s/readings.txt", dir);
-    write_text(path, text);
-    result r = railcut("calibrate --bench icebreaker --simulate --readings readings.txt "
-                       "--codes 8000,20000,32000,44000");
+    cli_write_file(path, text);
+    cli_result r = railcut("calibrate --bench icebreaker --simulate --readings readings.txt "
+                           "--codes 8000,20000,32000,44000");
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert_msg(
         strstr(r.out, "point 1: DAC code 8000, rail ADC code 8000, current ADC code 200\n"),
         "%s", r.out);
-    result_free(&r);
+    cli_result_free(&r);
     snprintf(path, sizeof path, "%s/benches/icebreaker.ini", dir);
-    char *bench = slurp(path);
+    char *bench = cli_slurp(path, NULL);
     ck_assert(fabs(stored(bench, "cal.dac", "gain") - 0.255) < 1e-9);
     ck_assert(fabs(stored(bench, "cal.dac", "offset") + 35) < 1e-6);
     ck_assert(fabs(stored(bench, "cal.rail_v", "gain") - 0.255) < 1e-9);
@@ -306,50 +267,50 @@ START_TEST(test_calibrate_recovers_error)
     r = railcut("run %s/profiles/ota/reboot-10s.rail --bench icebreaker --trace t.rct -q",
                 RC_FIXTURES_DIR);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("info t.rct --params");
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(strstr(r.out, "  cal.bench                    icebreaker\n"), "%s", r.out);
     ck_assert(strstr(r.out, "  cal.dac.gain                 0.255\n"));
     ck_assert(strstr(r.out, "  cal.rail_a.instrument        Keysight 34461A\n"));
     ck_assert(strstr(r.out, "  cal.dac.age_days             0\n"));
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(test_calibrate_errors)
 {
     setup_dir();
-    result r = railcut("calibrate");
+    cli_result r = railcut("calibrate");
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_str_eq(r.err, "railcut calibrate: --bench NAME is required\n"
                             "(railcut calibrate --help shows the options)\n");
-    result_free(&r);
+    cli_result_free(&r);
     char path[1024];
     snprintf(path, sizeof path, "%s/short.txt", dir);
-    write_text(path, "DMM\n123\n0.001\n0.0001\n2.0\n");
+    cli_write_file(path, "DMM\n123\n0.001\n0.0001\n2.0\n");
     r = railcut("calibrate --bench hx8k --simulate --readings short.txt");
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_str_eq(
         r.err, "railcut calibrate: no answer for \"point 1: DMM current into the load (A)\"\n");
-    result_free(&r);
-    write_text(path, "DMM\n123\nabc\n");
+    cli_result_free(&r);
+    cli_write_file(path, "DMM\n123\nabc\n");
     r = railcut("calibrate --bench hx8k --simulate --readings short.txt");
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_str_eq(r.err, "railcut calibrate: line 3: \"abc\" is not a number (its voltage "
                             "uncertainty here (V))\n");
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("calibrate --bench hx8k --simulate --codes 5 --readings short.txt");
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("calibrate --bench hx8k --readings short.txt");
     ck_assert_int_eq(r.exit_code, 3);
-    result_free(&r);
+    cli_result_free(&r);
     pid_t pid = hold_lock("HX8K0001");
     r = railcut("calibrate --bench hx8k --simulate --readings short.txt");
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_msg(strstr(r.err, "bench busy (FTDI serial HX8K0001), held by PID"), "%s", r.err);
-    result_free(&r);
+    cli_result_free(&r);
     release(pid);
 }
 END_TEST
@@ -358,8 +319,8 @@ START_TEST(test_run_bench_busy)
 {
     setup_dir();
     pid_t pid = hold_lock("HX8K0001");
-    result r = railcut("run %s/profiles/ota/reboot-10s.rail --bench hx8k --trace t.rct -q",
-                       RC_FIXTURES_DIR);
+    cli_result r = railcut("run %s/profiles/ota/reboot-10s.rail --bench hx8k --trace t.rct -q",
+                           RC_FIXTURES_DIR);
     ck_assert_int_eq(r.exit_code, 3);
     char want[256];
     snprintf(want, sizeof want,
@@ -367,19 +328,19 @@ START_TEST(test_run_bench_busy)
              "2026-11-25T10:00:00Z)\n",
              (int)pid);
     ck_assert_str_eq(r.err, want);
-    result_free(&r);
+    cli_result_free(&r);
     release(pid);
     r = railcut("run %s/profiles/ota/reboot-10s.rail --bench nosuch --trace t.rct -q",
                 RC_FIXTURES_DIR);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_msg(strstr(r.err, "railcut: no bench 'nosuch' (looked for benches/nosuch.ini"),
                   "%s", r.err);
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("run %s/profiles/ota/reboot-10s.rail --bench hx8k --bench-dir benches --trace "
                 "t.rct -q",
                 RC_FIXTURES_DIR);
     ck_assert_int_eq(r.exit_code, 0);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -428,7 +389,7 @@ START_TEST(test_run_feed)
     int port = free_port();
     pid_t client = feed_client(port, "AD1 @100.25\n");
     /* The profile expects no AD1: the reported one makes it fail. */
-    result r =
+    cli_result r =
         railcut("run %s/profiles/ota/reboot-10s.rail --feed-bind 127.0.0.1:%d --pace 100 "
                 "--trace t.rct -q",
                 RC_FIXTURES_DIR, port);
@@ -436,12 +397,12 @@ START_TEST(test_run_feed)
     ck_assert_int_eq(waitpid(client, &status, 0), client);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "feed client failed");
     ck_assert_msg(r.exit_code == 1, "%s", r.err);
-    result_free(&r);
+    cli_result_free(&r);
     r = railcut("info t.rct --events");
     ck_assert_msg(
         strstr(r.out, "          100.25 s  ad1            feed  [annotated by feed]\n"), "%s",
         r.out);
-    result_free(&r);
+    cli_result_free(&r);
     /* A port already taken: nothing is run. */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -453,12 +414,12 @@ START_TEST(test_run_feed)
         RC_FIXTURES_DIR, port);
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_msg(strstr(r.err, "feed on 127.0.0.1:"), "%s", r.err);
-    result_free(&r);
+    cli_result_free(&r);
     close(fd);
     r = railcut("run %s/profiles/ota/reboot-10s.rail --feed-bind nowhere --trace t2.rct -q",
                 RC_FIXTURES_DIR);
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -477,11 +438,11 @@ START_TEST(test_emulated_board)
     setup_dir();
     char path[1024];
     snprintf(path, sizeof path, "%s/benches/emu.ini", dir);
-    write_text(path, "[bench]\nname = emu\ndevice = s:RC000001\nboard = icebreaker\n"
-                     "[cal.dac]\ngain = 0.25\noffset = 0\ndate = 2026-11-20\n"
-                     "instrument = nominal\nserial = none\n");
+    cli_write_file(path, "[bench]\nname = emu\ndevice = s:RC000001\nboard = icebreaker\n"
+                         "[cal.dac]\ngain = 0.25\noffset = 0\ndate = 2026-11-20\n"
+                         "instrument = nominal\nserial = none\n");
     snprintf(path, sizeof path, "%s/short.rail", dir);
-    write_text(path, "level 12V\nrestore\nhold 2s\ncut\nhold 1s\n");
+    cli_write_file(path, "level 12V\nrestore\nhold 2s\ncut\nhold 1s\n");
     const char *env = "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 umockdev-wrapper";
     char cmd[4096];
     snprintf(
@@ -490,7 +451,7 @@ START_TEST(test_emulated_board)
         dir, dir, env, emu, RAILCUT_BIN);
     ck_assert_int_eq(system(cmd), 0);
     snprintf(path, sizeof path, "%s/devices.txt", dir);
-    char *out = slurp(path);
+    char *out = cli_slurp(path, NULL);
     ck_assert_msg(strstr(out, "001/002  0403:6010  RC000001"), "%s", out);
     ck_assert(strstr(out, " s:RC000001\n"));
     free(out);
@@ -502,14 +463,14 @@ START_TEST(test_emulated_board)
     snprintf(logged, sizeof logged, "%s 2>run.txt", cmd);
     int status = system(logged);
     snprintf(path, sizeof path, "%s/run.txt", dir);
-    out = slurp(path);
+    out = cli_slurp(path, NULL);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit %d: %s",
                   WEXITSTATUS(status), out);
     free(out);
-    result r = railcut("info emu.rct --params");
+    cli_result r = railcut("info emu.rct --params");
     ck_assert_msg(strstr(r.out, "backend     ftdi\n"), "%s", r.out);
     ck_assert(strstr(r.out, "  cal.dac.gain                 0.25\n"));
-    result_free(&r);
+    cli_result_free(&r);
     /* The same bench held by another process: refused before the board is opened. */
     pid_t pid = hold_lock("RC000001");
     size_t used = strlen(cmd);
@@ -517,7 +478,7 @@ START_TEST(test_emulated_board)
     status = system(cmd);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3);
     snprintf(path, sizeof path, "%s/busy.txt", dir);
-    out = slurp(path);
+    out = cli_slurp(path, NULL);
     ck_assert_msg(strstr(out, "railcut: bench busy (FTDI serial RC000001), held by PID"), "%s",
                   out);
     free(out);

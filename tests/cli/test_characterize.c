@@ -17,62 +17,7 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
-#define PROFILES RC_FIXTURES_DIR "/profiles"
-
-typedef struct result {
-    int exit_code;
-    char *out;
-    char *err;
-} result;
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = calloc(1, (size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    if (len)
-        *len = (size_t)size;
-    return buf;
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char paths[64][512];
-    static unsigned n;
-    char *p = paths[n++ % 64];
-    mkdir(RC_CLI_TMP_DIR, 0777);
-    snprintf(p, sizeof paths[0], "%s/%ld-%u-%s", RC_CLI_TMP_DIR, (long)getpid(), n, name);
-    return p;
-}
-
-static result railcut(const char *fmt, ...)
-{
-    char args[4096], cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    const char *out = tmp_path("stdout"), *err = tmp_path("stderr");
-    snprintf(cmd, sizeof cmd, "cd %s && %s %s >%s 2>%s </dev/null", RC_CLI_TMP_DIR, RAILCUT_BIN,
-             args, out, err);
-    int status = system(cmd);
-    ck_assert_msg(WIFEXITED(status), "railcut %s did not exit normally", args);
-    result r = {WEXITSTATUS(status), slurp(out, NULL), slurp(err, NULL)};
-    return r;
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-}
+#include "harness.h"
 
 static double json_number(const cJSON *o, const char *path0, const char *path1)
 {
@@ -85,17 +30,18 @@ static double json_number(const cJSON *o, const char *path0, const char *path1)
 
 START_TEST(test_threshold_with_defect)
 {
-    const char *dir = tmp_path("thr"), *json = tmp_path("thr.json");
-    result r = railcut("characterize ad1-threshold --ch-set defect_timer_offset=-5s --dir %s "
-                       "--json %s",
-                       dir, json);
+    const char *dir = cli_tmp_path("thr"), *json = cli_tmp_path("thr.json");
+    cli_result r =
+        cli_railcut("characterize ad1-threshold --ch-set defect_timer_offset=-5s --dir %s "
+                    "--json %s",
+                    dir, json);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     /* the estimate comes before the run, the answer and the probes after it */
     ck_assert_ptr_nonnull(strstr(r.err, "estimated bench time"));
     ck_assert_ptr_nonnull(strstr(r.out, "ad1-threshold: outage length at which AD1"));
     ck_assert_ptr_nonnull(strstr(r.out, "95% CI ["));
     ck_assert_ptr_nonnull(strstr(r.out, "probe-000.rct"));
-    char *text = slurp(json, NULL);
+    char *text = cli_slurp(json, NULL);
     cJSON *root = cJSON_Parse(text);
     ck_assert_ptr_nonnull(root);
     double est = json_number(root, "result", "estimate");
@@ -111,62 +57,63 @@ START_TEST(test_threshold_with_defect)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", RC_CLI_TMP_DIR,
              cJSON_GetObjectItem(p0, "profile")->valuestring);
-    char *rail = slurp(cJSON_GetObjectItem(p0, "profile")->valuestring[0] == '/'
-                           ? cJSON_GetObjectItem(p0, "profile")->valuestring
-                           : path,
-                       NULL);
+    char *rail = cli_slurp(cJSON_GetObjectItem(p0, "profile")->valuestring[0] == '/'
+                               ? cJSON_GetObjectItem(p0, "profile")->valuestring
+                               : path,
+                           NULL);
     ck_assert_ptr_nonnull(rail);
     ck_assert_ptr_nonnull(strstr(rail, "mark probe\ncut\nhold 180s\nrestore\n"));
     free(rail);
     cJSON_Delete(root);
     free(text);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(test_out_of_range_exit_1)
 {
-    result r = railcut("characterize holdup --from 0s --to 1s --resolution 100ms -q --dir %s",
-                       tmp_path("holdup"));
+    cli_result r =
+        cli_railcut("characterize holdup --from 0s --to 1s --resolution 100ms -q --dir %s",
+                    cli_tmp_path("holdup"));
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_ptr_nonnull(strstr(r.out, "NOT converged: the threshold is above the range"));
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(test_usage_errors)
 {
-    result r = railcut("characterize");
+    cli_result r = cli_railcut("characterize");
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "no MODE given"));
-    result_free(&r);
-    r = railcut("characterize ad1-treshold");
+    cli_result_free(&r);
+    r = cli_railcut("characterize ad1-treshold");
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "unknown mode 'ad1-treshold'"));
-    result_free(&r);
-    r = railcut("characterize uvlo --ramp fast");
+    cli_result_free(&r);
+    r = cli_railcut("characterize uvlo --ramp fast");
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
-    r = railcut("characterize ad1-latency --repeats 0 --dir %s", tmp_path("lat0"));
+    cli_result_free(&r);
+    r = cli_railcut("characterize ad1-latency --repeats 0 --dir %s", cli_tmp_path("lat0"));
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "at least 1 repeat"));
-    result_free(&r);
-    r = railcut("characterize ad1-latency --progress=loud");
+    cli_result_free(&r);
+    r = cli_railcut("characterize ad1-latency --progress=loud");
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
-    r = railcut("characterize ad1-latency --backend nosuch --repeats 1 --dir %s",
-                tmp_path("nob"));
+    cli_result_free(&r);
+    r = cli_railcut("characterize ad1-latency --backend nosuch --repeats 1 --dir %s",
+                    cli_tmp_path("nob"));
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "no backend 'nosuch'"));
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(test_latency_plain_progress)
 {
-    result r = railcut("characterize ad1-latency --repeats 3 --ch-set ad1_latency=4s "
-                       "--progress=plain --dir %s",
-                       tmp_path("lat"));
+    cli_result r = cli_railcut("characterize ad1-latency --repeats 3 --ch-set ad1_latency=4s "
+                               "--progress=plain --dir %s",
+                               cli_tmp_path("lat"));
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "estimate 4.000001 s"));
     /* plain lines for logs: no carriage returns or escapes, with the probe,
@@ -177,27 +124,28 @@ START_TEST(test_latency_plain_progress)
     ck_assert_ptr_nonnull(strstr(r.err, "probe 1/~3"));
     ck_assert_ptr_nonnull(strstr(r.err, "wall "));
     ck_assert_ptr_nonnull(strstr(r.err, "virtual "));
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(test_run_progress_plain_and_quiet)
 {
-    const char *trace = tmp_path("run.rct");
-    result r = railcut("run %s/ota/boundary-185s.rail --trace %s --progress=plain", PROFILES,
-                       trace);
+    const char *trace = cli_tmp_path("run.rct");
+    cli_result r = cli_railcut("run %s/ota/boundary-185s.rail --trace %s --progress=plain",
+                               PROFILES, trace);
     ck_assert_int_eq(r.exit_code, 1); /* the meter broke MP102A */
     ck_assert_ptr_nonnull(strstr(r.err, "progress: 100%"));
     ck_assert_ptr_nonnull(strstr(r.err, "segment "));
-    result_free(&r);
+    cli_result_free(&r);
     /* not a terminal: no progress by default; -q silences even plain */
-    r = railcut("run %s/ota/boundary-185s.rail --trace %s", PROFILES, tmp_path("b.rct"));
+    r = cli_railcut("run %s/ota/boundary-185s.rail --trace %s", PROFILES,
+                    cli_tmp_path("b.rct"));
     ck_assert_ptr_null(strstr(r.err, "progress"));
-    result_free(&r);
-    r = railcut("run %s/ota/boundary-185s.rail --trace %s -q --progress=plain", PROFILES,
-                tmp_path("c.rct"));
+    cli_result_free(&r);
+    r = cli_railcut("run %s/ota/boundary-185s.rail --trace %s -q --progress=plain", PROFILES,
+                    cli_tmp_path("c.rct"));
     ck_assert_str_eq(r.err, "");
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -214,19 +162,19 @@ static int sh(const char *fmt, ...)
 
 START_TEST(test_report_html)
 {
-    const char *trace = tmp_path("r185.rct"), *json = tmp_path("lat.json");
-    const char *html = tmp_path("report.html");
-    result r = railcut("run %s/ota/boundary-185s.rail --trace %s -q", PROFILES, trace);
-    result_free(&r);
-    r = railcut("characterize ad1-latency --repeats 2 -q --json %s --dir %s", json,
-                tmp_path("latr"));
+    const char *trace = cli_tmp_path("r185.rct"), *json = cli_tmp_path("lat.json");
+    const char *html = cli_tmp_path("report.html");
+    cli_result r = cli_railcut("run %s/ota/boundary-185s.rail --trace %s -q", PROFILES, trace);
+    cli_result_free(&r);
+    r = cli_railcut("characterize ad1-latency --repeats 2 -q --json %s --dir %s", json,
+                    cli_tmp_path("latr"));
     ck_assert_int_eq(r.exit_code, 0);
-    result_free(&r);
-    r = railcut("report %s -o %s --characterization %s", trace, html, json);
+    cli_result_free(&r);
+    r = cli_railcut("report %s -o %s --characterization %s", trace, html, json);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    result_free(&r);
+    cli_result_free(&r);
     size_t len;
-    char *page = slurp(html, &len);
+    char *page = cli_slurp(html, &len);
     ck_assert_ptr_nonnull(page);
     /* plots, the 180 s mark, AD1, checks, calibration and the characterisation */
     ck_assert_ptr_nonnull(strstr(page, "<svg"));
@@ -244,12 +192,13 @@ START_TEST(test_report_html)
     free(page);
     if (sh("command -v xmllint >/dev/null") == 0)
         ck_assert_int_eq(sh("xmllint --noout %s", html), 0);
-    r = railcut("report %s -o %s", RC_FIXTURES_DIR "/ch/conformant.ini", tmp_path("bad.html"));
+    r = cli_railcut("report %s -o %s", RC_FIXTURES_DIR "/ch/conformant.ini",
+                    cli_tmp_path("bad.html"));
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
-    r = railcut("report %s", trace);
+    cli_result_free(&r);
+    r = cli_railcut("report %s", trace);
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -264,21 +213,22 @@ START_TEST(test_report_screenshot)
         chromium = "chromium-browser";
     if (!chromium)
         return; /* .ci/deps installs it; without it only the screenshot is skipped */
-    const char *trace = tmp_path("s185.rct"), *html = tmp_path("shot.html");
-    const char *png = tmp_path("shot.png"), *profile = tmp_path("chrome-profile");
-    result r = railcut("run %s/ota/boundary-185s.rail --trace %s -q", PROFILES, trace);
-    result_free(&r);
-    r = railcut("report %s -o %s", trace, html);
+    const char *trace = cli_tmp_path("s185.rct"), *html = cli_tmp_path("shot.html");
+    const char *png = cli_tmp_path("shot.png"), *profile = cli_tmp_path("chrome-profile");
+    cli_result r = cli_railcut("run %s/ota/boundary-185s.rail --trace %s -q", PROFILES, trace);
+    cli_result_free(&r);
+    r = cli_railcut("report %s -o %s", trace, html);
     ck_assert_int_eq(r.exit_code, 0);
-    result_free(&r);
-    ck_assert_int_eq(sh("%s --headless --no-sandbox --disable-gpu --disable-background-networking "
-                        "--disable-component-update --disable-sync --no-first-run "
-                        "--user-data-dir=%s --screenshot=%s --window-size=1280,2000 file://%s "
-                        ">/dev/null 2>&1",
-                        chromium, profile, png, html),
-                     0);
+    cli_result_free(&r);
+    ck_assert_int_eq(
+        sh("%s --headless --no-sandbox --disable-gpu --disable-background-networking "
+           "--disable-component-update --disable-sync --no-first-run "
+           "--user-data-dir=%s --screenshot=%s --window-size=1280,2000 file://%s "
+           ">/dev/null 2>&1",
+           chromium, profile, png, html),
+        0);
     size_t len;
-    unsigned char *data = (unsigned char *)slurp(png, &len);
+    unsigned char *data = (unsigned char *)cli_slurp(png, &len);
     ck_assert_ptr_nonnull(data);
     ck_assert_uint_gt(len, 24);
     ck_assert_int_eq(memcmp(data, "\x89PNG\r\n\x1a\n", 8), 0);

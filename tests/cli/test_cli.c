@@ -13,120 +13,38 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
-#define PROFILES RC_FIXTURES_DIR "/profiles"
-#define CH_FILES RC_FIXTURES_DIR "/ch"
-
-typedef struct result {
-    int exit_code;
-    char *out; /* stdout */
-    char *err; /* stderr */
-} result;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = calloc(1, (size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return buf;
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char paths[8][512];
-    static unsigned n;
-    char *p = paths[n++ % 8];
-    mkdir(RC_CLI_TMP_DIR, 0777);
-    snprintf(p, sizeof paths[0], "%s/%ld-%u-%s", RC_CLI_TMP_DIR, (long)getpid(), n, name);
-    return p;
-}
-
-/* Runs `railcut ARGS` through the shell (args are trusted test strings). */
-static result railcut(const char *fmt, ...)
-{
-    char args[4096], cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    const char *out = tmp_path("stdout"), *err = tmp_path("stderr");
-    snprintf(cmd, sizeof cmd, "cd %s && %s %s >%s 2>%s </dev/null", RC_CLI_TMP_DIR, RAILCUT_BIN,
-             args, out, err);
-    int status = system(cmd);
-    ck_assert_msg(WIFEXITED(status), "railcut %s did not exit normally", args);
-    result r = {WEXITSTATUS(status), slurp(out), slurp(err)};
-    return r;
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static cJSON *parse_json(const char *text)
-{
-    cJSON *j = cJSON_Parse(text);
-    ck_assert_msg(j != NULL, "not JSON: %.300s", text);
-    return j;
-}
-
-static const cJSON *check_named(const cJSON *report, const char *name)
-{
-    const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(report, "checks"))
-    {
-        const cJSON *n = cJSON_GetObjectItem(c, "name");
-        if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
-            return c;
-    }
-    ck_abort_msg("no check named %s", name);
-    return NULL;
-}
-
-static const char *verdict(const cJSON *report)
-{
-    const cJSON *v = cJSON_GetObjectItem(report, "verdict");
-    ck_assert(cJSON_IsString(v));
-    return v->valuestring;
-}
+#include "harness.h"
 
 START_TEST(help_and_version)
 {
-    result r = railcut("--help");
+    cli_result r = cli_railcut("--help");
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "exit codes"));
-    result_free(&r);
-    r = railcut("run --help");
+    cli_result_free(&r);
+    r = cli_railcut("run --help");
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "--set NAME=VALUE"));
-    result_free(&r);
-    r = railcut("frobnicate");
+    cli_result_free(&r);
+    r = cli_railcut("frobnicate");
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "unknown command"));
-    result_free(&r);
-    r = railcut("backends");
+    cli_result_free(&r);
+    r = cli_railcut("backends");
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "sim"));
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(demo_run_passes_and_writes_trace)
 {
-    const char *trace = tmp_path("demo.rct");
-    result r = railcut("run %s/ota-reboot.rail --trace %s --json -", PROFILES, trace);
+    const char *trace = cli_tmp_path("demo.rct");
+    cli_result r = cli_railcut("run %s/ota-reboot.rail --trace %s --json -", PROFILES, trace);
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
-    cJSON *j = parse_json(r.out);
-    ck_assert_str_eq(verdict(j), "pass");
-    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(check_named(j, "mp102a.ch"), "ok")));
-    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(check_named(j, "mp102a.esme"), "ok")));
+    cJSON *j = cli_parse_json(r.out);
+    ck_assert_str_eq(cli_verdict(j), "pass");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cli_check_named(j, "mp102a.ch"), "ok")));
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cli_check_named(j, "mp102a.esme"), "ok")));
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "ad1")), 0);
     const cJSON *episodes = cJSON_GetObjectItem(j, "episodes");
     ck_assert_int_ge(cJSON_GetArraySize(episodes), 1);
@@ -134,40 +52,41 @@ START_TEST(demo_run_passes_and_writes_trace)
     ck_assert_msg(max_outage > 170.0 && max_outage < 180.0, "max outage %f", max_outage);
     ck_assert_ptr_nonnull(strstr(r.err, "PASS"));
     cJSON_Delete(j);
-    result_free(&r);
+    cli_result_free(&r);
 
-    r = railcut("info %s", trace);
+    r = cli_railcut("info %s", trace);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "backend     sim"));
     ck_assert_ptr_nonnull(strstr(r.out, "scenario    ota"));
     ck_assert_ptr_nonnull(strstr(r.out, "run ended at"));
-    result_free(&r);
+    cli_result_free(&r);
 
-    r = railcut("analyze %s --json -", trace);
+    r = cli_railcut("analyze %s --json -", trace);
     ck_assert_int_eq(r.exit_code, 0);
-    j = parse_json(r.out);
-    ck_assert_str_eq(verdict(j), "pass");
+    j = cli_parse_json(r.out);
+    ck_assert_str_eq(cli_verdict(j), "pass");
     ck_assert(cJSON_GetObjectItem(j, "max_outage_s")->valuedouble == max_outage);
     cJSON_Delete(j);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(long_cut_fails_esme_check_and_raises_ad1)
 {
-    const char *junit = tmp_path("long.xml");
-    result r = railcut("run %s/ota-reboot.rail --set off=185s --trace %s --json - --junit %s",
-                       PROFILES, tmp_path("long.rct"), junit);
+    const char *junit = cli_tmp_path("long.xml");
+    cli_result r =
+        cli_railcut("run %s/ota-reboot.rail --set off=185s --trace %s --json - --junit %s",
+                    PROFILES, cli_tmp_path("long.rct"), junit);
     ck_assert_msg(r.exit_code == 1, "exit %d: %s", r.exit_code, r.err);
-    cJSON *j = parse_json(r.out);
-    ck_assert_str_eq(verdict(j), "fail");
-    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(check_named(j, "mp102a.esme"), "ok")));
+    cJSON *j = cli_parse_json(r.out);
+    ck_assert_str_eq(cli_verdict(j), "fail");
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(cli_check_named(j, "mp102a.esme"), "ok")));
     /* The simulated CH is conformant: it must report the real interruption. */
-    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(check_named(j, "mp102a.ch"), "ok")));
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cli_check_named(j, "mp102a.ch"), "ok")));
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "ad1")), 1);
     cJSON_Delete(j);
-    result_free(&r);
-    char *xml = slurp(junit);
+    cli_result_free(&r);
+    char *xml = cli_slurp(junit, NULL);
     ck_assert_ptr_nonnull(xml);
     ck_assert_ptr_nonnull(strstr(xml, "<testsuite"));
     ck_assert_ptr_nonnull(strstr(xml, "<failure"));
@@ -177,36 +96,38 @@ END_TEST
 
 START_TEST(scenario_override_skips_esme_check)
 {
-    result r = railcut("run %s/ota-reboot.rail --set off=185s --scenario test --trace %s --json -",
-                       PROFILES, tmp_path("test.rct"));
-    cJSON *j = parse_json(r.out);
-    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(check_named(j, "mp102a.esme"), "ok")));
+    cli_result r =
+        cli_railcut("run %s/ota-reboot.rail --set off=185s --scenario test --trace %s --json -",
+                    PROFILES, cli_tmp_path("test.rct"));
+    cJSON *j = cli_parse_json(r.out);
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(cli_check_named(j, "mp102a.esme"), "ok")));
     cJSON_Delete(j);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(defective_ch_is_caught)
 {
-    result r = railcut("run %s/ota-reboot.rail --set off=200s --ch %s/defect-no-ad1.ini "
-                       "--scenario test --trace %s --json -",
-                       PROFILES, CH_FILES, tmp_path("defect.rct"));
+    cli_result r =
+        cli_railcut("run %s/ota-reboot.rail --set off=200s --ch %s/defect-no-ad1.ini "
+                    "--scenario test --trace %s --json -",
+                    PROFILES, CH_FILES, cli_tmp_path("defect.rct"));
     ck_assert_msg(r.exit_code == 1, "exit %d: %s", r.exit_code, r.err);
-    cJSON *j = parse_json(r.out);
-    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(check_named(j, "mp102a.ch"), "ok")));
+    cJSON *j = cli_parse_json(r.out);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(cli_check_named(j, "mp102a.ch"), "ok")));
     cJSON_Delete(j);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(bad_profile_names_file_line_col)
 {
-    const char *path = tmp_path("bad.rail");
+    const char *path = cli_tmp_path("bad.rail");
     FILE *f = fopen(path, "w");
     fputs("scenario ota\nrestore\nhold 10 parsecs\n", f);
     fclose(f);
-    const char *trace = tmp_path("never.rct");
-    result r = railcut("run %s --trace %s", path, trace);
+    const char *trace = cli_tmp_path("never.rct");
+    cli_result r = cli_railcut("run %s --trace %s", path, trace);
     ck_assert_int_eq(r.exit_code, 2);
     char where[600];
     snprintf(where, sizeof where, "%s:3:", path);
@@ -214,61 +135,62 @@ START_TEST(bad_profile_names_file_line_col)
     ck_assert_ptr_nonnull(strstr(r.err, "^"));
     struct stat sb;
     ck_assert_msg(stat(trace, &sb) != 0, "a bad profile must not start a run");
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(bad_csv_names_file_line)
 {
-    const char *path = tmp_path("bad.csv");
+    const char *path = cli_tmp_path("bad.csv");
     FILE *f = fopen(path, "w");
     fputs("time_s,rail_v\n0,12\n5,12\n4,0\n", f);
     fclose(f);
-    result r = railcut("run %s --trace %s", path, tmp_path("never.rct"));
+    cli_result r = cli_railcut("run %s --trace %s", path, cli_tmp_path("never.rct"));
     ck_assert_int_eq(r.exit_code, 2);
     char where[600];
     snprintf(where, sizeof where, "%s:4:", path);
     ck_assert_msg(strstr(r.err, where) != NULL, "no %s in: %s", where, r.err);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(csv_waveform_runs)
 {
-    const char *path = tmp_path("wave.csv");
+    const char *path = cli_tmp_path("wave.csv");
     FILE *f = fopen(path, "w");
-    fputs("time_s,rail_v,ac_lost\n0,12,0\n60,12,0\n60.001,0,0\n100,0,0\n100.001,12,0\n130,12,0\n",
-          f);
+    fputs(
+        "time_s,rail_v,ac_lost\n0,12,0\n60,12,0\n60.001,0,0\n100,0,0\n100.001,12,0\n130,12,0\n",
+        f);
     fclose(f);
-    result r = railcut("run %s --trace %s --json -", path, tmp_path("wave.rct"));
+    cli_result r = cli_railcut("run %s --trace %s --json -", path, cli_tmp_path("wave.rct"));
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
-    cJSON *j = parse_json(r.out);
-    ck_assert_str_eq(verdict(j), "pass");
+    cJSON *j = cli_parse_json(r.out);
+    ck_assert_str_eq(cli_verdict(j), "pass");
     ck_assert_int_ge(cJSON_GetArraySize(cJSON_GetObjectItem(j, "episodes")), 1);
     cJSON_Delete(j);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(usage_errors_exit_2)
 {
-    result r = railcut("run %s/ota-reboot.rail --backend nosuch", PROFILES);
+    cli_result r = cli_railcut("run %s/ota-reboot.rail --backend nosuch", PROFILES);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "nosuch"));
-    result_free(&r);
-    r = railcut("run %s/ota-reboot.rail --set nosuch=1s", PROFILES);
+    cli_result_free(&r);
+    r = cli_railcut("run %s/ota-reboot.rail --set nosuch=1s", PROFILES);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "nosuch"));
-    result_free(&r);
-    r = railcut("run %s/ota-reboot.rail --ch-set nosuch=1s", PROFILES);
+    cli_result_free(&r);
+    r = cli_railcut("run %s/ota-reboot.rail --ch-set nosuch=1s", PROFILES);
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
-    r = railcut("run %s/ota-reboot.rail --guard soon", PROFILES);
+    cli_result_free(&r);
+    r = cli_railcut("run %s/ota-reboot.rail --guard soon", PROFILES);
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
-    r = railcut("run");
+    cli_result_free(&r);
+    r = cli_railcut("run");
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -282,79 +204,73 @@ START_TEST(bad_model_or_analysis_options_never_start_a_run)
         "--guard -1s",
     };
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
-        const char *trace = tmp_path("never.rct");
-        result r = railcut("run %s/ota-reboot.rail %s --trace %s", PROFILES, options[i], trace);
+        const char *trace = cli_tmp_path("never.rct");
+        cli_result r =
+            cli_railcut("run %s/ota-reboot.rail %s --trace %s", PROFILES, options[i], trace);
         ck_assert_msg(r.exit_code == 2, "%s: exit %d", options[i], r.exit_code);
         struct stat sb;
         ck_assert_msg(stat(trace, &sb) != 0, "%s: a trace was written", options[i]);
-        result_free(&r);
+        cli_result_free(&r);
     }
 }
 END_TEST
 
 START_TEST(unwritable_trace_fails_before_run)
 {
-    result r = railcut("run %s/ota-reboot.rail --trace /nonexistent-dir/x.rct", PROFILES);
+    cli_result r =
+        cli_railcut("run %s/ota-reboot.rail --trace /nonexistent-dir/x.rct", PROFILES);
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent-dir/x.rct"));
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(truncated_trace_is_reported)
 {
-    const char *trace = tmp_path("cut.rct");
-    result r = railcut("run %s/ota-reboot.rail --trace %s -q", PROFILES, trace);
+    const char *trace = cli_tmp_path("cut.rct");
+    cli_result r = cli_railcut("run %s/ota-reboot.rail --trace %s -q", PROFILES, trace);
     ck_assert_int_eq(r.exit_code, 0);
-    result_free(&r);
+    cli_result_free(&r);
     struct stat sb;
     ck_assert_int_eq(stat(trace, &sb), 0);
     ck_assert_int_eq(truncate(trace, sb.st_size * 2 / 3), 0);
-    r = railcut("info %s", trace);
+    r = cli_railcut("info %s", trace);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.out, "DAMAGED"));
-    result_free(&r);
-    r = railcut("analyze %s --json -", trace);
+    cli_result_free(&r);
+    r = cli_railcut("analyze %s --json -", trace);
     ck_assert_int_eq(r.exit_code, 3);
-    cJSON *j = parse_json(r.out);
-    ck_assert_str_eq(verdict(j), "error");
+    cJSON *j = cli_parse_json(r.out);
+    ck_assert_str_eq(cli_verdict(j), "error");
     cJSON_Delete(j);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(check_lists_segments)
 {
-    result r = railcut("check %s/ota-reboot.rail --set off=179.9s", PROFILES);
+    cli_result r = cli_railcut("check %s/ota-reboot.rail --set off=179.9s", PROFILES);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "179.9s"));
     ck_assert_ptr_nonnull(strstr(r.out, "observe"));
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
 
 /* An expectation from an included file is listed as file:line, as the
  * analyzer names its check (expect:inc-expect.rail:2). */
 START_TEST(check_names_included_expectations)
 {
     mkdir(RC_CLI_TMP_DIR "/check-include", 0777);
-    write_file(RC_CLI_TMP_DIR "/check-include/inc-expect.rail", "cut\nexpect no ad1\n");
-    write_file(RC_CLI_TMP_DIR "/check-include/main.rail",
-               "hold 1s\ninclude \"inc-expect.rail\"\nhold 2s\nexpect max_outage < 3s\n");
-    result r = railcut("check check-include/main.rail");
+    cli_write_file(RC_CLI_TMP_DIR "/check-include/inc-expect.rail", "cut\nexpect no ad1\n");
+    cli_write_file(RC_CLI_TMP_DIR "/check-include/main.rail",
+                   "hold 1s\ninclude \"inc-expect.rail\"\nhold 2s\nexpect max_outage < 3s\n");
+    cli_result r = cli_railcut("check check-include/main.rail");
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(strstr(r.out, "expectations:\n  inc-expect.rail:2: expect no ad1\n"
                                 "  line 4: expect max_outage < 3s\n"),
                   "%s", r.out);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -372,7 +288,7 @@ static void word_after(const char *text, const char *key, char *out, size_t len)
 
 static const char *check_state(const cJSON *report, const char *name)
 {
-    const cJSON *ok = cJSON_GetObjectItem(check_named(report, name), "ok");
+    const cJSON *ok = cJSON_GetObjectItem(cli_check_named(report, name), "ok");
     return cJSON_IsTrue(ok) ? "pass" : cJSON_IsFalse(ok) ? "fail" : "skip";
 }
 
@@ -385,16 +301,17 @@ START_TEST(example_profiles_give_their_stated_verdict)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s.rail", PROFILES, names[i]);
-        char *text = slurp(path);
+        char *text = cli_slurp(path, NULL);
         ck_assert_ptr_nonnull(text);
         const char *stated = strstr(text, "# Expected verdict");
         ck_assert_msg(stated != NULL, "%s states no expected verdict", names[i]);
         char want[16], got[16];
         word_after(stated, ": ", want, sizeof want);
-        result r = railcut("run %s --trace %s --json - -q", path, tmp_path("example.rct"));
-        cJSON *j = parse_json(r.out);
-        ck_assert_msg(strcmp(verdict(j), want) == 0, "%s: verdict %s, comment says %s",
-                      names[i], verdict(j), want);
+        cli_result r =
+            cli_railcut("run %s --trace %s --json - -q", path, cli_tmp_path("example.rct"));
+        cJSON *j = cli_parse_json(r.out);
+        ck_assert_msg(strcmp(cli_verdict(j), want) == 0, "%s: verdict %s, comment says %s",
+                      names[i], cli_verdict(j), want);
         static const char *const checks[] = {"mp102a.ch", "mp102a.esme"};
         for (size_t k = 0; k < 2; k++) {
             char key[32];
@@ -405,7 +322,7 @@ START_TEST(example_profiles_give_their_stated_verdict)
                           checks[k], got, want);
         }
         cJSON_Delete(j);
-        result_free(&r);
+        cli_result_free(&r);
         free(text);
     }
 }

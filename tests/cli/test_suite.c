@@ -15,82 +15,24 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
-#define SUITES RC_FIXTURES_DIR "/suites"
-#define PROFILES RC_FIXTURES_DIR "/profiles"
+#include "harness.h"
 
-typedef struct result {
-    int exit_code;
-    char *out;
-    char *err;
-} result;
-
-static char *slurp(const char *path)
+static const char *tmp_file(const char *name, const char *text)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = calloc(1, (size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return buf;
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char paths[64][512];
-    static unsigned n;
-    char *p = paths[n++ % 64];
-    mkdir(RC_CLI_TMP_DIR, 0777);
-    snprintf(p, sizeof paths[0], "%s/%ld-%u-%s", RC_CLI_TMP_DIR, (long)getpid(), n, name);
-    return p;
-}
-
-/* Runs `railcut ARGS` through the shell (args are trusted test strings). */
-static result railcut(const char *fmt, ...)
-{
-    char args[4096], cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    const char *out = tmp_path("stdout"), *err = tmp_path("stderr");
-    snprintf(cmd, sizeof cmd, "cd %s && %s %s >%s 2>%s </dev/null", RC_CLI_TMP_DIR, RAILCUT_BIN,
-             args, out, err);
-    int status = system(cmd);
-    ck_assert_msg(WIFEXITED(status), "railcut %s did not exit normally", args);
-    result r = {WEXITSTATUS(status), slurp(out), slurp(err)};
-    return r;
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-    const char *path = tmp_path(name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    const char *path = cli_tmp_path(name);
+    cli_write_file(path, text);
     return path;
 }
 
 static cJSON *run_json(const char *suite, const char *extra, int want_exit)
 {
-    const char *json = tmp_path("suite.json");
-    result r = railcut("suite %s --json %s --trace-dir %s -q %s", suite, json,
-                       tmp_path("traces"), extra);
+    const char *json = cli_tmp_path("suite.json");
+    cli_result r = cli_railcut("suite %s --json %s --trace-dir %s -q %s", suite, json,
+                               cli_tmp_path("traces"), extra);
     ck_assert_msg(r.exit_code == want_exit, "exit %d for %s: %s%s", r.exit_code, suite, r.out,
                   r.err);
-    result_free(&r);
-    char *text = slurp(json);
+    cli_result_free(&r);
+    char *text = cli_slurp(json, NULL);
     ck_assert_ptr_nonnull(text);
     cJSON *j = cJSON_Parse(text);
     ck_assert_msg(j != NULL, "not JSON: %.300s", text);
@@ -101,9 +43,10 @@ static cJSON *run_json(const char *suite, const char *extra, int want_exit)
 static const cJSON *case_named(const cJSON *j, const char *name)
 {
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(j, "results"))
-        if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0)
-            return c;
+    cJSON_ArrayForEach(
+        c, cJSON_GetObjectItem(
+               j, "results")) if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) ==
+                                  0) return c;
     ck_abort_msg("no case %s", name);
     return NULL;
 }
@@ -118,11 +61,12 @@ static const char *str(const cJSON *o, const char *key)
 static const char *check_detail(const cJSON *c, const char *name, const char *want_result)
 {
     const cJSON *chk;
-    cJSON_ArrayForEach(chk, cJSON_GetObjectItem(c, "checks"))
-        if (strcmp(str(chk, "name"), name) == 0) {
-            ck_assert_str_eq(str(chk, "result"), want_result);
-            return str(chk, "detail");
-        }
+    cJSON_ArrayForEach(
+        chk, cJSON_GetObjectItem(c, "checks")) if (strcmp(str(chk, "name"), name) == 0)
+    {
+        ck_assert_str_eq(str(chk, "result"), want_result);
+        return str(chk, "detail");
+    }
     ck_abort_msg("no check %s", name);
     return NULL;
 }
@@ -203,55 +147,62 @@ END_TEST
 
 START_TEST(table_junit_and_mismatch)
 {
-    const char *suite = write_file(
-        "mixed.suite", "suite mixed\n"
-                       "case good\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
-                       "  expect verdict=pass\nend\n"
-                       "case wrong\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
-                       "  set off=181s\n  expect verdict=fail mp102a.ch=fail\nend\n"
-                       "case staged\n  profile \"" PROFILES "/ota/staged-50ms.rail\"\n"
-                       "  expect verdict=fail\nend\n");
-    const char *xml = tmp_path("mixed.xml");
-    result r = railcut("suite %s --junit %s --trace-dir %s", suite, xml, tmp_path("tr"));
+    const char *suite =
+        tmp_file("mixed.suite", "suite mixed\n"
+                                "case good\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                                "  expect verdict=pass\nend\n"
+                                "case wrong\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                                "  set off=181s\n  expect verdict=fail mp102a.ch=fail\nend\n"
+                                "case staged\n  profile \"" PROFILES "/ota/staged-50ms.rail\"\n"
+                                "  expect verdict=fail\nend\n");
+    const char *xml = cli_tmp_path("mixed.xml");
+    cli_result r =
+        cli_railcut("suite %s --junit %s --trace-dir %s", suite, xml, cli_tmp_path("tr"));
     ck_assert_int_eq(r.exit_code, 1);
-    ck_assert_ptr_nonnull(strstr(r.out, "case    outage s     merged s     AD1 s         verdict  "
-                                        "expected  result\n"));
-    ck_assert_ptr_nonnull(strstr(r.out, "good    9.991718     9.991718     -             pass     "
-                                        "pass      ok\n"));
-    ck_assert_ptr_nonnull(strstr(r.out, "wrong   180.991718   180.991718   232.016787    fail     "
-                                        "fail      MISMATCH\n"));
+    ck_assert_ptr_nonnull(strstr(r.out,
+                                 "case    outage s     merged s     AD1 s         verdict  "
+                                 "expected  result\n"));
+    ck_assert_ptr_nonnull(strstr(r.out,
+                                 "good    9.991718     9.991718     -             pass     "
+                                 "pass      ok\n"));
+    ck_assert_ptr_nonnull(strstr(r.out,
+                                 "wrong   180.991718   180.991718   232.016787    fail     "
+                                 "fail      MISMATCH\n"));
     /* Short raw interruptions, one long merged outage: the table shows why. */
-    ck_assert_ptr_nonnull(strstr(r.out, "staged  99.996731    200.041718   -             fail     "
-                                        "fail      ok\n"));
-    ck_assert_ptr_nonnull(strstr(r.out, "    expected mp102a.ch=fail, got pass: interruption of "
-                                        "180.991718 s at 50.016786 s, AD1 at 232.016787 s"));
+    ck_assert_ptr_nonnull(strstr(r.out,
+                                 "staged  99.996731    200.041718   -             fail     "
+                                 "fail      ok\n"));
+    ck_assert_ptr_nonnull(strstr(r.out,
+                                 "    expected mp102a.ch=fail, got pass: interruption of "
+                                 "180.991718 s at 50.016786 s, AD1 at 232.016787 s"));
     ck_assert_ptr_nonnull(strstr(r.out, "3 cases: 2 as expected, 1 not, 0 errors"));
-    result_free(&r);
-    char *text = slurp(xml);
+    cli_result_free(&r);
+    char *text = cli_slurp(xml, NULL);
     ck_assert_ptr_nonnull(strstr(text, "tests=\"3\" failures=\"1\" errors=\"0\""));
     ck_assert_ptr_nonnull(strstr(text, "name=\"good\""));
-    ck_assert_ptr_nonnull(strstr(text, "<failure message=\"expected mp102a.ch=fail, got pass: "));
+    ck_assert_ptr_nonnull(
+        strstr(text, "<failure message=\"expected mp102a.ch=fail, got pass: "));
     ck_assert_ptr_nonnull(strstr(text, "/wrong.rct"));
     free(text);
 
     /* Filtered to the good case only: exit 0; nothing matches: usage. */
-    r = railcut("suite %s --filter goo -q --trace-dir %s", suite, tmp_path("tr"));
+    r = cli_railcut("suite %s --filter goo -q --trace-dir %s", suite, cli_tmp_path("tr"));
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_str_eq(r.out, "");
-    result_free(&r);
-    r = railcut("suite %s --filter 'x*' --trace-dir %s", suite, tmp_path("tr"));
+    cli_result_free(&r);
+    r = cli_railcut("suite %s --filter 'x*' --trace-dir %s", suite, cli_tmp_path("tr"));
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "no case matches the filter"));
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(default_trace_dir)
 {
-    const char *suite = write_file(
-        "one.suite", "suite one\ncase only\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
-                     "  set off=2s\n  expect verdict=pass\nend\n");
-    result r = railcut("suite %s --json -", suite);
+    const char *suite = tmp_file("one.suite", "suite one\ncase only\n  profile \"" PROFILES
+                                              "/ota/reboot.rail\"\n"
+                                              "  set off=2s\n  expect verdict=pass\nend\n");
+    cli_result r = cli_railcut("suite %s --json -", suite);
     ck_assert_int_eq(r.exit_code, 0);
     cJSON *j = cJSON_Parse(r.out);
     ck_assert_ptr_nonnull(j);
@@ -264,64 +215,64 @@ START_TEST(default_trace_dir)
     ck_assert_int_eq(stat(full, &sb), 0);
     ck_assert_ptr_nonnull(strstr(r.err, "only")); /* the table moves to stderr */
     cJSON_Delete(j);
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
 START_TEST(exit_codes_for_bad_input)
 {
-    result r = railcut("suite");
+    cli_result r = cli_railcut("suite");
     ck_assert_int_eq(r.exit_code, 2);
-    result_free(&r);
-    r = railcut("suite --help");
+    cli_result_free(&r);
+    r = cli_railcut("suite --help");
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "--jobs N"));
-    result_free(&r);
-    r = railcut("suite %s --jobs 0", SUITES "/defects.suite");
+    cli_result_free(&r);
+    r = cli_railcut("suite %s --jobs 0", SUITES "/defects.suite");
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "--jobs: '0' is not a number from 1 to 64"));
-    result_free(&r);
-    r = railcut("suite /nonexistent.suite");
+    cli_result_free(&r);
+    r = cli_railcut("suite /nonexistent.suite");
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "cannot open suite '/nonexistent.suite'"));
-    result_free(&r);
+    cli_result_free(&r);
 
-    const char *bad = write_file("bad.suite", "case a\n  profil \"x\"\nend\n");
-    r = railcut("suite %s", bad);
+    const char *bad = tmp_file("bad.suite", "case a\n  profil \"x\"\nend\n");
+    r = cli_railcut("suite %s", bad);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "bad.suite:2:3: unknown command 'profil' in a case"));
-    result_free(&r);
+    cli_result_free(&r);
 
     /* A case whose profile does not compile: nothing runs, no trace directory is left. */
-    const char *dir = tmp_path("unused");
-    const char *broken = write_file(
-        "broken.suite", "case a\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
-                        "  set off=3\n  expect verdict=pass\nend\n");
-    r = railcut("suite %s --trace-dir %s", broken, dir);
+    const char *dir = cli_tmp_path("unused");
+    const char *broken =
+        tmp_file("broken.suite", "case a\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                                 "  set off=3\n  expect verdict=pass\nend\n");
+    r = cli_railcut("suite %s --trace-dir %s", broken, dir);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "case 'a': "));
     ck_assert_ptr_nonnull(strstr(r.err, "needs a unit"));
     struct stat sb;
     ck_assert_int_ne(stat(dir, &sb), 0);
-    result_free(&r);
+    cli_result_free(&r);
 
-    const char *nobackend = write_file(
-        "nb.suite", "case a\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
-                    "  expect verdict=pass\nend\n");
-    r = railcut("suite %s --backend nosuch --trace-dir %s", nobackend, dir);
+    const char *nobackend =
+        tmp_file("nb.suite", "case a\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
+                             "  expect verdict=pass\nend\n");
+    r = cli_railcut("suite %s --backend nosuch --trace-dir %s", nobackend, dir);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "no backend 'nosuch'"));
-    result_free(&r);
+    cli_result_free(&r);
 
     /* I/O: an unwritable report or trace directory. */
-    r = railcut("suite %s --junit /nonexistent-dir/x.xml --trace-dir %s", nobackend, dir);
+    r = cli_railcut("suite %s --junit /nonexistent-dir/x.xml --trace-dir %s", nobackend, dir);
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent-dir/x.xml"));
-    result_free(&r);
-    r = railcut("suite %s --trace-dir /nonexistent-dir/t", nobackend);
+    cli_result_free(&r);
+    r = cli_railcut("suite %s --trace-dir /nonexistent-dir/t", nobackend);
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_ptr_nonnull(strstr(r.err, "cannot create trace directory"));
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -333,7 +284,7 @@ END_TEST
  * made absolute so the copy can live in the tmp directory. */
 static const char *ch_suite_with(const char *ch_set)
 {
-    char *text = slurp(SUITES "/mp102a-ch.suite");
+    char *text = cli_slurp(SUITES "/mp102a-ch.suite", NULL);
     ck_assert_ptr_nonnull(text);
     const char *first_case = strstr(text, "\ncase ");
     ck_assert_ptr_nonnull(first_case);
@@ -352,17 +303,18 @@ static const char *ch_suite_with(const char *ch_set)
     }
     out[used] = '\0';
     free(text);
-    return write_file("ch-offset.suite", out);
+    return tmp_file("ch-offset.suite", out);
 }
 
 /* The exact boundary cases see interruptions of 180 s and 180.000001 s, so a
  * CH outage timer off by one microsecond either way mismatches one of them. */
 START_TEST(exact_boundary_catches_one_microsecond)
 {
-    cJSON *j = run_json(ch_suite_with("defect_timer_offset=0us"), "--filter 'boundary-exact*'", 0);
-    ck_assert_double_eq(cJSON_GetObjectItem(case_named(j, "boundary-exact-180s"), "max_outage_s")
-                            ->valuedouble,
-                        180.0);
+    cJSON *j =
+        run_json(ch_suite_with("defect_timer_offset=0us"), "--filter 'boundary-exact*'", 0);
+    ck_assert_double_eq(
+        cJSON_GetObjectItem(case_named(j, "boundary-exact-180s"), "max_outage_s")->valuedouble,
+        180.0);
     ck_assert_double_eq(
         cJSON_GetObjectItem(case_named(j, "boundary-exact-180.000001s"), "max_outage_s")
             ->valuedouble,
@@ -383,33 +335,34 @@ END_TEST
 
 START_TEST(bad_case_leaves_reports_alone)
 {
-    const char *json = write_file("old.json", "{\"old\":true}\n");
-    const char *xml = write_file("old.xml", "<old/>\n");
-    const char *dir = tmp_path("never");
-    const char *suite = write_file(
+    const char *json = tmp_file("old.json", "{\"old\":true}\n");
+    const char *xml = tmp_file("old.xml", "<old/>\n");
+    const char *dir = cli_tmp_path("never");
+    const char *suite = tmp_file(
         "badch.suite", "case good\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
                        "  expect verdict=pass\nend\n"
                        "case limit\n  profile \"" PROFILES "/ota/reboot.rail\"\n"
                        "  ch_set supply.current_limit=200mA\n  expect verdict=pass\nend\n");
-    result r = railcut("suite %s --json %s --junit %s --trace-dir %s", suite, json, xml, dir);
+    cli_result r =
+        cli_railcut("suite %s --json %s --junit %s --trace-dir %s", suite, json, xml, dir);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_msg(strstr(r.err, "badch.suite:5: case 'limit': ") != NULL, "%s", r.err);
     ck_assert_ptr_nonnull(strstr(r.err, "supply.current_limit"));
     ck_assert_str_eq(r.out, "");
-    result_free(&r);
-    char *text = slurp(json);
+    cli_result_free(&r);
+    char *text = cli_slurp(json, NULL);
     ck_assert_str_eq(text, "{\"old\":true}\n");
     free(text);
-    text = slurp(xml);
+    text = cli_slurp(xml, NULL);
     ck_assert_str_eq(text, "<old/>\n");
     free(text);
     struct stat sb;
     ck_assert_int_ne(stat(dir, &sb), 0);
 
-    r = railcut("suite %s --json - --trace-dir %s", suite, dir);
+    r = cli_railcut("suite %s --json - --trace-dir %s", suite, dir);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_str_eq(r.out, "");
-    result_free(&r);
+    cli_result_free(&r);
 }
 END_TEST
 
