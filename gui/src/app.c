@@ -100,11 +100,11 @@ rc_status dash_app_open(dash_app *app, const dash_options *o, rc_error *err)
 }
 
 rc_status dash_app_attach(dash_app *app, SDL_Renderer *r, int w, int h, float dpi_scale,
-                          const char *font_path, rc_error *err)
+                          float ui_scale, const char *font_path, rc_error *err)
 {
     app->r = r;
     app->dpi_scale = dpi_scale;
-    dash_layout_compute(&app->layout, w, h, dpi_scale);
+    dash_layout_compute(&app->layout, w, h, dpi_scale * ui_scale);
     if (app->text)
         dash_text_close(app->text);
     app->text = NULL;

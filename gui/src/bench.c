@@ -97,7 +97,7 @@ static rc_status run_levels(dash_app *app, const char *label, SDL_Renderer *r, b
     int64_t full = end - app->main.stats->first_us;
     int64_t spans[5] = {full, full / 10, full / 100, full / 1000, 1000000};
     const char *names[5] = {"whole", "1/10", "1/100", "1/1000", "1 s"};
-    rc_status st = dash_app_attach(app, r, BENCH_W, BENCH_H, 1.0f, NULL, err);
+    rc_status st = dash_app_attach(app, r, BENCH_W, BENCH_H, 1.0f, 1.0f, NULL, err);
     for (int k = 0; k < 5 && st == RC_OK; k++) {
         if (spans[k] < DASH_MIN_SPAN_US)
             continue;

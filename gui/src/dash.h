@@ -52,8 +52,8 @@ typedef struct dash_app {
     char align_on[32];        /* event kind name the overlay is aligned on */
     bool live;                /* following a trace that is being written */
     char note[256];           /* one-line message in the footer (screenshot saved, ...) */
-    int mouse_x, mouse_y;
-    float dpi_scale;
+    int mouse_x, mouse_y;     /* drawable pixels */
+    float dpi_scale;          /* drawable pixels per window point: mouse positions */
 } dash_app;
 
 /* Queries the data the view needs (both traces) and draws a whole frame. */
@@ -63,6 +63,18 @@ rc_status dash_draw(dash_app *app, rc_error *err);
 void dash_draw_plots(dash_app *app);
 void dash_draw_panel(dash_app *app);
 void dash_draw_chrome(dash_app *app); /* header, axis, footer, help */
+
+/* The footer's cursor readout: each cursor's time and volts, then the
+ * difference between B and A. Strings are empty when there is nothing to
+ * show (no cursor, not both). */
+typedef struct dash_readout {
+    char cursor[2][96];
+    char delta[128];
+    bool have_v[2];
+    float volts[2];
+} dash_readout;
+
+void dash_readout_compute(dash_app *app, dash_readout *out);
 
 /* Time of the status panel: cursor A when set, else the newest data in view. */
 int64_t dash_panel_time(const dash_app *app);
@@ -94,13 +106,18 @@ typedef struct dash_options {
     int n_cursors;
     int64_t cursor_us[2];
     bool software;            /* window: software renderer */
+    float scale;              /* --scale: type and lines this many times larger */
+    const char *script;       /* screenshot: feed these inputs first */
+    const char *dump_state;   /* screenshot: write the view's state as JSON here */
 } dash_options;
 
 /* Opens the trace (and overlay, aligned), sets the initial view. */
 rc_status dash_app_open(dash_app *app, const dash_options *o, rc_error *err);
-/* Lays out for a w x h drawable and loads fonts for the renderer. */
+/* Lays out for a w x h drawable and loads fonts for the renderer.
+ * dpi_scale: drawable pixels per window point (mouse positions arrive in
+ * points); the layout is scaled by dpi_scale x ui_scale. */
 rc_status dash_app_attach(dash_app *app, SDL_Renderer *r, int w, int h, float dpi_scale,
-                          const char *font_path, rc_error *err);
+                          float ui_scale, const char *font_path, rc_error *err);
 void dash_app_close(dash_app *app);
 /* Takes in new data (live) and finished analyses; true when the frame must
  * be redrawn. */

@@ -96,37 +96,47 @@ static bool volts_at(dash_app *app, int64_t t_us, float *v)
     return found;
 }
 
-static void draw_footer(dash_app *app)
+void dash_readout_compute(dash_app *app, dash_readout *out)
 {
-    const dash_layout *l = &app->layout;
     const dash_view *v = &app->view;
-    dash_fill(app->r, &l->footer, DASH_C_BG);
-    int y = l->footer.y + (l->footer.h - dash_text_height(app->text, DASH_MONO)) / 2;
-    int x = l->pad;
-    char buf[256], t[48];
-    float volts[2] = {0, 0};
-    bool have[2] = {false, false};
+    memset(out, 0, sizeof *out);
+    char t[48];
     for (int k = 0; k < 2; k++) {
         if (!v->cursor_set[k])
             continue;
-        have[k] = volts_at(app, v->cursor_us[k], &volts[k]);
+        out->have_v[k] = volts_at(app, v->cursor_us[k], &out->volts[k]);
         dash_format_s(t, sizeof t, v->cursor_us[k]);
-        if (have[k])
-            snprintf(buf, sizeof buf, "%c %s %.3f V", 'A' + k, t, volts[k]);
+        if (out->have_v[k])
+            snprintf(out->cursor[k], sizeof out->cursor[k], "%c %s %.3f V", 'A' + k, t,
+                     out->volts[k]);
         else
-            snprintf(buf, sizeof buf, "%c %s", 'A' + k, t);
-        x += dash_text_draw(app->text, DASH_MONO, x, y, DASH_C_CURSOR, DASH_LEFT, buf);
-        x += 2 * l->pad;
+            snprintf(out->cursor[k], sizeof out->cursor[k], "%c %s", 'A' + k, t);
     }
-    if (v->cursor_set[0] && v->cursor_set[1]) {
-        dash_format_s(t, sizeof t, v->cursor_us[1] - v->cursor_us[0]);
-        if (have[0] && have[1])
-            snprintf(buf, sizeof buf, "\xce\x94t %s  \xce\x94V %+.3f V", t, volts[1] - volts[0]);
-        else
-            snprintf(buf, sizeof buf, "\xce\x94t %s", t);
-        x += dash_text_draw(app->text, DASH_MONO, x, y, DASH_C_TEXT, DASH_LEFT, buf);
-        x += 2 * l->pad;
-    }
+    if (!v->cursor_set[0] || !v->cursor_set[1])
+        return;
+    dash_format_s(t, sizeof t, v->cursor_us[1] - v->cursor_us[0]);
+    if (out->have_v[0] && out->have_v[1])
+        snprintf(out->delta, sizeof out->delta, "\xce\x94t %s  \xce\x94V %+.3f V", t,
+                 out->volts[1] - out->volts[0]);
+    else
+        snprintf(out->delta, sizeof out->delta, "\xce\x94t %s", t);
+}
+
+static void draw_footer(dash_app *app)
+{
+    const dash_layout *l = &app->layout;
+    dash_fill(app->r, &l->footer, DASH_C_BG);
+    int y = l->footer.y + (l->footer.h - dash_text_height(app->text, DASH_MONO)) / 2;
+    int x = l->pad;
+    dash_readout ro;
+    dash_readout_compute(app, &ro);
+    for (int k = 0; k < 2; k++)
+        if (ro.cursor[k][0])
+            x += dash_text_draw(app->text, DASH_MONO, x, y, DASH_C_CURSOR, DASH_LEFT,
+                                ro.cursor[k]) + 2 * l->pad;
+    if (ro.delta[0])
+        x += dash_text_draw(app->text, DASH_MONO, x, y, DASH_C_TEXT, DASH_LEFT, ro.delta) +
+             2 * l->pad;
     if (app->note[0])
         dash_text_draw(app->text, DASH_NORMAL, x, y, DASH_C_DIM, DASH_LEFT, app->note);
     dash_text_draw(app->text, DASH_NORMAL, l->footer.x + l->footer.w - l->pad, y, DASH_C_DIM,

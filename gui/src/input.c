@@ -139,6 +139,8 @@ bool dash_input(dash_app *app, const SDL_Event *e, dash_drag *drag)
     case SDL_QUIT: return false;
     case SDL_KEYDOWN: return key(app, &e->key);
     case SDL_MOUSEWHEEL:
+        /* the pointer's position comes with the event (SDL 2.26) */
+        mouse_to_pixels(app, e->wheel.mouseX, e->wheel.mouseY);
         if (e->wheel.y != 0) {
             dash_view_zoom(v, e->wheel.y > 0 ? 1 / ZOOM_STEP : ZOOM_STEP, mouse_us(app));
             v->follow = false;

@@ -16,6 +16,7 @@
 #include "dash.h"
 #include "input.h"
 #include "railcut/units.h"
+#include "script.h"
 
 #define FOLLOW_POLL_MS 200
 
@@ -36,8 +37,14 @@ static const char usage[] =
     "  --span S              time across the plot\n"
     "  --cursor T            place cursor A, then B (repeatable, at most twice)\n"
     "  --font FILE           TrueType font (default " DASH_FONT_SANS ")\n"
+    "  --scale F             type and lines F times larger (0.5 to 4; a window\n"
+    "                        multiplies it with the display's pixel density)\n"
     "  --software            window mode: use SDL's software renderer\n"
-    "  --screenshot OUT.png  render one frame to OUT.png and exit (no display needed)\n"
+    "  --screenshot OUT.png  render one frame to OUT.png and exit (no display needed);\n"
+    "                        the image stands for a display of --scale pixels a point\n"
+    "  --script FILE         screenshot: first feed the keys and mouse in FILE\n"
+    "  --dump-state FILE     screenshot: write the view (window, cursors, readout,\n"
+    "                        toggles, layout) as JSON to FILE (- for stdout)\n"
     "  --bench               time frames at 1920x1080 at several zoom levels\n"
     "\n"
     "Times are seconds (\"185\", \"232.0168\") or durations with a unit (\"3min\").\n"
@@ -70,6 +77,14 @@ static bool parse_size(const char *s, int *w, int *h)
            *h <= 16384;
 }
 
+static bool parse_scale(const char *s, float *out)
+{
+    char *end;
+    double f = strtod(s, &end);
+    *out = (float)f;
+    return end != s && *end == '\0' && f >= 0.5 && f <= 4.0;
+}
+
 static int parse_args(int argc, char **argv, dash_options *o)
 {
     static const struct option longopts[] = {
@@ -80,9 +95,11 @@ static int parse_args(int argc, char **argv, dash_options *o)
         {"cursor", required_argument, NULL, 'c'},  {"font", required_argument, NULL, 'f'},
         {"software", no_argument, NULL, 'R'},      {"screenshot", required_argument, NULL, 'P'},
         {"bench", no_argument, NULL, 'B'},         {"help", no_argument, NULL, 'h'},
+        {"scale", required_argument, NULL, 'X'},   {"script", required_argument, NULL, 'I'},
+        {"dump-state", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
-    *o = (dash_options){.follow = -1, .w = 1280, .h = 720};
+    *o = (dash_options){.follow = -1, .w = 1280, .h = 720, .scale = 1.0f};
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -94,6 +111,12 @@ static int parse_args(int argc, char **argv, dash_options *o)
         case 'R': o->software = true; break;
         case 'P': o->screenshot = optarg; break;
         case 'B': o->bench = true; break;
+        case 'I': o->script = optarg; break;
+        case 'D': o->dump_state = optarg; break;
+        case 'X':
+            if (!parse_scale(optarg, &o->scale))
+                return usage_error("--scale: '%s' is not a number from 0.5 to 4", optarg);
+            break;
         case 'W':
             if (!parse_time(optarg, &o->wait_us) || o->wait_us < 0)
                 return usage_error("--wait: '%s' is not a time", optarg);
@@ -126,6 +149,8 @@ static int parse_args(int argc, char **argv, dash_options *o)
     if (optind != argc - 1)
         return usage_error("%s", optind >= argc ? "no TRACE given" : "one TRACE only");
     o->trace_path = argv[optind];
+    if ((o->script || o->dump_state) && !o->screenshot)
+        return usage_error("%s needs --screenshot", o->script ? "--script" : "--dump-state");
     return 0;
 }
 
@@ -167,11 +192,16 @@ static int screenshot(dash_app *app, const dash_options *o)
         return fail(&err, RC_ERR_DEVICE);
     }
     dash_trace_wait_analysis(&app->main);
-    rc_status st = dash_app_attach(app, r, o->w, o->h, 1.0f, o->font_path, &err);
+    /* The image is the drawable of a display with o->scale pixels a point. */
+    rc_status st = dash_app_attach(app, r, o->w, o->h, o->scale, 1.0f, o->font_path, &err);
+    if (st == RC_OK && o->script)
+        st = dash_script_run(app, o->script, &err);
     if (st == RC_OK)
         st = dash_draw(app, &err);
     if (st == RC_OK)
         st = dash_save_png(r, o->w, o->h, o->screenshot, &err);
+    if (st == RC_OK && o->dump_state)
+        st = dash_state_dump(app, o->dump_state, &err);
     if (st == RC_OK)
         print_geometry(app);
     dash_text_close(app->text);
@@ -198,7 +228,7 @@ static rc_status attach_window(dash_app *app, SDL_Window *win, const dash_option
     SDL_GetWindowSize(win, &ww, &wh);
     SDL_GetRendererOutputSize(app->r, &dw, &dh);
     float dpi = ww > 0 ? (float)dw / (float)ww : 1.0f;
-    return dash_app_attach(app, app->r, dw, dh, dpi, o->font_path, err);
+    return dash_app_attach(app, app->r, dw, dh, dpi, o->scale, o->font_path, err);
 }
 
 static int window_loop(dash_app *app, SDL_Window *win, const dash_options *o)
@@ -217,16 +247,22 @@ static int window_loop(dash_app *app, SDL_Window *win, const dash_options *o)
         }
         SDL_Event e;
         if (SDL_WaitEventTimeout(&e, FOLLOW_POLL_MS)) {
+            /* Only what changes the picture redraws: the pointer moving over
+             * the window, key releases and the like do not. */
+            dash_view before = app->view;
+            char note[sizeof app->note];
+            memcpy(note, app->note, sizeof note);
             do {
                 if (!dash_input(app, &e, &drag))
                     return 0;
+                dirty |= e.type == SDL_WINDOWEVENT;
                 if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
                     rc_status st = attach_window(app, win, o, &err);
                     if (st != RC_OK)
                         return fail(&err, st);
                 }
             } while (SDL_PollEvent(&e));
-            dirty = true;
+            dirty |= !dash_view_equal(&before, &app->view) || strcmp(note, app->note) != 0;
         }
         if (SDL_GetTicks() - last_poll >= FOLLOW_POLL_MS) {
             last_poll = SDL_GetTicks();

@@ -67,9 +67,20 @@ static SDL_Rect rect(int x, int y, int w, int h)
     return (SDL_Rect){x, y, w > 1 ? w : 1, h > 1 ? h : 1};
 }
 
+bool dash_view_equal(const dash_view *a, const dash_view *b)
+{
+    return a->t0_us == b->t0_us && a->span_us == b->span_us && a->follow == b->follow &&
+           a->show_v == b->show_v && a->show_a == b->show_a && a->show_ac == b->show_ac &&
+           a->show_ch == b->show_ch && a->show_events == b->show_events &&
+           a->show_overlay == b->show_overlay && a->help == b->help &&
+           a->cursor_set[0] == b->cursor_set[0] && a->cursor_set[1] == b->cursor_set[1] &&
+           (!a->cursor_set[0] || a->cursor_us[0] == b->cursor_us[0]) &&
+           (!a->cursor_set[1] || a->cursor_us[1] == b->cursor_us[1]);
+}
+
 void dash_layout_compute(dash_layout *l, int w, int h, float dpi_scale)
 {
-    /* Type size follows the height: 13 px at 720 lines, 16 at 1080. */
+    /* Type size follows the height in points: 13 px at 720, 16 at 1080. */
     float s = (float)h / dpi_scale / 720.0f;
     if (s < 0.8f)
         s = 0.8f;

@@ -50,8 +50,11 @@ void dash_view_pan(dash_view *v, double fraction);
 /* Live mode: scrolls so that end_us stays in view near the right edge. */
 void dash_view_follow_to(dash_view *v, int64_t end_us);
 
-/* dpi_scale: drawable pixels per window point (1 normally, 2 on HiDPI). */
+/* dpi_scale: drawable pixels per point (1 normally, 2 on a HiDPI display),
+ * times the user's --scale. */
 void dash_layout_compute(dash_layout *l, int w, int h, float dpi_scale);
+/* Whether two views show the same thing (a frame of one is a frame of the other). */
+bool dash_view_equal(const dash_view *a, const dash_view *b);
 
 int64_t dash_x_to_us(const dash_view *v, const SDL_Rect *r, int x);
 /* Pixel x of a time; may lie outside r. */
