@@ -16,6 +16,7 @@
 #include "railcut/analyze.h"
 #include "railcut/error.h"
 #include "railcut/rig.h"
+#include "railcut/trace.h"
 
 /* Exit codes, documented in `railcut --help` and the README. */
 enum {
@@ -140,6 +141,16 @@ void cli_release_sigint(void);
  * non-zero otherwise. */
 int cli_parse_count(const char *cmd, const char *opt, const char *arg, unsigned long min,
                     unsigned long max, unsigned long *out);
+
+/* The output directory of a many-trace command: GIVEN (created if missing),
+ * or traces/STEM-<UTC> (with -2, -3... when two start in one second).
+ * *created says whether this call made it. */
+rc_status cli_make_output_dir(const char *given, const char *stem, char *out, size_t len,
+                              bool *created, rc_error *err);
+
+/* Warns on stderr when an opened trace is damaged, saying that the command
+ * goes on with what precedes the damage ("judging", "exporting"...). */
+void cli_warn_damage(const char *path, const rc_trace *trace, const char *doing);
 
 /* Monotonic wall clock in milliseconds. */
 int64_t cli_now_ms(void);

@@ -1,12 +1,14 @@
 /*
  * cli_common.c - helpers shared by the subcommands: error printing, repeated
- * options, analyzer options, report outputs and the progress line.
+ * options, analyzer options, report outputs, output directories, damaged
+ * traces and the progress line.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -338,4 +340,52 @@ int cli_parse_count(const char *cmd, const char *opt, const char *arg, unsigned 
                                max);
     *out = v;
     return 0;
+}
+
+static rc_status dir_error(const char *path, rc_error *err)
+{
+    return rc_error_set(err, RC_ERR_IO, "cannot create directory '%s': %s", path,
+                        strerror(errno));
+}
+
+rc_status cli_make_output_dir(const char *given, const char *stem, char *out, size_t len,
+                              bool *created, rc_error *err)
+{
+    *created = false;
+    if (given) {
+        snprintf(out, len, "%s", given);
+        if (mkdir(out, 0777) == 0)
+            *created = true;
+        else if (errno != EEXIST)
+            return dir_error(out, err);
+        return RC_OK;
+    }
+    if (mkdir("traces", 0777) != 0 && errno != EEXIST)
+        return dir_error("traces", err);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    for (int n = 1; n < 1000; n++) {
+        if (n == 1)
+            snprintf(out, len, "traces/%s-%s", stem, stamp);
+        else
+            snprintf(out, len, "traces/%s-%s-%d", stem, stamp, n);
+        if (mkdir(out, 0777) == 0) {
+            *created = true;
+            return RC_OK;
+        }
+        if (errno != EEXIST)
+            return dir_error(out, err);
+    }
+    return rc_error_set(err, RC_ERR_IO, "too many directories named traces/%s-%s*", stem, stamp);
+}
+
+void cli_warn_damage(const char *path, const rc_trace *trace, const char *doing)
+{
+    const rc_trace_damage *d = rc_trace_get_damage(trace);
+    if (d->damaged)
+        fprintf(stderr, "railcut: %s: damaged at byte %llu: %s; %s what precedes it\n", path,
+                (unsigned long long)d->offset, d->reason, doing);
 }

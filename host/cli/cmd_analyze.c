@@ -57,10 +57,7 @@ int cmd_analyze(int argc, char **argv)
     rc_status st = rc_trace_open(path, &trace, &err);
     if (st != RC_OK)
         return cli_error(st, &err);
-    const rc_trace_damage *damage = rc_trace_get_damage(trace);
-    if (damage->damaged)
-        fprintf(stderr, "railcut: %s: damaged at byte %llu: %s; judging what precedes it\n",
-                path, (unsigned long long)damage->offset, damage->reason);
+    cli_warn_damage(path, trace, "judging");
     rc_analysis *analysis;
     st = rc_analyze_trace(trace, &cfg, &analysis, &err);
     const rc_trace_header *hdr = rc_trace_get_header(trace);

@@ -192,38 +192,6 @@ static int parse_args(int argc, char **argv, char_args *a)
     return 0;
 }
 
-/* traces/characterize-<mode>-<UTC>/ (with -2, -3... when taken), or the
- * given directory, created if missing. */
-static rc_status make_dir(const char_args *a, char *out, size_t len, rc_error *err)
-{
-    if (a->dir) {
-        snprintf(out, len, "%s", a->dir);
-        if (mkdir(out, 0777) != 0 && errno != EEXIST)
-            return rc_error_set(err, RC_ERR_IO, "cannot create %s: %s", out, strerror(errno));
-        return RC_OK;
-    }
-    if (mkdir("traces", 0777) != 0 && errno != EEXIST)
-        return rc_error_set(err, RC_ERR_IO, "cannot create ./traces: %s", strerror(errno));
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    for (int n = 1; n < 1000; n++) {
-        if (n == 1)
-            snprintf(out, len, "traces/characterize-%s-%s", rc_char_mode_name(a->cfg.mode),
-                     stamp);
-        else
-            snprintf(out, len, "traces/characterize-%s-%s-%d", rc_char_mode_name(a->cfg.mode),
-                     stamp, n);
-        if (mkdir(out, 0777) == 0)
-            return RC_OK;
-        if (errno != EEXIST)
-            return rc_error_set(err, RC_ERR_IO, "cannot create %s: %s", out, strerror(errno));
-    }
-    return rc_error_set(err, RC_ERR_IO, "too many directories named %s*", out);
-}
-
 static void on_progress(void *ctx, const rc_char_progress *p)
 {
     char_args *a = ctx;
@@ -273,8 +241,10 @@ static int characterize(char_args *a)
     rc_status st = rc_char_estimate(&a->cfg, &planned, &probe_us, &err);
     if (st != RC_OK)
         return cli_error(st, &err);
-    char dir[4096];
-    st = make_dir(a, dir, sizeof dir, &err);
+    char dir[4096], stem[64];
+    bool created;
+    snprintf(stem, sizeof stem, "characterize-%s", rc_char_mode_name(a->cfg.mode));
+    st = cli_make_output_dir(a->dir, stem, dir, sizeof dir, &created, &err);
     if (st != RC_OK)
         return cli_error(st, &err);
     a->cfg.dir = dir;

@@ -55,13 +55,8 @@ static int open_both(const char *a_path, const char *b_path, rc_trace **a, rc_tr
     }
     const char *paths[] = {a_path, b_path};
     rc_trace *traces[] = {*a, *b};
-    for (int i = 0; i < 2; i++) {
-        const rc_trace_damage *d = rc_trace_get_damage(traces[i]);
-        if (d->damaged)
-            fprintf(stderr,
-                    "railcut: %s: damaged at byte %llu: %s; comparing what precedes it\n",
-                    paths[i], (unsigned long long)d->offset, d->reason);
-    }
+    for (int i = 0; i < 2; i++)
+        cli_warn_damage(paths[i], traces[i], "comparing");
     return 0;
 }
 

@@ -86,10 +86,7 @@ int cmd_export(int argc, char **argv)
     rc_status st = rc_trace_open(path, &trace, &err);
     if (st != RC_OK)
         return cli_error(st, &err);
-    const rc_trace_damage *damage = rc_trace_get_damage(trace);
-    if (damage->damaged)
-        fprintf(stderr, "railcut: %s: damaged at byte %llu: %s; exporting what precedes it\n",
-                path, (unsigned long long)damage->offset, damage->reason);
+    cli_warn_damage(path, trace, "exporting");
     rc_export_stats stats;
     st = rc_export(trace, out_path, &eo, &stats, &err);
     rc_trace_close(trace);

@@ -112,45 +112,6 @@ static int parse_args(int argc, char **argv, suite_args *a)
     return 0;
 }
 
-/* traces/<suite>-<UTC>/, with -2, -3... if two suites start in one second.
- * *created says whether this call made the directory. */
-static rc_status make_trace_dir(const char *given, const char *suite, char *out, size_t len,
-                                bool *created, rc_error *err)
-{
-    *created = false;
-    if (given) {
-        snprintf(out, len, "%s", given);
-        if (mkdir(out, 0777) == 0)
-            *created = true;
-        else if (errno != EEXIST)
-            return rc_error_set(err, RC_ERR_IO, "cannot create trace directory '%s': %s", out,
-                                strerror(errno));
-        return RC_OK;
-    }
-    if (mkdir("traces", 0777) != 0 && errno != EEXIST)
-        return rc_error_set(err, RC_ERR_IO, "cannot create ./traces: %s", strerror(errno));
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    for (int n = 1; n < 1000; n++) {
-        if (n == 1)
-            snprintf(out, len, "traces/%s-%s", suite, stamp);
-        else
-            snprintf(out, len, "traces/%s-%s-%d", suite, stamp, n);
-        if (mkdir(out, 0777) == 0) {
-            *created = true;
-            return RC_OK;
-        }
-        if (errno != EEXIST)
-            return rc_error_set(err, RC_ERR_IO, "cannot create trace directory '%s': %s", out,
-                                strerror(errno));
-    }
-    return rc_error_set(err, RC_ERR_IO, "too many trace directories named traces/%s-%s*", suite,
-                        stamp);
-}
-
 /* ---- The live table -------------------------------------------------------- */
 
 typedef struct table {
@@ -296,7 +257,7 @@ static int run_suite(suite_args *a)
     a->run.on_case_done = on_case_done;
     a->run.ctx = &t;
     rc_suite_plan *plan = NULL;
-    st = make_trace_dir(a->trace_dir, s->name, dir, sizeof dir, &created, &err);
+    st = cli_make_output_dir(a->trace_dir, s->name, dir, sizeof dir, &created, &err);
     if (st != RC_OK) {
         rc_suite_free(s);
         return cli_error(st, &err);
