@@ -12,8 +12,11 @@
  *
  * The answers come from stdin (with prompts) or, for a run without an
  * operator, from --readings FILE: one answer per line in the order of the
- * prompts, '#' comments and blank lines skipped. --simulate replaces the
- * board by a simulated one with the emulator's nominal converters.
+ * prompts, '#' comments and blank lines skipped. The board is driven over
+ * its link (rc_bench_link: PINS for the DAC code with the rail on, then the
+ * mean ADC codes over MEASURE_SPAN_US once the rail has settled for
+ * SETTLE_US); --simulate replaces it by a simulated one with the emulator's
+ * nominal converters.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +30,8 @@
 #include "railcut/bench.h"
 
 #define MAX_POINTS 16
+#define SETTLE_US 200000
+#define MEASURE_SPAN_US 100000
 
 /* The simulated board: the emulator's converters (railcut/linkdev.h) and a
  * 100 ohm dummy load. */
@@ -51,6 +56,9 @@ static const char calibrate_help[] =
     "  --codes C1,C2,...     DAC codes to use (default: 2, 5, 8 and 11 V by the\n"
     "                        bench's present calibration)\n"
     "  --simulate            a simulated board instead of the bench's hardware\n"
+    "\n"
+    "The rail is on at each DAC code while its readings are asked for, and off\n"
+    "(the gateware's safe state) when calibrate ends.\n"
     "\n"
     "exit codes: 0 stored, 2 bad input or usage, 3 bench busy or device failure\n";
 
@@ -106,6 +114,22 @@ static void sim_measure(double dac_code, point *p)
     double rail_mv = dac_code * SIM_DAC_MV_PER_CODE;
     p->adc_v_code = round(rail_mv / SIM_ADC_MV_PER_CODE);
     p->adc_a_code = round(rail_mv / SIM_LOAD_OHM / SIM_ADC_MA_PER_CODE);
+}
+
+/* Sets the code with the rail on and takes the ADC codes, on the bench's
+ * board (link) or the simulated one (link NULL). */
+static int measure(rc_bench_link *link, double dac_code, point *p)
+{
+    if (!link) {
+        sim_measure(dac_code, p);
+        return 0;
+    }
+    rc_error err;
+    rc_status st = rc_bench_link_set(link, (uint16_t)dac_code, true, &err);
+    if (st == RC_OK)
+        st = rc_bench_link_measure(link, SETTLE_US, MEASURE_SPAN_US, &p->adc_v_code,
+                                   &p->adc_a_code, &err);
+    return st == RC_OK ? 0 : cli_error(st, &err);
 }
 
 static int parse_codes(const char *arg, double *codes, size_t *n)
@@ -164,8 +188,8 @@ typedef struct cal_args {
     bool simulate;
 } cal_args;
 
-static int collect(const rc_bench *b, const cal_args *ca, answers *a, rc_bench_cal cal[3],
-                   point *pts, size_t *n)
+static int collect(const rc_bench *b, const cal_args *ca, rc_bench_link *link, answers *a,
+                   rc_bench_cal cal[3], point *pts, size_t *n)
 {
     double codes[MAX_POINTS];
     if (ca->codes) {
@@ -189,9 +213,11 @@ static int collect(const rc_bench *b, const cal_args *ca, answers *a, rc_bench_c
     }
     for (size_t i = 0; i < *n; i++) {
         pts[i].dac_code = codes[i];
-        sim_measure(codes[i], &pts[i]);
+        int code = measure(link, codes[i], &pts[i]);
+        if (code)
+            return code;
         char q[128];
-        printf("point %zu: DAC code %.0f, rail ADC code %.0f, current ADC code %.0f\n", i + 1,
+        printf("point %zu: DAC code %.0f, rail ADC code %.1f, current ADC code %.1f\n", i + 1,
                codes[i], pts[i].adc_v_code, pts[i].adc_a_code);
         double v, amps;
         snprintf(q, sizeof q, "point %zu: DMM voltage at the CH connector (V)", i + 1);
@@ -251,22 +277,21 @@ static int calibrate(const cal_args *ca)
         st = rc_bench_load(bench_path, &bench, &err);
     if (st != RC_OK)
         return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
-    if (!ca->simulate) {
-        fprintf(stderr,
-                "railcut calibrate: this build cannot set the DAC of bench '%s' over "
-                "its link yet; --simulate calibrates a simulated board\n",
-                bench.name);
-        return RC_EXIT_DEVICE;
-    }
     rc_bench_lock *lock;
     st = rc_bench_lock_acquire(bench.serial, getenv("RAILCUT_LOCK_DIR"), &lock, &err);
     if (st != RC_OK)
         return cli_error(st, &err);
+    rc_bench_link *link = NULL;
+    if (!ca->simulate && (st = rc_bench_link_open(&bench, &link, &err)) != RC_OK) {
+        rc_bench_lock_release(lock);
+        return cli_error(st, &err);
+    }
     answers a = {.in = stdin, .prompt = true};
     if (ca->readings) {
         a.in = fopen(ca->readings, "r");
         a.prompt = false;
         if (!a.in) {
+            rc_bench_link_close(link);
             rc_bench_lock_release(lock);
             fprintf(stderr, "railcut: %s: %s\n", ca->readings, strerror(errno));
             return RC_EXIT_USAGE;
@@ -275,9 +300,10 @@ static int calibrate(const cal_args *ca)
     rc_bench_cal cal[3];
     point pts[MAX_POINTS];
     size_t n = 0;
-    int code = collect(&bench, ca, &a, cal, pts, &n);
+    int code = collect(&bench, ca, link, &a, cal, pts, &n);
     if (a.in != stdin)
         fclose(a.in);
+    rc_bench_link_close(link);
     if (code == 0)
         code = fit_and_store(bench_path, cal, pts, n);
     rc_bench_lock_release(lock);

@@ -24,6 +24,12 @@
  * answering), --corrupt-every N (one bit flipped in every Nth byte of
  * SAMPLES frames), --drop-every N (every Nth SAMPLES byte is lost),
  * --proto-major N (identify reports another protocol version).
+ *
+ * Converters and identity: --dac-cal G,O, --adc-v-cal G,O and --adc-a-cal
+ * G,O give the emulated DAC and ADCs a true transfer of value = G * code + O
+ * (mV or mA), a known error for calibration tests; --load-ohm R puts a dummy
+ * load of R ohms on the CH connector (what the current ADC measures);
+ * --board-id N is the board identify reports.
  */
 #include <errno.h>
 #include <linux/ioctl.h>
@@ -345,7 +351,38 @@ static uint64_t arg_u64(const char *s)
     return v;
 }
 
-static int parse(int argc, char **argv, emu *e)
+/* "GAIN,OFFSET" */
+static rc_linkdev_converter arg_converter(const char *s)
+{
+    char *end, *end2;
+    double gain = strtod(s, &end);
+    double offset = *end == ',' ? strtod(end + 1, &end2) : 0;
+    if (end == s || *end != ',' || *end2 != '\0' || !(gain > 0)) {
+        fprintf(stderr, "railcut-emu: '%s' is not GAIN,OFFSET with a positive gain\n", s);
+        exit(2);
+    }
+    return (rc_linkdev_converter){gain, offset};
+}
+
+/* Options that are not plain counts; returns false when name is none of them. */
+static bool parse_model_option(const char *name, const char *value, rc_linkdev_params *p)
+{
+    if (strcmp(name, "--dac-cal") == 0)
+        p->dac = arg_converter(value);
+    else if (strcmp(name, "--adc-v-cal") == 0)
+        p->adc_v = arg_converter(value);
+    else if (strcmp(name, "--adc-a-cal") == 0)
+        p->adc_a = arg_converter(value);
+    else if (strcmp(name, "--load-ohm") == 0)
+        p->load_ohm = (double)arg_u64(value);
+    else if (strcmp(name, "--board-id") == 0 && arg_u64(value) < 65536)
+        p->id.board_id = (uint16_t)arg_u64(value);
+    else
+        return false;
+    return true;
+}
+
+static int parse(int argc, char **argv, emu *e, rc_linkdev_params *p)
 {
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
@@ -353,6 +390,8 @@ static int parse(int argc, char **argv, emu *e)
             fprintf(stderr, "railcut-emu: %s needs a value\n", argv[i]);
             exit(2);
         }
+        if (parse_model_option(argv[i], argv[i + 1], p))
+            continue;
         uint64_t v = arg_u64(argv[i + 1]);
         if (strcmp(argv[i], "--step-us") == 0 && v > 0)
             e->step_us = v;
@@ -374,8 +413,9 @@ static int parse(int argc, char **argv, emu *e)
     if (i + 1 >= argc) {
         fprintf(stderr,
                 "usage: umockdev-wrapper railcut-emu [--step-us N] [--unplug-at US] "
-                "[--hang-at US] [--corrupt-every N] [--drop-every N] [--proto-major N] -- "
-                "COMMAND...\n");
+                "[--hang-at US] [--corrupt-every N] [--drop-every N] [--proto-major N] "
+                "[--dac-cal G,O] [--adc-v-cal G,O] [--adc-a-cal G,O] [--load-ohm R] "
+                "[--board-id N] -- COMMAND...\n");
         exit(2);
     }
     return i + 1;
@@ -387,11 +427,11 @@ int main(int argc, char **argv)
              .unplug_at = TICK_NEVER,
              .hang_at = TICK_NEVER,
              .proto_major = RC_LINK_PROTO_MAJOR};
-    int cmd = parse(argc, argv, &e);
-    g_queue_init(&e.urbs);
-    g_mutex_init(&e.lock);
     rc_linkdev_params p;
     rc_linkdev_params_default(&p);
+    int cmd = parse(argc, argv, &e, &p);
+    g_queue_init(&e.urbs);
+    g_mutex_init(&e.lock);
     p.id.proto_major = e.proto_major;
     rc_error err;
     if (rc_linkdev_new(&p, &e.dev, &err) != RC_OK) {

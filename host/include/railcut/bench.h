@@ -19,6 +19,7 @@
 
 #include "railcut/error.h"
 #include "railcut/event.h"
+#include "railcut/link.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -180,6 +181,32 @@ typedef struct rc_ftdi_device {
  * allocated (free with free()), *n may be 0. RC_ERR_DEVICE when libusb
  * cannot be initialised. */
 rc_status rc_ftdi_list(rc_ftdi_device **out, size_t *n, rc_error *err);
+
+/* ---- Direct control --------------------------------------------------------- */
+
+/* A bench's board driven by hand rather than by a profile: identify, then
+ * immediate DAC and rail writes and ADC readings, for calibration and for
+ * checking a freshly flashed gateware. Implemented by the ftdi backend
+ * (host/src/rig/drivers/ftdi.c) over the link protocol. While the session is
+ * open a keep-alive thread heartbeats, so the outputs stay as set however
+ * long the caller waits; closing it applies the gateware's safe state. */
+typedef struct rc_bench_link rc_bench_link;
+
+/* Opens the board of bench b (device, channel, baud, latency), checks the
+ * gateware's identify (protocol 1.x, 1 MHz ticks) and configures it with the
+ * bench's calibration (1 kHz sample blocks). RC_ERR_DEVICE when it cannot be
+ * opened or does not answer. */
+rc_status rc_bench_link_open(const rc_bench *b, rc_bench_link **out, rc_error *err);
+/* What the gateware's identify reported. */
+void rc_bench_link_identity(const rc_bench_link *l, rc_link_identify *out);
+/* Immediate output (PINS): DAC code and the rail's load switch. */
+rc_status rc_bench_link_set(rc_bench_link *l, uint16_t dac_code, bool rail_on, rc_error *err);
+/* The mean rail-volts and current ADC codes (the mean of each block's min
+ * and max) over span_us of device time, starting settle_us from now. */
+rc_status rc_bench_link_measure(rc_bench_link *l, int64_t settle_us, int64_t span_us,
+                                double *v_code, double *i_code, rc_error *err);
+/* STOP (the safe state) and close; NULL is ignored. */
+void rc_bench_link_close(rc_bench_link *l);
 
 /* ---- Alert sources ---------------------------------------------------------- */
 

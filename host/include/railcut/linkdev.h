@@ -12,7 +12,9 @@
  *
  * The CH's signals are taken from the bench model: the CH-present input is
  * asserted while the CH runs (from its ready to its down event) and the alert
- * input pulses for RC_LINKDEV_ALERT_PULSE_TICKS at each AD1.
+ * input pulses for RC_LINKDEV_ALERT_PULSE_TICKS at each AD1. With the UART
+ * sniffer configured, the CH's debug UART prints one line per CH event
+ * (RC_LINKDEV_UART_* below), each line starting at the event's tick.
  */
 #ifndef RAILCUT_LINKDEV_H
 #define RAILCUT_LINKDEV_H
@@ -37,14 +39,36 @@ extern "C" {
 #define RC_LINKDEV_ADC_UV_PER_CODE 250u
 #define RC_LINKDEV_ADC_UA_PER_CODE 100u
 
+/* Lines the emulated CH prints on its debug UART. */
+#define RC_LINKDEV_UART_READY "ch: ready\n"
+#define RC_LINKDEV_UART_POWER_LOST "ch: supply lost, running on hold-up\n"
+#define RC_LINKDEV_UART_AD1 "ALERT AD1 power outage\n"
+#define RC_LINKDEV_UART_RESTORED "ALERT 0x8F35 power restored\n"
+
+/* A converter's true transfer: value = gain * code + offset, in mV (DAC,
+ * rail-volts ADC) or mA (current ADC). A DAC setpoint below 0 mV is 0 mV;
+ * an ADC code is the value's, truncated to 0..65535. */
+typedef struct rc_linkdev_converter {
+    double gain;
+    double offset;
+} rc_linkdev_converter;
+
 typedef struct rc_linkdev_params {
     rc_link_identify id; /* what IDENTIFY answers; rc_linkdev_params_default */
     rc_ch_params ch;
     rc_supply_params supply;
+    /* The emulated converters, nominal by default; a calibration test sets
+     * a known gain and offset error here. */
+    rc_linkdev_converter dac, adc_v, adc_a;
+    /* > 0: a dummy load of this many ohms on the CH connector, as for a
+     * calibration: the current ADC measures rail / load_ohm (the CH model
+     * still runs, but its current is not measured). */
+    double load_ohm;
 } rc_linkdev_params;
 
 /* iCEBreaker-like identity (protocol 1.0, 1 MHz ticks, 1 MHz ADC, FIFO of
- * RC_LINKDEV_FIFO_DEPTH) and the model's conformant CH and supply. */
+ * RC_LINKDEV_FIFO_DEPTH, UART sniffer), the model's conformant CH and
+ * supply, nominal converters and no dummy load. */
 void rc_linkdev_params_default(rc_linkdev_params *p);
 
 typedef struct rc_linkdev rc_linkdev;

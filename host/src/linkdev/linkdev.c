@@ -21,8 +21,16 @@
  * first tick of a run, every EVENTS frame carries one record, and the queue
  * of host-bound bytes never overflows (a real link's overruns are not
  * modelled).
+ *
+ * The converters follow the parameters' transfer (value = gain * code +
+ * offset), so a known calibration error can be injected. The CH's debug
+ * UART prints a line at each CH event when the sniffer is configured; the
+ * whole line is queued at the event, in UART frames whose byte gaps are one
+ * character time (10 bits of sniff_bit_clocks), as a sniffer would report
+ * it once the bytes had arrived.
  */
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,10 +96,13 @@ void rc_linkdev_params_default(rc_linkdev_params *p)
     id->min_block_ticks = 10u;
     id->dac_bits = 16;
     id->adc_bits = 16;
-    id->caps = RC_LINK_CAP_RAMP | RC_LINK_CAP_CURRENT | RC_LINK_CAP_ALERT | RC_LINK_CAP_OVP |
-               RC_LINK_CAP_OCP;
+    id->caps = RC_LINK_CAP_RAMP | RC_LINK_CAP_CURRENT | RC_LINK_CAP_SNIFFER |
+               RC_LINK_CAP_ALERT | RC_LINK_CAP_OVP | RC_LINK_CAP_OCP;
     rc_ch_params_default(&p->ch);
     rc_supply_params_default(&p->supply);
+    p->dac = (rc_linkdev_converter){RC_LINKDEV_DAC_NV_PER_CODE / 1e6, 0};
+    p->adc_v = (rc_linkdev_converter){RC_LINKDEV_ADC_UV_PER_CODE / 1e3, 0};
+    p->adc_a = (rc_linkdev_converter){RC_LINKDEV_ADC_UA_PER_CODE / 1e3, 0};
 }
 
 /* ---- host-bound frames ---- */
@@ -205,17 +216,30 @@ static uint16_t clamp_code(const rc_linkdev *d, uint32_t code)
     return code > d->p.id.max_dac_code ? d->p.id.max_dac_code : (uint16_t)code;
 }
 
-static int32_t code_to_mv(uint32_t code, uint32_t nv_per_code)
+static int32_t code_to_value(const rc_linkdev_converter *c, uint32_t code)
 {
-    return (int32_t)((uint64_t)code * nv_per_code / 1000000u);
+    double v = c->gain * code + c->offset;
+    return v <= 0 ? 0 : v >= INT32_MAX ? INT32_MAX : (int32_t)lround(v);
 }
 
-static uint16_t volts_to_code(float v, uint32_t per_code_micro)
+/* A value in V (A) as the ADC codes it. */
+static uint16_t adc_code(const rc_linkdev_converter *c, double value)
 {
-    double code = (double)v * 1e6 / per_code_micro;
+    double code = (value * 1000.0 - c->offset) / c->gain;
     if (code <= 0.0)
         return 0;
     return code >= 65535.0 ? 65535u : (uint16_t)code;
+}
+
+static uint16_t rail_v_code(const rc_linkdev *d, const rc_sample *s)
+{
+    return adc_code(&d->p.adc_v, s->rail_v);
+}
+
+static uint16_t rail_a_code(const rc_linkdev *d, const rc_sample *s)
+{
+    double amps = d->p.load_ohm > 0 ? s->rail_v / d->p.load_ohm : s->rail_a;
+    return adc_code(&d->p.adc_a, amps);
 }
 
 /* Drives the model's inputs from the DAC code and pins, from now on. */
@@ -224,7 +248,7 @@ static void set_outputs(rc_linkdev *d, uint16_t code, uint8_t pins)
     d->dac_code = clamp_code(d, code);
     d->pins = pins & (RC_LINK_PIN_RAIL_EN | RC_LINK_PIN_AC_LOST);
     if (d->model)
-        rc_bench_model_set_inputs(d->model, code_to_mv(d->dac_code, RC_LINKDEV_DAC_NV_PER_CODE),
+        rc_bench_model_set_inputs(d->model, code_to_value(&d->p.dac, d->dac_code),
                                   (d->pins & RC_LINK_PIN_RAIL_EN) != 0,
                                   (d->pins & RC_LINK_PIN_AC_LOST) != 0);
 }
@@ -258,13 +282,36 @@ static void wait_condition(rc_linkdev *d, rc_link_wait w, uint64_t tick)
     rc_bench_model_halt(d->model);
 }
 
+/* The CH prints text from tick on, one character time per byte. */
+static void uart_line(rc_linkdev *d, uint64_t tick, const char *text)
+{
+    const rc_link_config *c = &d->cfg;
+    if (c->sniff_bit_clocks == 0 || !(c->flags & RC_LINK_CFG_UART))
+        return;
+    uint64_t char_ticks =
+        (10u * (uint64_t)c->sniff_bit_clocks * d->p.id.tick_hz + d->p.id.clock_hz / 2) /
+        d->p.id.clock_hz;
+    size_t len = strlen(text);
+    for (size_t at = 0; at < len; at += RC_LINK_MAX_UART) {
+        rc_link_msg m = {.type = RC_LINK_UART};
+        rc_link_uart *u = &m.u.uart;
+        u->tick = tick + at * char_ticks;
+        u->n = (uint8_t)(len - at < RC_LINK_MAX_UART ? len - at : RC_LINK_MAX_UART);
+        for (size_t k = 0; k < u->n; k++) {
+            u->bytes[k] = (uint8_t)text[at + k];
+            u->gap_ticks[k] = (uint16_t)(k == 0 ? 0 : char_ticks);
+        }
+        send(d, &m);
+    }
+}
+
 static void on_model_event(void *ctx, const rc_event *ev)
 {
     rc_linkdev *d = ctx;
     uint64_t tick = d->origin + (uint64_t)ev->t_us;
     rc_sample s;
     rc_bench_model_sample(d->model, &s);
-    uint16_t v_code = volts_to_code(s.rail_v, RC_LINKDEV_ADC_UV_PER_CODE);
+    uint16_t v_code = rail_v_code(d, &s);
     switch ((rc_event_kind)ev->kind) {
     case RC_EV_RAIL_FALL:
         send_event(d, tick, RC_LINK_EV_RAIL_FALL, 0, v_code);
@@ -275,6 +322,7 @@ static void on_model_event(void *ctx, const rc_event *ev)
         wait_condition(d, RC_LINK_WAIT_RAIL_RISE, tick);
         break;
     case RC_EV_CH_READY:
+        uart_line(d, tick, RC_LINKDEV_UART_READY);
         if (!d->ch_present)
             send_event(d, tick, RC_LINK_EV_CH_PRESENT_EDGE, 1, 0);
         d->ch_present = true;
@@ -285,7 +333,10 @@ static void on_model_event(void *ctx, const rc_event *ev)
             send_event(d, tick, RC_LINK_EV_CH_PRESENT_EDGE, 0, 0);
         d->ch_present = false;
         break;
+    case RC_EV_CH_POWER_LOST: uart_line(d, tick, RC_LINKDEV_UART_POWER_LOST); break;
+    case RC_EV_RESTORED: uart_line(d, tick, RC_LINKDEV_UART_RESTORED); break;
     case RC_EV_AD1:
+        uart_line(d, tick, RC_LINKDEV_UART_AD1);
         if (!d->alert)
             send_event(d, tick, RC_LINK_EV_ALERT_EDGE, 1, 0);
         d->alert = true;
@@ -302,8 +353,8 @@ static bool new_model(rc_linkdev *d)
 {
     rc_bench_model *m;
     rc_error err;
-    int32_t fall_mv = code_to_mv(d->cfg.fall_code, RC_LINKDEV_ADC_UV_PER_CODE * 1000u);
-    int32_t rise_mv = code_to_mv(d->cfg.rise_code, RC_LINKDEV_ADC_UV_PER_CODE * 1000u);
+    int32_t fall_mv = code_to_value(&d->p.adc_v, d->cfg.fall_code);
+    int32_t rise_mv = code_to_value(&d->p.adc_v, d->cfg.rise_code);
     if (rc_bench_model_new(&d->p.ch, &d->p.supply, fall_mv, rise_mv, on_model_event, d, &m,
                            &err) != RC_OK)
         return false;
@@ -411,8 +462,8 @@ static void block_take(rc_linkdev *d, bool fresh)
 {
     rc_sample s;
     rc_bench_model_sample(d->model, &s);
-    uint16_t v = volts_to_code(s.rail_v, RC_LINKDEV_ADC_UV_PER_CODE);
-    uint16_t i = volts_to_code(s.rail_a, RC_LINKDEV_ADC_UA_PER_CODE);
+    uint16_t v = rail_v_code(d, &s);
+    uint16_t i = rail_a_code(d, &s);
     rc_link_block *b = &d->block;
     if (fresh) {
         *b = (rc_link_block){v, v, i, i};
@@ -798,6 +849,12 @@ rc_status rc_linkdev_new(const rc_linkdev_params *p, rc_linkdev **out, rc_error 
 {
     if (p->id.tick_hz != 1000000u)
         return rc_error_set(err, RC_ERR_ARG, "linkdev: the model runs at 1 MHz ticks only");
+    const rc_linkdev_converter *conv[] = {&p->dac, &p->adc_v, &p->adc_a};
+    for (size_t i = 0; i < 3; i++)
+        if (!isfinite(conv[i]->gain) || conv[i]->gain <= 0 || !isfinite(conv[i]->offset))
+            return rc_error_set(err, RC_ERR_ARG, "linkdev: a converter gain must be positive");
+    if (!isfinite(p->load_ohm) || p->load_ohm < 0)
+        return rc_error_set(err, RC_ERR_ARG, "linkdev: the dummy load must be 0 or positive");
     if (p->id.fifo_depth == 0 || p->id.fifo_depth > RC_LINKDEV_FIFO_DEPTH)
         return rc_error_set(err, RC_ERR_ARG, "linkdev: FIFO depth must be 1 to %d",
                             RC_LINKDEV_FIFO_DEPTH);

@@ -45,6 +45,23 @@ void rc_job_init(rc_job *job)
     job->flush_interval_ms = RC_JOB_FLUSH_INTERVAL_MS;
 }
 
+static rc_rig_cal rig_cal(const rc_bench_cal *c)
+{
+    return c->set ? (rc_rig_cal){.gain = c->gain, .offset = c->offset} : (rc_rig_cal){0};
+}
+
+/* What a hardware backend takes from the bench file: its calibration and
+ * where AD1 comes from. */
+static void bench_to_rig(const rc_bench *b, rc_rig_config *rig)
+{
+    rig->dac_cal = rig_cal(&b->cal[RC_BENCH_CAL_DAC]);
+    rig->rail_v_cal = rig_cal(&b->cal[RC_BENCH_CAL_RAIL_V]);
+    rig->rail_a_cal = rig_cal(&b->cal[RC_BENCH_CAL_RAIL_A]);
+    rig->uart_pattern = b->uart_pattern[0] ? b->uart_pattern : NULL;
+    rig->uart_baud = b->uart_baud;
+    rig->alert_pin_unwired = !b->alert_pin;
+}
+
 static rc_status load_model(const rc_job *job, rc_rig_config *rig, rc_error *err)
 {
     if (job->ch_file) {
@@ -81,6 +98,8 @@ rc_status rc_job_prepare(const rc_job *job, rc_job_plan **out, rc_job_stage *sta
     /* One threshold pair serves the crossing detector and the analyzer. */
     plan->rig.outage_below_mv = job->analysis.outage_below_mv;
     plan->rig.restore_above_mv = job->analysis.restore_above_mv;
+    if (job->bench)
+        bench_to_rig(job->bench, &plan->rig);
     rc_status st = load_model(job, &plan->rig, err);
     if (st == RC_OK)
         st = rc_model_params_check(&plan->rig.ch, &plan->rig.supply, plan->rig.outage_below_mv,

@@ -21,18 +21,32 @@
  * has moved REORDER_TICKS past them and then delivered in time order, since
  * the gateware reports debounced edges late.
  *
- * Without a bench file the DAC and ADC calibration is the nominal one of the
- * reference board: 250 uV per DAC and rail-voltage ADC code, offset 0, and
- * 100 uA per current ADC code.
+ * Codes become millivolts and milliamps through the bench's calibration
+ * (rc_rig_config's dac_cal, rail_v_cal, rail_a_cal: value = gain * code +
+ * offset), in both directions: setpoints to DAC codes, thresholds and trip
+ * levels to ADC codes, ADC codes to samples. A converter without one uses the
+ * reference board's nominal conversion: 250 uV per DAC and rail-voltage ADC
+ * code, offset 0, and 100 uA per current ADC code.
+ *
+ * Sniffed CH debug-UART bytes (UART frames) go through an rc_uart_alert when
+ * the configuration has a pattern: a matching line is an AD1 at its first
+ * byte's tick, held and ordered like the gateware's own events.
+ *
+ * The same device serves a direct-control session (rc_bench_link, for
+ * calibration and for checking a freshly flashed gateware): immediate DAC and
+ * rail writes (PINS) and the mean ADC codes over a span of device time, with
+ * a keep-alive thread that heartbeats while the caller waits for an operator.
  */
 #include <libftdi1/ftdi.h>
 #include <libusb-1.0/libusb.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "railcut/bench.h"
 #include "railcut/clock.h"
 #include "railcut/link.h"
 #include "rig/rig_internal.h"
@@ -55,11 +69,12 @@
 #define HEARTBEAT_US (WATCHDOG_MS * 1000 / 4)
 #define POLL_SLICE_US 100000
 #define REORDER_TICKS 16
-#define OVP_CODE 60000u /* 15 V */
-#define OCP_CODE 20000u /* 2 A */
-#define DAC_NV_PER_CODE 250000u
-#define ADC_V_PER_CODE 250e-6
-#define ADC_A_PER_CODE 100e-6
+#define OVP_MV 15000
+#define OCP_MA 2000
+#define NOMINAL_DAC_MV_PER_CODE 0.25
+#define NOMINAL_ADC_MV_PER_CODE 0.25
+#define NOMINAL_ADC_MA_PER_CODE 0.1
+#define DEFAULT_UART_BAUD 115200u
 
 typedef struct ftdi_spec {
     char open[256]; /* libftdi open string, or "" */
@@ -119,6 +134,18 @@ struct rc_device {
     rc_sample *samples;
     size_t n_samples, cap_samples;
     bool nomem;
+
+    rc_rig_cal dac, adc_v, adc_a; /* in use: the configuration's or nominal */
+    rc_uart_alert *uart;          /* NULL: no pattern */
+
+    /* Direct-control session: sample blocks from probe_from to probe_to
+     * (ticks) are summed while probing. */
+    bool probing;
+    bool have_status;
+    uint64_t status_tick;
+    uint64_t probe_from, probe_to, probe_last;
+    double probe_v, probe_i;
+    size_t probe_n;
 };
 
 /* ---- device string ---- */
@@ -472,7 +499,7 @@ static void on_device_event(rc_device *d, const rc_link_event *e)
         push_event(d, e->tick, RC_EV_RAIL_RISE, d->cfg.restore_above_mv, NULL);
         break;
     case RC_LINK_EV_ALERT_EDGE:
-        if (e->arg == 1)
+        if (e->arg == 1 && !d->cfg.alert_pin_unwired)
             push_event(d, e->tick, RC_EV_AD1, 0, "pin");
         break;
     case RC_LINK_EV_CH_PRESENT_EDGE:
@@ -496,9 +523,39 @@ static void on_device_event(rc_device *d, const rc_link_event *e)
     }
 }
 
+static double code_value(const rc_rig_cal *c, double code)
+{
+    return c->gain * code + c->offset;
+}
+
+/* A value in mV (mA) as the nearest ADC code, within the code range. */
+static uint16_t value_code(const rc_rig_cal *c, double value)
+{
+    double code = round((value - c->offset) / c->gain);
+    return code < 0 ? 0 : code > 65535 ? 65535 : (uint16_t)code;
+}
+
+static void probe_samples(rc_device *d, const rc_link_samples *s, uint32_t block)
+{
+    for (size_t k = 0; k < s->n; k++) {
+        uint64_t tick = s->tick + k * block;
+        const rc_link_block *b = &s->blocks[k];
+        d->probe_last = tick;
+        if (tick < d->probe_from || tick + block > d->probe_to)
+            continue;
+        d->probe_v += ((double)b->v_min + b->v_max) / 2.0;
+        d->probe_i += ((double)b->i_min + b->i_max) / 2.0;
+        d->probe_n++;
+    }
+}
+
 static void on_samples(rc_device *d, const rc_link_samples *s)
 {
     uint32_t block = 1000000u / d->cfg.sample_rate_hz;
+    if (d->probing) {
+        probe_samples(d, s, block);
+        return;
+    }
     for (size_t k = 0; k < s->n; k++) {
         uint64_t tick = s->tick + k * block;
         if (!d->have_start || tick < d->start_tick || (d->done && tick > d->end_tick))
@@ -507,12 +564,29 @@ static void on_samples(rc_device *d, const rc_link_samples *s)
         const rc_link_block *b = &s->blocks[k];
         rc_sample out = {
             .t_us = (int64_t)(tick - d->start_tick),
-            .rail_v = (float)(((double)b->v_min + b->v_max) / 2.0 * ADC_V_PER_CODE),
-            .rail_a = (float)(((double)b->i_min + b->i_max) / 2.0 * ADC_A_PER_CODE),
+            .rail_v = (float)(code_value(&d->adc_v, ((double)b->v_min + b->v_max) / 2.0) / 1000.0),
+            .rail_a = (float)(code_value(&d->adc_a, ((double)b->i_min + b->i_max) / 2.0) / 1000.0),
             .ac_lost = d->ac_lost,
             .ch_state = d->ch_present ? RC_CH_READY : RC_CH_OFF,
         };
         push_sample(d, &out);
+    }
+}
+
+/* Sniffed bytes, each at its start bit's tick; a completed matching line is
+ * an AD1 at its first byte. */
+static void on_uart(rc_device *d, const rc_link_uart *u)
+{
+    if (!d->uart || !d->have_start)
+        return;
+    uint64_t tick = u->tick;
+    for (size_t k = 0; k < u->n; k++) {
+        tick += u->gap_ticks[k];
+        if (tick < d->start_tick)
+            continue;
+        rc_event ev;
+        if (rc_uart_alert_byte(d->uart, (int64_t)(tick - d->start_tick), u->bytes[k], &ev))
+            push_event(d, d->start_tick + (uint64_t)ev.t_us, RC_EV_AD1, 0, ev.text);
     }
 }
 
@@ -553,6 +627,8 @@ static void on_frame(rc_device *d, const rc_link_frame *f)
         d->have_answer = true;
         break;
     case RC_LINK_STATUS:
+        d->have_status = true;
+        d->status_tick = m.u.status.tick;
         see_tick(d, m.u.status.tick);
         if (!d->seg_in_flight)
             d->fifo_free = (uint16_t)(d->id.fifo_depth - m.u.status.fifo_level);
@@ -567,6 +643,7 @@ static void on_frame(rc_device *d, const rc_link_frame *f)
         on_samples(d, &m.u.samples);
         see_tick(d, m.u.samples.tick);
         break;
+    case RC_LINK_UART: on_uart(d, &m.u.uart); break;
     default: break;
     }
 }
@@ -667,10 +744,14 @@ static rc_status identify(rc_device *d, rc_error *err)
     return RC_OK;
 }
 
-static uint16_t mv_to_adc(int32_t mv)
+/* The CH debug UART's bit time in FPGA clocks, 0 when nothing listens. */
+static uint16_t sniff_bit_clocks(const rc_device *d)
 {
-    int64_t code = (int64_t)mv * 1000 / (int64_t)(ADC_V_PER_CODE * 1e6);
-    return code < 0 ? 0 : code > 65535 ? 65535 : (uint16_t)code;
+    if (!d->uart)
+        return 0;
+    uint32_t baud = d->cfg.uart_baud ? d->cfg.uart_baud : DEFAULT_UART_BAUD;
+    uint32_t clocks = (d->id.clock_hz + baud / 2) / baud;
+    return clocks > 65535u ? 65535u : (uint16_t)clocks;
 }
 
 static rc_status configure(rc_device *d, rc_error *err)
@@ -682,13 +763,29 @@ static rc_status configure(rc_device *d, rc_error *err)
     rc_link_msg m = {.type = RC_LINK_CONFIGURE};
     m.u.config = (rc_link_config){
         .block_ticks = 1000000u / d->cfg.sample_rate_hz,
-        .fall_code = mv_to_adc(d->cfg.outage_below_mv),
-        .rise_code = mv_to_adc(d->cfg.restore_above_mv),
-        .ovp_code = OVP_CODE,
-        .ocp_code = OCP_CODE,
+        .fall_code = value_code(&d->adc_v, d->cfg.outage_below_mv),
+        .rise_code = value_code(&d->adc_v, d->cfg.restore_above_mv),
+        .ovp_code = value_code(&d->adc_v, OVP_MV),
+        .ocp_code = value_code(&d->adc_a, OCP_MA),
         .watchdog_ms = WATCHDOG_MS,
+        .sniff_bit_clocks = sniff_bit_clocks(d),
         .flags = RC_LINK_CFG_SAMPLES,
     };
+    if (m.u.config.sniff_bit_clocks) {
+        if (!(d->id.caps & RC_LINK_CAP_SNIFFER))
+            return rc_error_set(err, RC_ERR_UNSUPPORTED,
+                                "ftdi: the bench's alert source is a UART pattern, but this "
+                                "gateware has no UART sniffer");
+        m.u.config.flags |= RC_LINK_CFG_UART;
+    }
+    if (m.u.config.ovp_code == 0)
+        m.u.config.ovp_code = 1;
+    if (m.u.config.ocp_code == 0)
+        m.u.config.ocp_code = 1;
+    if (m.u.config.fall_code > m.u.config.rise_code)
+        return rc_error_set(err, RC_ERR_ARG,
+                            "ftdi: the rail-volts calibration maps the outage threshold above "
+                            "the restore threshold");
     rc_status st = rc_link_check_limits(&m, &d->id, err);
     if (st != RC_OK)
         return rc_error_prefix(err, st, "ftdi");
@@ -718,7 +815,28 @@ static void ftdi_close(rc_device *d)
     free(d->entry_seg);
     free(d->events);
     free(d->samples);
+    rc_uart_alert_free(d->uart);
     free(d);
+}
+
+static rc_rig_cal pick_cal(rc_rig_cal c, double nominal_gain)
+{
+    return c.gain != 0 ? c : (rc_rig_cal){.gain = nominal_gain, .offset = 0};
+}
+
+static rc_status use_calibration(rc_device *d, rc_error *err)
+{
+    d->dac = pick_cal(d->cfg.dac_cal, NOMINAL_DAC_MV_PER_CODE);
+    d->adc_v = pick_cal(d->cfg.rail_v_cal, NOMINAL_ADC_MV_PER_CODE);
+    d->adc_a = pick_cal(d->cfg.rail_a_cal, NOMINAL_ADC_MA_PER_CODE);
+    const rc_rig_cal *all[] = {&d->dac, &d->adc_v, &d->adc_a};
+    for (size_t i = 0; i < 3; i++)
+        if (!isfinite(all[i]->gain) || !isfinite(all[i]->offset) || all[i]->gain <= 0)
+            return rc_error_set(err, RC_ERR_ARG,
+                                "ftdi: a calibration gain must be positive and finite");
+    if (d->dac.gain * 1e6 > UINT32_MAX || fabs(d->dac.offset) > INT32_MAX)
+        return rc_error_set(err, RC_ERR_ARG, "ftdi: the DAC calibration is out of range");
+    return RC_OK;
 }
 
 static rc_status ftdi_open(const rc_rig_config *cfg, rc_device **out, rc_error *err)
@@ -734,7 +852,11 @@ static rc_status ftdi_open(const rc_rig_config *cfg, rc_device **out, rc_error *
     if (device && !*device)
         device = NULL;
     d->cfg.device = device;
-    rc_status st = parse_device(device, &d->spec, err);
+    rc_status st = use_calibration(d, err);
+    if (st == RC_OK)
+        st = parse_device(device, &d->spec, err);
+    if (st == RC_OK && cfg->uart_pattern && *cfg->uart_pattern)
+        st = rc_uart_alert_new(cfg->uart_pattern, &d->uart, err);
     if (st == RC_OK && !(d->ring = malloc(RING_BYTES)))
         st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     if (st == RC_OK)
@@ -760,10 +882,22 @@ static rc_status ftdi_open(const rc_rig_config *cfg, rc_device **out, rc_error *
 
 static rc_link_dac_cal dac_cal(const rc_device *d)
 {
-    return (rc_link_dac_cal){.offset_mv = 0,
-                             .nv_per_code = DAC_NV_PER_CODE,
+    return (rc_link_dac_cal){.offset_mv = (int32_t)lround(d->dac.offset),
+                             .nv_per_code = (uint32_t)lround(d->dac.gain * 1e6),
                              .max_code = d->id.max_dac_code,
                              .tick_hz = d->id.tick_hz};
+}
+
+/* A DAC whose code 0 gives more than 0 V (a positive calibrated offset)
+ * cannot go lower: setpoints below that are set as code 0. */
+static rc_segment dac_floor(const rc_segment *s, const rc_link_dac_cal *cal)
+{
+    rc_segment out = *s;
+    if (out.from_mv < cal->offset_mv)
+        out.from_mv = cal->offset_mv;
+    if (out.to_mv < cal->offset_mv)
+        out.to_mv = cal->offset_mv;
+    return out;
 }
 
 static rc_status compile(rc_device *d, rc_error *err)
@@ -781,7 +915,8 @@ static rc_status compile(rc_device *d, rc_error *err)
         if (s->duration_us == 0)
             continue;
         rc_link_seg *e = &d->entries[d->n_entries];
-        rc_status st = rc_link_seg_from_segment(s, (uint32_t)i, i == last, &cal, e, err);
+        rc_segment low = dac_floor(s, &cal);
+        rc_status st = rc_link_seg_from_segment(&low, (uint32_t)i, i == last, &cal, e, err);
         if (st != RC_OK)
             return rc_error_prefix(err, st, "ftdi: segment %zu", i);
         /* The CH-present input is the CH's ready signal: the gateware
@@ -992,3 +1127,176 @@ const rc_driver rc_driver_ftdi = {
     .poll = ftdi_poll,
     .stop = ftdi_stop,
 };
+
+/* ---- direct control (railcut/bench.h) ---- */
+
+#define PROBE_RATE_HZ 1000u
+#define KEEPER_PERIOD_US 50000
+
+struct rc_bench_link {
+    rc_device *d;
+    char device[RC_BENCH_TEXT_MAX + 64];
+    /* One user of d at a time: the caller, or the keep-alive thread, which
+     * drains the link and heartbeats while the caller waits (for an operator
+     * typing a reading, for instance) so the watchdog never trips. */
+    pthread_mutex_t use;
+    pthread_cond_t wake;
+    pthread_t keeper;
+    bool keeper_running, keeper_stop;
+};
+
+static rc_rig_cal rig_cal(const rc_bench_cal *c)
+{
+    return c->set ? (rc_rig_cal){.gain = c->gain, .offset = c->offset} : (rc_rig_cal){0};
+}
+
+static void *keeper_main(void *arg)
+{
+    rc_bench_link *l = arg;
+    pthread_mutex_lock(&l->use);
+    while (!l->keeper_stop) {
+        rc_error err;
+        if (pump(l->d, 0, &err) == RC_OK)
+            heartbeat_if_due(l->d, &err);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += KEEPER_PERIOD_US * 1000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&l->wake, &l->use, &ts);
+    }
+    pthread_mutex_unlock(&l->use);
+    return NULL;
+}
+
+rc_status rc_bench_link_open(const rc_bench *b, rc_bench_link **out, rc_error *err)
+{
+    rc_bench_link *l = calloc(1, sizeof *l);
+    if (!l)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    if (strchr(b->device, '?'))
+        snprintf(l->device, sizeof l->device, "%s", b->device);
+    else
+        snprintf(l->device, sizeof l->device, "%s?channel=%c&baud=%u&latency=%u", b->device,
+                 b->channel, b->baud, b->latency_ms);
+    rc_rig_config cfg;
+    rc_rig_config_default(&cfg);
+    cfg.sample_rate_hz = PROBE_RATE_HZ;
+    cfg.device = l->device;
+    cfg.dac_cal = rig_cal(&b->cal[RC_BENCH_CAL_DAC]);
+    cfg.rail_v_cal = rig_cal(&b->cal[RC_BENCH_CAL_RAIL_V]);
+    cfg.rail_a_cal = rig_cal(&b->cal[RC_BENCH_CAL_RAIL_A]);
+    rc_status st = ftdi_open(&cfg, &l->d, err);
+    if (st != RC_OK) {
+        free(l);
+        return st;
+    }
+    l->d->probing = true;
+    l->d->probe_from = UINT64_MAX;
+    pthread_mutex_init(&l->use, NULL);
+    pthread_cond_init(&l->wake, NULL);
+    if (pthread_create(&l->keeper, NULL, keeper_main, l) != 0) {
+        rc_bench_link_close(l);
+        return rc_error_set(err, RC_ERR_DEVICE, "ftdi: cannot start the keep-alive thread");
+    }
+    l->keeper_running = true;
+    *out = l;
+    return RC_OK;
+}
+
+void rc_bench_link_identity(const rc_bench_link *l, rc_link_identify *out)
+{
+    *out = l->d->id;
+}
+
+rc_status rc_bench_link_set(rc_bench_link *l, uint16_t dac_code, bool rail_on, rc_error *err)
+{
+    rc_link_msg m = {.type = RC_LINK_PINS};
+    m.u.pins = (rc_link_pins){.dac_code = dac_code, .pins = rail_on ? RC_LINK_PIN_RAIL_EN : 0};
+    pthread_mutex_lock(&l->use);
+    rc_status st = command_ack(l->d, &m, COMMAND_TRIES, NULL, err);
+    pthread_mutex_unlock(&l->use);
+    return st;
+}
+
+/* The device's tick now, from the STATUS that answers a heartbeat. */
+static rc_status device_tick_now(rc_device *d, uint64_t *tick, rc_error *err)
+{
+    for (int t = 0; t < COMMAND_TRIES; t++) {
+        d->have_status = false;
+        rc_link_msg hb = {.type = RC_LINK_HEARTBEAT};
+        rc_status st = send_msg(d, &hb, NULL, err);
+        int64_t deadline = rc_clock_monotonic_us() + ANSWER_TIMEOUT_US;
+        while (st == RC_OK && !d->have_status && rc_clock_monotonic_us() < deadline)
+            st = pump(d, 20000, err);
+        if (st != RC_OK)
+            return st;
+        if (d->have_status) {
+            *tick = d->status_tick;
+            return RC_OK;
+        }
+    }
+    return rc_error_set(err, RC_ERR_DEVICE, "ftdi: the device did not answer heartbeats");
+}
+
+static rc_status probe(rc_device *d, int64_t settle_us, int64_t span_us, double *v_code,
+                       double *i_code, rc_error *err)
+{
+    uint64_t now = 0;
+    rc_status st = device_tick_now(d, &now, err);
+    if (st != RC_OK)
+        return st;
+    uint32_t block = 1000000u / PROBE_RATE_HZ;
+    d->probe_from = now + (uint64_t)settle_us;
+    d->probe_to = d->probe_from + (uint64_t)span_us;
+    d->probe_v = d->probe_i = 0;
+    d->probe_n = 0;
+    d->probe_last = 0;
+    d->last_rx_wall = rc_clock_monotonic_us();
+    while (st == RC_OK && d->probe_last + block < d->probe_to) {
+        st = pump(d, 10000, err);
+        if (st == RC_OK)
+            st = heartbeat_if_due(d, err);
+        if (st == RC_OK)
+            st = check_silence(d, err);
+    }
+    d->probe_from = UINT64_MAX;
+    if (st != RC_OK)
+        return st;
+    if (d->probe_n == 0)
+        return rc_error_set(err, RC_ERR_DEVICE, "ftdi: no samples in the measuring span");
+    *v_code = d->probe_v / (double)d->probe_n;
+    *i_code = d->probe_i / (double)d->probe_n;
+    return RC_OK;
+}
+
+rc_status rc_bench_link_measure(rc_bench_link *l, int64_t settle_us, int64_t span_us,
+                                double *v_code, double *i_code, rc_error *err)
+{
+    if (settle_us < 0 || span_us < (int64_t)(1000000u / PROBE_RATE_HZ))
+        return rc_error_set(err, RC_ERR_ARG, "ftdi: measure at least one %u us block",
+                            1000000u / PROBE_RATE_HZ);
+    pthread_mutex_lock(&l->use);
+    rc_status st = probe(l->d, settle_us, span_us, v_code, i_code, err);
+    pthread_mutex_unlock(&l->use);
+    return st;
+}
+
+void rc_bench_link_close(rc_bench_link *l)
+{
+    if (!l)
+        return;
+    if (l->keeper_running) {
+        pthread_mutex_lock(&l->use);
+        l->keeper_stop = true;
+        pthread_cond_broadcast(&l->wake);
+        pthread_mutex_unlock(&l->use);
+        pthread_join(l->keeper, NULL);
+    }
+    rc_error err;
+    ftdi_stop(l->d, &err);
+    ftdi_close(l->d);
+    pthread_cond_destroy(&l->wake);
+    pthread_mutex_destroy(&l->use);
+    free(l);
+}
