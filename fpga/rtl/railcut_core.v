@@ -26,7 +26,11 @@ module railcut_core #(
     parameter [15:0]  BOARD_ID        = 16'd1,
     parameter [0:0]   SNIFFER         = 1'b1,  // build the CH debug-UART sniffer
     parameter [0:0]   ALERT_ACTIVE    = 1'b1,  // level of an asserted alert input
-    parameter [0:0]   CH_PRESENT_ACTIVE = 1'b0 // CH present is active low
+    parameter [0:0]   CH_PRESENT_ACTIVE = 1'b0, // CH present is active low
+    // Cosimulation build (fpga/cosim, docs/cosim.md): link bytes, ADC
+    // samples and the DAC code pass through the cosim_* ports instead of the
+    // UART and SPI pins. Boards leave it 0 and tie the cosim_* inputs off.
+    parameter [0:0]   COSIM           = 1'b0
 ) (
     input  wire        clk,
     input  wire        rst,
@@ -52,7 +56,21 @@ module railcut_core #(
     input  wire        adc_miso_a,
     // Board LEDs: rail on, any trip.
     output wire        led_rail,
-    output wire        led_trip
+    output wire        led_trip,
+    // COSIM = 1 only: one link byte per valid clock each way, one ADC
+    // sample pair per valid clock (timed at the current tick), the DAC code
+    // as the guard applies it (clamped), and "the sequencer drives the
+    // outputs" (RUNNING or DONE).
+    input  wire [7:0]  cosim_rx_data,
+    input  wire        cosim_rx_valid,
+    output wire [7:0]  cosim_tx_data,
+    output wire        cosim_tx_valid,
+    input  wire        cosim_tx_ready,
+    input  wire        cosim_adc_valid,
+    input  wire [11:0] cosim_adc_v,
+    input  wire [11:0] cosim_adc_a,
+    output wire [15:0] cosim_dac_code,
+    output wire        cosim_seq_active
 );
     localparam integer TS_W      = 48;
     localparam integer ST_W      = 20;  // event stamps: low bits of the tick (event_queue.v)
@@ -81,10 +99,20 @@ module railcut_core #(
     wire [6:0]   frame_len;
     wire [175:0] payload;
 
-    uart_rx #(.DIV_W(LDW)) u_link_rx (
-        .clk(clk), .rst(rst), .clks_per_bit(LINK_BIT[LDW-1:0]), .rx(link_rx),
-        .data(rx_byte), .valid(rx_valid), .frame_err(), .start()
-    );
+    generate
+        if (COSIM) begin : g_cosim_rx
+            assign rx_byte  = cosim_rx_data;
+            assign rx_valid = cosim_rx_valid;
+            wire unused_pins = &{1'b0, link_rx, adc_miso_v, adc_miso_a};
+        end else begin : g_link_rx
+            wire unused_cosim = &{1'b0, cosim_rx_data, cosim_rx_valid, cosim_tx_ready,
+                                  cosim_adc_valid, cosim_adc_v, cosim_adc_a};
+            uart_rx #(.DIV_W(LDW)) u_link_rx (
+                .clk(clk), .rst(rst), .clks_per_bit(LINK_BIT[LDW-1:0]), .rx(link_rx),
+                .data(rx_byte), .valid(rx_valid), .frame_err(), .start()
+            );
+        end
+    endgenerate
     frame_rx #(.KEEP(22), .TIMEOUT_TICKS(1000)) u_frame_rx (
         .clk(clk), .rst(rst), .tick(tick), .in_data(rx_byte), .in_valid(rx_valid),
         .frame_valid(frame_valid), .frame_type(frame_type), .frame_seq(frame_seq),
@@ -170,11 +198,22 @@ module railcut_core #(
     wire            adc_valid;
     wire [11:0]     adc_v, adc_a;
     wire [ST_W-1:0] adc_ts;
-    adc_spi #(.TS_W(ST_W), .HALF_CLKS(1), .CONV_CLKS(CONV_CLKS)) u_adc (
-        .clk(clk), .rst(rst), .now(now[ST_W-1:0]), .cs_n(adc_cs_n), .sclk(adc_sclk),
-        .miso_v(adc_miso_v), .miso_a(adc_miso_a),
-        .valid(adc_valid), .volts(adc_v), .amps(adc_a), .ts(adc_ts)
-    );
+    generate
+        if (COSIM) begin : g_cosim_adc
+            assign adc_valid = cosim_adc_valid;
+            assign adc_v     = cosim_adc_v;
+            assign adc_a     = cosim_adc_a;
+            assign adc_ts    = now[ST_W-1:0];
+            assign adc_cs_n  = 1'b1;
+            assign adc_sclk  = 1'b1;
+        end else begin : g_adc
+            adc_spi #(.TS_W(ST_W), .HALF_CLKS(1), .CONV_CLKS(CONV_CLKS)) u_adc (
+                .clk(clk), .rst(rst), .now(now[ST_W-1:0]), .cs_n(adc_cs_n), .sclk(adc_sclk),
+                .miso_v(adc_miso_v), .miso_a(adc_miso_a),
+                .valid(adc_valid), .volts(adc_v), .amps(adc_a), .ts(adc_ts)
+            );
+        end
+    endgenerate
 
     crossing #(.TS_W(ST_W)) u_cross (
         .clk(clk), .rst(rst), .restart(restart), .fall_code(fall_code), .rise_code(rise_code),
@@ -243,6 +282,8 @@ module railcut_core #(
     );
     assign led_rail = rail_on;
     assign led_trip = tripped;
+    assign cosim_dac_code   = (dac_code > MAX_DAC_CODE) ? MAX_DAC_CODE : dac_code;
+    assign cosim_seq_active = seq_state[1];
 
     // ---- f2h streams -----------------------------------------------------
     // Block and byte records through rec_writer (whole records or nothing).
@@ -463,8 +504,20 @@ module railcut_core #(
         .busy(tx_busy), .pl_req(pl_req), .pl_index(pl_index), .pl_ack(pl_ack),
         .pl_byte(pl_byte), .tx_data(tx_data), .tx_valid(tx_valid), .tx_ready(tx_ready)
     );
-    uart_tx #(.CLKS_PER_BIT(LINK_BIT)) u_link_tx (
-        .clk(clk), .rst(rst), .data(tx_data), .valid(tx_valid), .ready(tx_ready), .tx(link_tx)
-    );
+    generate
+        if (COSIM) begin : g_cosim_tx
+            assign cosim_tx_data  = tx_data;
+            assign cosim_tx_valid = tx_valid;
+            assign tx_ready       = cosim_tx_ready;
+            assign link_tx        = 1'b1;
+        end else begin : g_link_tx
+            uart_tx #(.CLKS_PER_BIT(LINK_BIT)) u_link_tx (
+                .clk(clk), .rst(rst), .data(tx_data), .valid(tx_valid), .ready(tx_ready),
+                .tx(link_tx)
+            );
+            assign cosim_tx_data  = 8'd0;
+            assign cosim_tx_valid = 1'b0;
+        end
+    endgenerate
 endmodule
 `default_nettype wire

@@ -47,6 +47,7 @@ module railcut_top #(
     wire ac_lost_pull;
     wire host_present_pull;
     wire rail_lit;
+    wire [25:0] unused_cosim;  // the cosimulation ports (docs/cosim.md), not used on a board
     wire trip_lit;
     assign led_rail = rail_lit ^ LED_ACTIVE_LOW;
     assign led_trip = trip_lit ^ LED_ACTIVE_LOW;
@@ -62,7 +63,11 @@ module railcut_top #(
         .ch_present_in(ch_present_n), .alert_in(alert_in), .ch_debug_rx(ch_debug_rx),
         .dac_cs_n(dac_cs_n), .dac_sclk(dac_sclk), .dac_mosi(dac_mosi), .dac_ldac_n(dac_ldac_n),
         .adc_cs_n(adc_cs_n), .adc_sclk(adc_sclk), .adc_miso_v(adc_miso_v),
-        .adc_miso_a(adc_miso_a), .led_rail(rail_lit), .led_trip(trip_lit)
+        .adc_miso_a(adc_miso_a), .led_rail(rail_lit), .led_trip(trip_lit),
+        .cosim_rx_data(8'd0), .cosim_rx_valid(1'b0), .cosim_tx_data(unused_cosim[7:0]),
+        .cosim_tx_valid(unused_cosim[8]), .cosim_tx_ready(1'b0), .cosim_adc_valid(1'b0),
+        .cosim_adc_v(12'd0), .cosim_adc_a(12'd0), .cosim_dac_code(unused_cosim[24:9]),
+        .cosim_seq_active(unused_cosim[25])
     );
 
     // PIN_TYPE 1010_01: output enabled by OUTPUT_ENABLE, plain input.
