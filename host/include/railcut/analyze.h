@@ -98,6 +98,13 @@ typedef struct rc_analysis {
     bool from_events;             /* episodes from exact crossings (else samples) */
     rc_verdict verdict;
     char error[256];              /* why the verdict is "error", else empty */
+    /* The calibration behind the measured rail (from the trace header):
+     * on_bench when a bench recorded the trace (cal.bench, or the ftdi
+     * backend); then each quantity's standard uncertainty in mV (mA), from
+     * the calibration fit, when the header carries one (else uncalibrated). */
+    bool on_bench;
+    bool rail_v_calibrated, rail_a_calibrated;
+    double rail_v_uncertainty_mv, rail_a_uncertainty_ma;
 } rc_analysis;
 
 /* Analyzes an open trace. */

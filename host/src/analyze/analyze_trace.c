@@ -4,6 +4,8 @@
  * streaming the samples from disk through rc_trace_read_samples.
  */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "analyze/analyze_internal.h"
 
@@ -24,6 +26,34 @@ static rc_scenario trace_scenario(const rc_trace *t)
     return p ? p->scenario : RC_SCENARIO_TEST;
 }
 
+/* A header value that is a finite number. */
+static bool header_number(const rc_trace_header *h, const char *key, double *out)
+{
+    for (size_t i = 0; i < h->n_model_params; i++) {
+        if (strcmp(h->model_params[i].key, key) != 0)
+            continue;
+        char *end;
+        double v = strtod(h->model_params[i].value, &end);
+        if (end == h->model_params[i].value || *end != '\0' || v != v)
+            return false;
+        *out = v;
+        return true;
+    }
+    return false;
+}
+
+/* A bench run's header carries cal.bench and the calibration used. */
+static void note_calibration(const rc_trace_header *h, rc_analysis *a)
+{
+    if (!h)
+        return;
+    a->on_bench = h->backend && strcmp(h->backend, "ftdi") == 0;
+    for (size_t i = 0; i < h->n_model_params && !a->on_bench; i++)
+        a->on_bench = strcmp(h->model_params[i].key, "cal.bench") == 0;
+    a->rail_v_calibrated = header_number(h, "cal.rail_v.uncertainty", &a->rail_v_uncertainty_mv);
+    a->rail_a_calibrated = header_number(h, "cal.rail_a.uncertainty", &a->rail_a_uncertainty_ma);
+}
+
 rc_status rc_analyze_trace(rc_trace *t, const rc_analysis_config *cfg, rc_analysis **out,
                            rc_error *err)
 {
@@ -38,5 +68,8 @@ rc_status rc_analyze_trace(rc_trace *t, const rc_analysis_config *cfg, rc_analys
                             .end_us = stats->end_us,
                             .damage = dmg && dmg->damaged ? dmg->reason : NULL};
     in.events = rc_trace_get_events(t, &in.n_events);
-    return rc_analyze_run(&in, cfg, out, err);
+    rc_status st = rc_analyze_run(&in, cfg, out, err);
+    if (st == RC_OK)
+        note_calibration(rc_trace_get_header(t), *out);
+    return st;
 }

@@ -114,6 +114,25 @@ static cJSON *check_item(const void *p)
     return check_json(p);
 }
 
+static bool add_number_or_null(cJSON *o, const char *key, bool known, double v)
+{
+    if (!known)
+        return cJSON_AddNullToObject(o, key) != NULL;
+    return cJSON_AddNumberToObject(o, key, v) != NULL;
+}
+
+/* A bench run only: "calibration": {"rail_v_uncertainty_mv": n | null,
+ * "rail_a_uncertainty_ma": n | null}, null meaning uncalibrated. */
+static bool add_calibration(cJSON *o, const rc_analysis *a)
+{
+    cJSON *c = cJSON_AddObjectToObject(o, "calibration");
+    return c &&
+           add_number_or_null(c, "rail_v_uncertainty_mv", a->rail_v_calibrated,
+                              a->rail_v_uncertainty_mv) &&
+           add_number_or_null(c, "rail_a_uncertainty_ma", a->rail_a_calibrated,
+                              a->rail_a_uncertainty_ma);
+}
+
 static cJSON *report_json(const rc_analysis *a, const rc_report_context *ctx)
 {
     cJSON *o = cJSON_CreateObject();
@@ -135,6 +154,8 @@ static cJSON *report_json(const rc_analysis *a, const rc_report_context *ctx)
               add_list(o, "ad1", a->ad1, a->n_ad1, sizeof *a->ad1, ad1_item) &&
               add_list(o, "checks", a->checks, a->n_checks, sizeof *a->checks, check_item) &&
               add_text(o, "episodes_from", a->from_events ? "events" : "samples");
+    if (ok && a->on_bench)
+        ok = add_calibration(o, a);
     return finish(o, ok);
 }
 

@@ -26,6 +26,22 @@ static void print_verdict(FILE *out, rc_verdict v)
     fputc('\n', out);
 }
 
+/* How far the measured rail can be trusted: the calibration's standard
+ * uncertainty, recorded in the trace header by a bench run. */
+static void print_calibration(FILE *out, const rc_analysis *a)
+{
+    fprintf(out, "calibration: rail volts ");
+    if (a->rail_v_calibrated)
+        fprintf(out, "+/- %.3g mV", a->rail_v_uncertainty_mv);
+    else
+        fprintf(out, "uncalibrated");
+    fprintf(out, ", current ");
+    if (a->rail_a_calibrated)
+        fprintf(out, "+/- %.3g mA (standard uncertainty)\n", a->rail_a_uncertainty_ma);
+    else
+        fprintf(out, "uncalibrated\n");
+}
+
 static void print_context(FILE *out, const rc_analysis *a, const rc_report_context *ctx)
 {
     char end[32];
@@ -37,6 +53,8 @@ static void print_context(FILE *out, const rc_analysis *a, const rc_report_conte
     fprintf(out, "run end:  %s s\n", end);
     if (a->error[0])
         fprintf(out, "error:    %s\n", a->error);
+    if (a->on_bench)
+        print_calibration(out, a);
 }
 
 static void print_episodes(FILE *out, const char *title, const rc_episode *eps, size_t n)
