@@ -2,6 +2,7 @@
  * main.c - the railcut command line: global help, version and subcommand
  * dispatch. Each subcommand lives in cmd_<name>.c.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +68,10 @@ static void print_help(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* A file-size limit (ulimit -f) then makes writes fail with EFBIG, which
+     * every writer reports and a run ends on cleanly, instead of killing
+     * railcut in the middle of a chunk. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         print_help(stderr);
         return RC_EXIT_USAGE;

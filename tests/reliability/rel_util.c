@@ -21,15 +21,16 @@
 
 #include "railcut/trace.h"
 
+static void scratch_path(const char *name, char *out, size_t cap)
+{
+    mkdir(RC_REL_TMP_DIR, 0777);
+    snprintf(out, cap, "%s/%d-%s", RC_REL_TMP_DIR, (int)getpid(), name);
+}
+
 const char *rel_path(const char *name)
 {
     static char path[4096];
-    static bool made;
-    if (!made) {
-        mkdir(RC_REL_TMP_DIR, 0777);
-        made = true;
-    }
-    snprintf(path, sizeof path, "%s/%d-%s", RC_REL_TMP_DIR, (int)getpid(), name);
+    scratch_path(name, path, sizeof path);
     return path;
 }
 
@@ -109,8 +110,8 @@ rel_result rel_wait(pid_t pid, const char *out_path, const char *err_path)
 rel_result rel_railcut(const char *const *argv, rel_child_fn setup, void *ctx)
 {
     char out_path[4096], err_path[4096];
-    snprintf(out_path, sizeof out_path, "%s", rel_path("stdout"));
-    snprintf(err_path, sizeof err_path, "%s", rel_path("stderr"));
+    scratch_path("stdout", out_path, sizeof out_path);
+    scratch_path("stderr", err_path, sizeof err_path);
     pid_t pid = rel_spawn(argv, out_path, err_path, setup, ctx);
     return rel_wait(pid, out_path, err_path);
 }

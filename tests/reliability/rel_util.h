@@ -23,8 +23,8 @@ typedef struct rel_result {
 /* Called in the child before exec (environment, limits). */
 typedef void (*rel_child_fn)(void *ctx);
 
-/* A path under the test's scratch directory (created on first use);
- * valid until the next call. */
+/* A path under the test's scratch directory (created when missing); valid
+ * until the next call of rel_path. */
 const char *rel_path(const char *name);
 
 /* Starts railcut with argv (NULL-terminated, without the program name);
