@@ -175,6 +175,17 @@ static inline float rc_get_f32(const uint8_t *p)
     return f;
 }
 
+/* Minimum, maximum and sum of n values of a column as stored in a SAMP
+ * payload (storage RC_STORE_*), as numbers before gain and offset; n is 1 to
+ * RC_FOLD_MAX (a block's worth: int16 sums stay exact). fold.c. */
+#define RC_FOLD_MAX RC_TRACE_BLOCK_MAX
+void rc_fold_stored(unsigned storage, const uint8_t *v, size_t n, double *mn, double *mx,
+                    double *sum);
+/* The same for n_groups consecutive groups of RC_SUMM_FACTOR values: group
+ * g's minimum, maximum and sum go to mn[g], mx[g] and sum[g]. */
+void rc_fold_groups(unsigned storage, const uint8_t *v, size_t n_groups, double *mn, double *mx,
+                    double *sum);
+
 /* zlib's CRC-32 of a buffer (the file header's CRC covers its first 12 bytes). */
 uint32_t rc_crc32(const uint8_t *data, size_t len);
 /* CRC-32 of a chunk: header (type, flags, length) then payload. */

@@ -63,6 +63,32 @@ size_t rc_block_of_sample(const rc_trace *t, uint64_t i)
     return lo;
 }
 
+/* Whether block i is the first that ends at or after time_us. */
+static bool block_starts_at(const rc_trace *t, size_t i, int64_t time_us)
+{
+    return i < t->n_blocks && t->blocks[i].last_us >= time_us &&
+           (i == 0 || t->blocks[i - 1].last_us < time_us);
+}
+
+uint64_t rc_sample_index_near(const rc_trace *t, size_t *hint, int64_t time_us)
+{
+    size_t i = *hint;
+    if (!block_starts_at(t, i, time_us))
+        i = block_starts_at(t, i + 1, time_us) ? i + 1 : block_at_time(t, time_us);
+    if (i == t->n_blocks)
+        return t->n_samples;
+    *hint = i;
+    return t->blocks[i].first + first_at_or_after(&t->blocks[i], time_us);
+}
+
+size_t rc_block_of_sample_near(const rc_trace *t, size_t hint, uint64_t i)
+{
+    for (size_t b = hint; b < t->n_blocks && b <= hint + 1; b++)
+        if (t->blocks[b].first <= i && i - t->blocks[b].first < t->blocks[b].count)
+            return b;
+    return rc_block_of_sample(t, i);
+}
+
 size_t rc_column_offset(const rc_trace *t, const samp_block *b, size_t ch)
 {
     size_t off = RC_SAMP_HEADER_LEN;

@@ -49,6 +49,7 @@ typedef struct summ_list {
     summ_chunk *chunks;
     size_t n, cap;
     uint64_t entries; /* entries 0 .. entries - 1 are on disk */
+    size_t hint;      /* the chunk a summary last read */
 } summ_list;
 
 typedef struct time_pair {
@@ -101,6 +102,7 @@ struct rc_trace {
     uint8_t *buf; /* one chunk: header, payload, CRC (the walk's) */
     size_t buf_cap;
     chunk_cache block_cache;
+    size_t summ_block_hint; /* the block a summary last folded samples of */
     chunk_cache summ_cache[RC_SUMM_LEVELS];
     rc_sample batch[RC_READ_BATCH];
 };
@@ -121,6 +123,12 @@ rc_status rc_load_chunk(rc_trace *t, chunk_cache *cache, uint64_t offset, uint32
 uint64_t rc_sample_index_at(const rc_trace *t, int64_t time_us);
 /* The block holding sample index i (i < n_samples). */
 size_t rc_block_of_sample(const rc_trace *t, uint64_t i);
+/* The same two, starting from a guess: a view's columns move forward a
+ * block or so at a time, so the guess or the block after it is usually
+ * right and the binary search is skipped. rc_sample_index_near updates
+ * *hint to the block it found. */
+uint64_t rc_sample_index_near(const rc_trace *t, size_t *hint, int64_t time_us);
+size_t rc_block_of_sample_near(const rc_trace *t, size_t hint, uint64_t i);
 /* Where channel ch's column starts in block b's SAMP payload. */
 size_t rc_column_offset(const rc_trace *t, const samp_block *b, size_t ch);
 /* A stored value as a number, before gain and offset. */

@@ -40,7 +40,8 @@ static rc_status agg_raw(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, agg *
                          rc_error *err)
 {
     while (s0 < s1) {
-        samp_block *b = &t->blocks[rc_block_of_sample(t, s0)];
+        t->summ_block_hint = rc_block_of_sample_near(t, t->summ_block_hint, s0);
+        samp_block *b = &t->blocks[t->summ_block_hint];
         rc_status st = rc_load_chunk(t, &t->block_cache, b->offset, RC_CHUNK_SAMP, b->len,
                                      &b->verified, err);
         if (st != RC_OK)
@@ -48,22 +49,35 @@ static rc_status agg_raw(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, agg *
         const uint8_t *payload = t->block_cache.buf + RC_TRACE_CHUNK_HEADER_LEN;
         uint64_t end = s1 < b->first + b->count ? s1 : b->first + b->count;
         /* Codes are folded first and scaled once (min and max swap when
-         * the gain is negative); the first value seeds the fold. */
+         * the gain is negative). */
         const column *k = &t->cols[ch];
         const uint8_t *v = payload + rc_column_offset(t, b, ch) + (s0 - b->first) * k->size;
-        double lo = rc_raw_value(k->def.storage, v), hi = lo, sum = 0;
-        for (uint64_t i = s0; i < end; i++, v += k->size) {
-            double x = rc_raw_value(k->def.storage, v);
-            lo = x < lo ? x : lo;
-            hi = x > hi ? x : hi;
-            sum += x;
-        }
+        double lo, hi, sum;
+        rc_fold_stored((unsigned)k->def.storage, v, (size_t)(end - s0), &lo, &hi, &sum);
         double g = k->def.gain, o = k->def.offset, n = (double)(end - s0);
         double smin = g < 0 ? hi * g + o : lo * g + o, smax = g < 0 ? lo * g + o : hi * g + o;
         agg_add(a, smin, smax, sum * g + o * n, end - s0);
         s0 = end;
     }
     return RC_OK;
+}
+
+/* The chunk of l holding entry e (on disk): the one a view last read, or
+ * the next, when the view moves forward through them as it usually does. */
+static size_t chunk_of_entry(summ_list *l, uint64_t e)
+{
+    for (size_t i = l->hint; i < l->n && i <= l->hint + 1; i++)
+        if (l->chunks[i].first <= e && e - l->chunks[i].first < l->chunks[i].count)
+            return l->hint = i;
+    size_t lo = 0, hi = l->n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->chunks[mid].first <= e)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return l->hint = lo;
 }
 
 /* Folds entries [e0, e1) of level k (all on disk). */
@@ -73,14 +87,7 @@ static rc_status agg_entries(rc_trace *t, size_t ch, int k, uint64_t e0, uint64_
     summ_list *l = &t->summ[ch][k - 1];
     double weight = (double)((uint64_t)1 << (RC_SUMM_SHIFT * k));
     while (e0 < e1) {
-        size_t lo = 0, hi = l->n;
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (l->chunks[mid].first <= e0)
-                lo = mid;
-            else
-                hi = mid;
-        }
+        size_t lo = chunk_of_entry(l, e0);
         summ_chunk *c = &l->chunks[lo];
         chunk_cache *cache = &t->summ_cache[k - 1];
         rc_status st = rc_load_chunk(t, cache, c->offset, RC_CHUNK_SUMM, c->len, &c->verified, err);
@@ -130,7 +137,8 @@ static rc_status agg_range(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, int
 static int level_for(uint64_t samples_per_column)
 {
     int k = 0;
-    while (k < RC_SUMM_LEVELS && ((uint64_t)1 << (RC_SUMM_SHIFT * (k + 1))) <= samples_per_column)
+    while (k < RC_SUMM_LEVELS &&
+           ((uint64_t)1 << (RC_SUMM_SHIFT * (k + 1))) <= samples_per_column)
         k++;
     return k;
 }
@@ -150,14 +158,16 @@ rc_status rc_trace_summary(rc_trace *t, size_t channel, int64_t from_us, int64_t
                             t->n_cols);
     if (n_columns == 0 || to_us <= from_us)
         return rc_error_set(err, RC_ERR_ARG, "trace summary: empty span or no columns");
-    uint64_t all0 = rc_sample_index_at(t, from_us), all1 = rc_sample_index_at(t, to_us);
+    size_t hint = 0;
+    uint64_t all1 = rc_sample_index_at(t, to_us),
+             all0 = rc_sample_index_near(t, &hint, from_us);
     int k = level_for((all1 - all0) / n_columns);
     uint64_t unit = (uint64_t)1 << (RC_SUMM_SHIFT * k);
     uint64_t s1 = all0;
     for (size_t c = 0; c < n_columns; c++) {
         uint64_t s0 = s1;
-        s1 = c + 1 < n_columns ? rc_sample_index_at(t, column_edge(from_us, to_us, c + 1, n_columns))
-                               : all1;
+        int64_t edge = column_edge(from_us, to_us, c + 1, n_columns);
+        s1 = c + 1 < n_columns ? rc_sample_index_near(t, &hint, edge) : all1;
         assert(s0 <= s1 && s1 <= all1 && all1 <= t->n_samples);
         agg a = {0};
         if (s0 < s1) {

@@ -68,6 +68,10 @@ struct rc_wcore {
     int64_t last_sample_us;
     uint8_t *payload;
     size_t payload_cap;
+    uint8_t *summ_payload; /* SUMM chunks are encoded here, so a sealed SAMP
+                            * payload can be summarised while they are written */
+    double *groups;        /* min, max, sum of a block's groups of 64 (n_groups each) */
+    size_t n_groups;
     rc_event events[RC_TRACE_EVNT_BLOCK];
     size_t n_events;
     uint32_t end_reason;
@@ -246,6 +250,8 @@ static void core_free(rc_wcore *c)
     free(c->index);
     free(c->path);
     free(c->payload);
+    free(c->summ_payload);
+    free(c->groups);
     free(c);
 }
 
@@ -321,10 +327,11 @@ static rc_wcore *core_new(const char *path, const rc_trace_channel *ch, size_t n
         RC_EVNT_HEADER_LEN + RC_TRACE_EVNT_BLOCK * (RC_EVNT_RECORD_MIN + RC_EVENT_TEXT_MAX);
     if (c->payload_cap < events_cap)
         c->payload_cap = events_cap;
-    if (c->payload_cap < RC_SUMM_HEADER_LEN + RC_SUMM_BATCH * RC_SUMM_ENTRY_LEN)
-        c->payload_cap = RC_SUMM_HEADER_LEN + RC_SUMM_BATCH * RC_SUMM_ENTRY_LEN;
     c->payload = malloc(c->payload_cap);
-    bool ok = c->path && c->ch && c->payload;
+    c->summ_payload = malloc(RC_SUMM_HEADER_LEN + RC_SUMM_BATCH * RC_SUMM_ENTRY_LEN);
+    c->n_groups = block_cap / RC_SUMM_FACTOR;
+    c->groups = malloc(3 * c->n_groups * sizeof *c->groups);
+    bool ok = c->path && c->ch && c->payload && c->summ_payload && c->groups;
     for (size_t i = 0; ok && i < n_ch; i++)
         ok = init_channel(&c->ch[i], &ch[i], block_cap);
     if (!ok) {
@@ -402,7 +409,7 @@ static rc_status write_summary(rc_wcore *c, size_t channel, int level, rc_error 
     level_acc *a = &c->ch[channel].lv[level - 1];
     if (a->n_pending == 0)
         return RC_OK;
-    uint8_t *p = c->payload;
+    uint8_t *p = c->summ_payload;
     p[0] = (uint8_t)level;
     p[1] = 0;
     rc_put_u16(p + 2, (uint16_t)channel);
@@ -446,64 +453,62 @@ static rc_status summ_push(rc_wcore *c, size_t channel, int level, double mn, do
     return summ_push(c, channel, level + 1, umin, umax, umean, err);
 }
 
-/* Folds values [i, i + k) of a column into min, max and sum. Integer codes
- * are summed as integers (exact, and the loop vectorises). */
-#define FOLD(type, acc_type)                                                                   \
-    do {                                                                                       \
-        const type *v = (const type *)col + i;                                                 \
-        type lo = v[0], hi = v[0];                                                             \
-        acc_type sum = 0;                                                                      \
-        for (uint32_t j = 0; j < k; j++) {                                                     \
-            lo = v[j] < lo ? v[j] : lo;                                                        \
-            hi = v[j] > hi ? v[j] : hi;                                                        \
-            sum += v[j];                                                                       \
-        }                                                                                      \
-        *mn = lo;                                                                              \
-        *mx = hi;                                                                              \
-        *sm = (double)sum;                                                                     \
-    } while (0)
-
-static void fold(unsigned storage, const uint8_t *col, uint32_t i, uint32_t k, double *mn,
-                 double *mx, double *sm)
+/* Adds k values' fold to level 1's accumulator and, when it has 64, pushes
+ * the entry: raw codes are folded, then scaled (min and max swap when the
+ * gain is negative). */
+static rc_status raw_add(rc_wcore *c, size_t ch, uint32_t k, double mn, double mx, double sum,
+                         rc_error *err)
 {
-    switch (storage) {
-    case RC_STORE_F32: FOLD(float, double); break;
-    case RC_STORE_I16: FOLD(int16_t, int64_t); break;
-    default: FOLD(uint8_t, int64_t); break;
-    }
+    wchan *w = &c->ch[ch];
+    level_acc *raw = &w->lv[0];
+    if (raw->n == 0 || mn < raw->min)
+        raw->min = mn;
+    if (raw->n == 0 || mx > raw->max)
+        raw->max = mx;
+    raw->sum += sum;
+    raw->n += k;
+    if (raw->n < RC_SUMM_FACTOR)
+        return RC_OK;
+    double gain = w->def.gain, off = w->def.offset;
+    double lo = raw->min * gain + off, hi = raw->max * gain + off;
+    double mean = raw->sum / RC_SUMM_FACTOR * gain + off;
+    raw->n = 0;
+    raw->sum = 0;
+    return summ_push(c, ch, 1, gain < 0 ? hi : lo, gain < 0 ? lo : hi, mean, err);
 }
 
-static rc_status summarize_block(rc_wcore *c, rc_error *err)
+/* Feeds the sealed block's columns (SAMP payload p, n samples) to level 1.
+ * A block need not start or end on a multiple of 64: the values that
+ * complete the pending entry go first, then whole groups, then the rest. */
+static rc_status summarize_block(rc_wcore *c, const uint8_t *p, uint32_t n, rc_error *err)
 {
-    for (size_t ch = 0; ch < c->n_ch; ch++) {
+    const uint8_t *col = p + RC_SAMP_HEADER_LEN;
+    double *gmin = c->groups, *gmax = gmin + c->n_groups, *gsum = gmax + c->n_groups;
+    rc_status st = RC_OK;
+    for (size_t ch = 0; st == RC_OK && ch < c->n_ch; ch++) {
         wchan *w = &c->ch[ch];
-        level_acc *raw = &w->lv[0];
-        double gain = w->def.gain, off = w->def.offset;
-        /* Raw codes are folded, then scaled: min and max swap when gain < 0. */
-        for (uint32_t i = 0; i < c->nb;) {
-            uint32_t k = RC_SUMM_FACTOR - raw->n;
-            k = k < c->nb - i ? k : c->nb - i;
-            double mn, mx, sm;
-            fold(w->def.storage, w->col, i, k, &mn, &mx, &sm);
-            if (raw->n == 0 || mn < raw->min)
-                raw->min = mn;
-            if (raw->n == 0 || mx > raw->max)
-                raw->max = mx;
-            raw->sum += sm;
-            raw->n += k;
-            i += k;
-            if (raw->n < RC_SUMM_FACTOR)
-                continue;
-            double lo = raw->min * gain + off, hi = raw->max * gain + off;
-            double mean = raw->sum / RC_SUMM_FACTOR * gain + off;
-            raw->n = 0;
-            raw->sum = 0;
-            rc_status st = summ_push(c, ch, 1, gain < 0 ? hi : lo, gain < 0 ? lo : hi, mean, err);
-            if (st != RC_OK)
-                return st;
+        unsigned storage = (unsigned)w->def.storage;
+        uint32_t i = 0, k = (RC_SUMM_FACTOR - w->lv[0].n) % RC_SUMM_FACTOR;
+        k = k < n ? k : n;
+        double mn, mx, sm;
+        if (k > 0) {
+            rc_fold_stored(storage, col, k, &mn, &mx, &sm);
+            st = raw_add(c, ch, k, mn, mx, sm, err);
+            i = k;
         }
+        size_t groups = (n - i) / RC_SUMM_FACTOR;
+        assert(groups <= c->n_groups);
+        rc_fold_groups(storage, col + (size_t)i * w->size, groups, gmin, gmax, gsum);
+        for (size_t g = 0; st == RC_OK && g < groups; g++)
+            st = raw_add(c, ch, RC_SUMM_FACTOR, gmin[g], gmax[g], gsum[g], err);
+        i += (uint32_t)groups * RC_SUMM_FACTOR;
+        if (st == RC_OK && i < n) {
+            rc_fold_stored(storage, col + (size_t)i * w->size, n - i, &mn, &mx, &sm);
+            st = raw_add(c, ch, n - i, mn, mx, sm, err);
+        }
+        col += (size_t)n * w->size;
     }
-    return RC_OK;
+    return st;
 }
 
 /* ---- Sample blocks ---------------------------------------------------------------- */
@@ -537,7 +542,7 @@ static rc_status seal_block(rc_wcore *c, rc_error *err)
     rc_status st = write_chunk(c, RC_CHUNK_SAMP, p, len, (uint64_t)c->b_t0,
                                (uint64_t)(n > 1 ? c->b_period : 0), err);
     if (st == RC_OK)
-        st = summarize_block(c, err);
+        st = summarize_block(c, p, n, err);
     c->nb = 0;
     return st;
 }
