@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "railcut/bench.h"
 #include "railcut/suite.h"
 #include "railcut/units.h"
 
@@ -35,6 +36,11 @@ static const char suite_help[] =
     "\n"
     "options:\n"
     "  --backend NAME        run every case on this backend instead of its own\n"
+    "  --bench NAME          cases on a hardware backend run on the bench NAME.ini\n"
+    "                        (docs/bench-setup.md): its device, calibration and\n"
+    "                        alert sources; held locked while each case records\n"
+    "  --bench-dir DIR       where bench files are (default ./benches, then\n"
+    "                        ~/.config/railcut/benches)\n"
     "  --jobs N              run up to N sim cases at once (default 1); cases on\n"
     "                        any other backend always run one at a time\n"
     "  --filter PATTERN      only the cases whose name matches (shell pattern, or\n"
@@ -51,6 +57,9 @@ static const char suite_help[] =
 typedef struct suite_args {
     const char *suite_path;
     const char *trace_dir;
+    const char *bench_name, *bench_dir;
+    rc_bench bench;
+    char bench_device[RC_BENCH_TEXT_MAX + 64];
     rc_suite_run_options run;
     cli_reports reports;
     cli_progress_mode progress;
@@ -60,6 +69,8 @@ static int parse_args(int argc, char **argv, suite_args *a)
 {
     static const struct option longopts[] = {
         {"backend", required_argument, NULL, 'b'},
+        {"bench", required_argument, NULL, 'B'},
+        {"bench-dir", required_argument, NULL, 'D'},
         {"jobs", required_argument, NULL, 'j'},
         {"filter", required_argument, NULL, 'f'},
         {"trace-dir", required_argument, NULL, 't'},
@@ -83,6 +94,8 @@ static int parse_args(int argc, char **argv, suite_args *a)
             continue;
         switch (opt) {
         case 'b': a->run.backend = optarg; break;
+        case 'B': a->bench_name = optarg; break;
+        case 'D': a->bench_dir = optarg; break;
         case 'f': a->run.filter = optarg; break;
         case 't': a->trace_dir = optarg; break;
         case 'J': a->reports.json_path = optarg; break;
@@ -109,6 +122,32 @@ static int parse_args(int argc, char **argv, suite_args *a)
     if (optind != argc - 1)
         return cli_usage_error("suite", optind >= argc ? "no suite FILE given" : "one FILE only");
     a->suite_path = argv[optind];
+    return 0;
+}
+
+/* --bench: the cases on hardware run on this bench (RAILCUT_LOCK_DIR moves
+ * the locks); the ftdi backend reads the link settings from the device
+ * string. */
+static int load_bench(suite_args *a)
+{
+    if (!a->bench_name)
+        return 0;
+    char path[1024];
+    rc_error err;
+    rc_status st = rc_bench_find(a->bench_name, a->bench_dir, path, sizeof path, &err);
+    if (st == RC_OK)
+        st = rc_bench_load(path, &a->bench, &err);
+    if (st != RC_OK)
+        return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
+    const rc_bench *b = &a->bench;
+    if (strchr(b->device, '?'))
+        snprintf(a->bench_device, sizeof a->bench_device, "%s", b->device);
+    else
+        snprintf(a->bench_device, sizeof a->bench_device, "%s?channel=%c&baud=%u&latency=%u",
+                 b->device, b->channel, (unsigned)b->baud, (unsigned)b->latency_ms);
+    a->run.rig.device = a->bench_device;
+    a->run.bench = b;
+    a->run.bench_lock_dir = getenv("RAILCUT_LOCK_DIR");
     return 0;
 }
 
@@ -314,6 +353,8 @@ int cmd_suite(int argc, char **argv)
     suite_args a = {0};
     rc_suite_run_options_init(&a.run);
     int code = parse_args(argc, argv, &a);
+    if (code == 0)
+        code = load_bench(&a);
     if (code == 0)
         return run_suite(&a);
     return code < 0 ? RC_EXIT_PASS : code;

@@ -30,6 +30,10 @@
  * (mV or mA), a known error for calibration tests; --load-ohm R puts a dummy
  * load of R ohms on the CH connector (what the current ADC measures);
  * --board-id N is the board identify reports.
+ *
+ * Control: --sigint-at US sends SIGINT to COMMAND once at that device tick
+ * (Ctrl-C mid-run); --status-out FILE writes the gateware's final state when
+ * COMMAND has ended, as "state S rail on|off ac_lost on|off dac CODE".
  */
 #include <errno.h>
 #include <linux/ioctl.h>
@@ -37,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <umockdev.h>
 #include <unistd.h>
@@ -67,6 +72,9 @@ typedef struct emu {
     size_t hdr_len;
     uint8_t proto_major;      /* what identify reports */
     uint64_t last_write_tick; /* device time of the host's last bytes */
+    uint64_t sigint_at;       /* device tick of the Ctrl-C, TICK_NEVER for none */
+    pid_t child;              /* COMMAND, once started */
+    const char *status_out;
 } emu;
 
 /* Device, configuration, two vendor interfaces (A: 0x81/0x02, B: 0x83/0x04). */
@@ -279,6 +287,10 @@ static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
     UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
     g_mutex_lock(&e->lock);
     gboolean handled = TRUE;
+    if (e->child > 0 && rc_linkdev_now(e->dev) >= e->sigint_at) {
+        kill(e->child, SIGINT);
+        e->sigint_at = TICK_NEVER;
+    }
     if (unplugged(e)) {
         gone(e, client, req, arg);
     } else if (req == USBDEVFS_GET_CAPABILITIES) {
@@ -392,11 +404,17 @@ static int parse(int argc, char **argv, emu *e, rc_linkdev_params *p)
         }
         if (parse_model_option(argv[i], argv[i + 1], p))
             continue;
+        if (strcmp(argv[i], "--status-out") == 0) {
+            e->status_out = argv[i + 1];
+            continue;
+        }
         uint64_t v = arg_u64(argv[i + 1]);
         if (strcmp(argv[i], "--step-us") == 0 && v > 0)
             e->step_us = v;
         else if (strcmp(argv[i], "--unplug-at") == 0)
             e->unplug_at = v;
+        else if (strcmp(argv[i], "--sigint-at") == 0)
+            e->sigint_at = v;
         else if (strcmp(argv[i], "--hang-at") == 0)
             e->hang_at = v;
         else if (strcmp(argv[i], "--corrupt-every") == 0)
@@ -415,10 +433,25 @@ static int parse(int argc, char **argv, emu *e, rc_linkdev_params *p)
                 "usage: umockdev-wrapper railcut-emu [--step-us N] [--unplug-at US] "
                 "[--hang-at US] [--corrupt-every N] [--drop-every N] [--proto-major N] "
                 "[--dac-cal G,O] [--adc-v-cal G,O] [--adc-a-cal G,O] [--load-ohm R] "
-                "[--board-id N] -- COMMAND...\n");
+                "[--board-id N] [--sigint-at US] [--status-out FILE] -- COMMAND...\n");
         exit(2);
     }
     return i + 1;
+}
+
+static void write_status(const emu *e)
+{
+    FILE *f = fopen(e->status_out, "w");
+    if (!f) {
+        perror(e->status_out);
+        return;
+    }
+    rc_link_status s;
+    rc_linkdev_status(e->dev, &s);
+    fprintf(f, "state %u rail %s ac_lost %s dac %u\n", s.state,
+            s.io & RC_LINK_PIN_RAIL_EN ? "on" : "off", s.io & RC_LINK_PIN_AC_LOST ? "on" : "off",
+            s.dac_code);
+    fclose(f);
 }
 
 int main(int argc, char **argv)
@@ -426,6 +459,7 @@ int main(int argc, char **argv)
     emu e = {.step_us = 5000,
              .unplug_at = TICK_NEVER,
              .hang_at = TICK_NEVER,
+             .sigint_at = TICK_NEVER,
              .proto_major = RC_LINK_PROTO_MAJOR};
     rc_linkdev_params p;
     rc_linkdev_params_default(&p);
@@ -456,16 +490,24 @@ int main(int argc, char **argv)
         return 2;
     }
     g_free(text);
+    g_mutex_lock(&e.lock);
     pid_t pid = fork();
     if (pid == 0) {
         execvp(argv[cmd], argv + cmd);
         perror("railcut-emu: exec");
         _exit(127);
     }
+    e.child = pid;
+    g_mutex_unlock(&e.lock);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    g_mutex_lock(&e.lock);
+    e.child = 0;
+    g_mutex_unlock(&e.lock);
     umockdev_testbed_detach_ioctl(tb, NODE, NULL);
+    if (e.status_out)
+        write_status(&e);
     g_object_unref(handler);
     g_object_unref(tb);
     rc_linkdev_free(e.dev);

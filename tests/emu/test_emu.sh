@@ -6,6 +6,13 @@
 #   unplug     unplug mid-run: exit 3, trace finalised, railcut info reads it
 #   corrupt    corrupted and dropped bytes are counted as link notes, same verdict
 #   hang       a device that stops answering: exit 3 with a time-out message
+#   calibrate  calibrate --bench on converters with a known gain and offset error
+#              recovers it; a run with that calibration measures the true rail,
+#              its trace header and report carry the calibration and uncertainty
+#   uart       AD1 from a pattern on the CH's sniffed debug UART, at the sim's time
+#   suite      suite --bench: hardware cases run on the bench (alert source,
+#              calibration in the header); a missing bench is refused
+#   sigint     Ctrl-C mid-run: exit 3, trace finalised, the rail in the safe state
 # Usage: test_emu.sh MODE WRAPPER EMU RAILCUT FIXTURES TMPDIR
 # Exit 77 (skipped) when umockdev is not installed.
 set -u
@@ -23,6 +30,24 @@ emu() { "$wrapper" "$emu" --step-us 20000 "$@"; }
 
 short=$work/short.rail
 printf 'level 12V\nrestore\nhold 2s\ncut\nhold 1s\n' > "$short"
+# An outage of 181 s into a CH that is ready: a last-gasp AD1 at 203.011774 s
+# on the sim (ready at 20.004252 s, cut at 21.004252 s, AD1 2 s after 180 s).
+ad1=$work/ad1.rail
+printf 'scenario ota\nlevel 12V\nrestore\nwait ready timeout 60s\nhold 1s\ncut\nhold 181s\nrestore\nhold 5s\n' > "$ad1"
+export RAILCUT_LOCK_DIR="$work"
+mkdir -p "$work/benches"
+# bench NAME [LINES...]: a bench file for the emulated FT2232H
+bench() {
+  name=$1; shift
+  printf '[bench]\nname = %s\ndevice = s:RC000001\nboard = icebreaker\n' "$name" > "$work/benches/$name.ini"
+  for l in "$@"; do printf '%s\n' "$l" >> "$work/benches/$name.ini"; done
+}
+# key FILE SECTION KEY: a value from an INI file
+key() { awk -v s="[$2]" -v k="$3" '/^\[/ { on = ($0 == s) } on && $1 == k { print $3; exit }' "$1"; }
+# near VALUE WANT TOL: |VALUE - WANT| <= TOL
+near() { awk -v v="$1" -v w="$2" -v t="$3" 'BEGIN { d = v - w; if (d < 0) d = -d; exit !(v != "" && d <= t) }'; }
+# rail_at CSV T: the rail_v column of the sample at time T
+rail_at() { awk -F, -v t="$2" '$1 == t { print $2; exit }' "$1"; }
 
 # Events as "t_us kind value", the kinds both backends report. For the ftdi
 # trace each time loses one microsecond per wait that ended before it (a
@@ -102,6 +127,96 @@ hang)
   [ $rc -eq 3 ] || { cat "$work/out"; fail "hang: exit $rc, not 3"; }
   grep -q "stopped answering" "$work/out" || { cat "$work/out"; fail "hang: no time-out message"; }
   "$railcut" info "$work/h.rct" > /dev/null || fail "hang: railcut info cannot read the trace"
+  ;;
+calibrate)
+  # The emulated board's true converters: DAC 0.2525 mV/code - 30 mV, rail
+  # ADC 0.249 mV/code + 12 mV, current ADC 0.1012 mA/code - 0.5 mA, into a
+  # 100 ohm dummy load. The readings are what a perfect DMM would show.
+  errors="--dac-cal 0.2525,-30 --adc-v-cal 0.249,12 --adc-a-cal 0.1012,-0.5"
+  bench lab
+  bench nominal
+  printf 'Fluke 8846A\n1234567\n0.001\n0.0001\n' > "$work/readings.txt"
+  for c in 8000 20000 32000 44000; do
+    awk -v c=$c 'BEGIN { mv = 0.2525 * c - 30; printf "%.6f\n%.8f\n", mv / 1000, mv / 100 / 1000 }' >> "$work/readings.txt"
+  done
+  (cd "$work" && emu $errors --load-ohm 100 -- "$railcut" calibrate --bench lab --codes 8000,20000,32000,44000 \
+    --readings readings.txt) > "$work/out" 2>&1 || { cat "$work/out"; fail "calibrate failed"; }
+  b=$work/benches/lab.ini
+  near "$(key "$b" cal.dac gain)" 0.2525 0.0000001 || { cat "$b"; fail "DAC gain not recovered"; }
+  near "$(key "$b" cal.dac offset)" -30 0.001 || { cat "$b"; fail "DAC offset not recovered"; }
+  # The ADCs truncate: codes are within one of the value's, so the fit is
+  # within a code's worth of the true line.
+  near "$(key "$b" cal.rail_v gain)" 0.249 0.0001 || { cat "$b"; fail "rail ADC gain not recovered"; }
+  near "$(key "$b" cal.rail_v offset)" 12 0.5 || { cat "$b"; fail "rail ADC offset not recovered"; }
+  near "$(key "$b" cal.rail_a gain)" 0.1012 0.0005 || { cat "$b"; fail "current ADC gain not recovered"; }
+  near "$(key "$b" cal.rail_a offset)" -0.5 0.1 || { cat "$b"; fail "current ADC offset not recovered"; }
+  [ "$(key "$b" cal.dac serial)" = 1234567 ] || fail "instrument serial not stored"
+  [ "$(key "$b" cal.rail_v date)" = "$(date -u +%Y-%m-%d)" ] || fail "calibration not dated today"
+  # A run with the calibration sets 12 V through the DAC's and reads it back
+  # through the ADC's; without one the nominal conversion is 90 mV off (the
+  # DAC) and then 36 mV off (the ADC).
+  for b in lab nominal; do
+    (cd "$work" && emu $errors -- "$railcut" run "$short" --backend ftdi --bench $b -q --observe 1s \
+      --trace $b.rct --json $b.json) > "$work/out" 2>&1 || { cat "$work/out"; fail "run on bench $b failed"; }
+    "$railcut" export "$work/$b.rct" -o "$work/$b.csv" > /dev/null 2>&1 || fail "export $b"
+  done
+  v=$(rail_at "$work/lab.csv" 1.500000)
+  near "$v" 12.000 0.001 || fail "calibrated run measured $v V, not 12.000 V"
+  v=$(rail_at "$work/nominal.csv" 1.500000)
+  near "$v" 12.126 0.002 || fail "uncalibrated run measured $v V, not the nominal 12.126 V"
+  "$railcut" info "$work/lab.rct" --params > "$work/params" 2>&1
+  grep -q "cal.rail_v.gain *$(key "$work/benches/lab.ini" cal.rail_v gain)\$" "$work/params" || { cat "$work/params"; fail "no calibration in the trace header"; }
+  grep -q "cal.rail_v.age_days *0\$" "$work/params" || fail "no calibration age in the trace header"
+  u=$(key "$work/benches/lab.ini" cal.rail_v uncertainty)
+  grep -q "\"rail_v_uncertainty_mv\":[[:space:]]*$u" "$work/lab.json" || { cat "$work/lab.json"; fail "no rail uncertainty in the JSON report"; }
+  grep -q '"rail_v_uncertainty_mv":[[:space:]]*null' "$work/nominal.json" || fail "uncalibrated bench not null in the JSON report"
+  "$railcut" analyze "$work/nominal.rct" 2>&1 | grep -q "calibration: rail volts uncalibrated, current uncalibrated" \
+    || fail "uncalibrated bench not said in the text report"
+  "$railcut" analyze "$work/lab.rct" 2>&1 | grep -q "calibration: rail volts +/- 1 mV" \
+    || fail "calibration uncertainty not in the text report"
+  ;;
+uart)
+  bench uart "[alert]" "pin = no" "uart_pattern = ^ALERT AD1"
+  bench pin
+  "$railcut" run "$ad1" -q --trace "$work/sim.rct" > /dev/null 2>&1
+  "$railcut" info "$work/sim.rct" --events | grep ' ad1 ' > "$work/sim.ad1"
+  grep -q '203.011774 s  ad1 *ch-model' "$work/sim.ad1" || { cat "$work/sim.ad1"; fail "sim AD1 moved"; }
+  for b in uart pin; do
+    (cd "$work" && "$wrapper" "$emu" --step-us 200000 -- "$railcut" run "$ad1" --backend ftdi --bench $b -q \
+      --trace $b.rct) > "$work/out" 2>&1
+    "$railcut" info "$work/$b.rct" --events | grep ' ad1 ' > "$work/$b.ad1"
+  done
+  # One wait ended before it: one microsecond later than the sim's.
+  [ "$(cat "$work/uart.ad1")" = "        203.011775 s  ad1            uart:^ALERT AD1" ] \
+    || { cat "$work/uart.ad1"; fail "AD1 from the UART pattern not at the sim's time"; }
+  [ "$(cat "$work/pin.ad1")" = "        203.011775 s  ad1            pin" ] \
+    || { cat "$work/pin.ad1"; fail "AD1 from the alert pin not at the sim's time"; }
+  ;;
+suite)
+  bench uart "[alert]" "pin = no" "uart_pattern = ^ALERT AD1"
+  cp "$ad1" "$work/ad1.rail"
+  printf 'suite hw\nbackend ftdi\ncase outage\n    profile "ad1.rail"\n    expect verdict=fail mp102a.esme=fail\nend\n' > "$work/hw.suite"
+  (cd "$work" && "$wrapper" "$emu" --step-us 200000 -- "$railcut" suite hw.suite --bench uart -q \
+    --trace-dir traces --json hw.json) > "$work/out" 2>&1 || { cat "$work/out"; fail "suite --bench failed"; }
+  "$railcut" info "$work/traces/outage.rct" --events | grep -q '203.011775 s  ad1 *uart:^ALERT AD1' \
+    || fail "the suite case did not take AD1 from the bench's UART pattern"
+  "$railcut" info "$work/traces/outage.rct" --params | grep -q 'cal.bench *uart$' || fail "no bench in the case's trace"
+  (cd "$work" && "$railcut" suite hw.suite --bench nowhere -q --trace-dir t2) > "$work/out" 2>&1
+  rc=$?
+  [ $rc -eq 2 ] || { cat "$work/out"; fail "a missing bench: exit $rc, not 2"; }
+  grep -q "nowhere.ini" "$work/out" || { cat "$work/out"; fail "a missing bench not named"; }
+  ;;
+sigint)
+  emu --sigint-at 5000000 --status-out "$work/status" -- "$railcut" run "$fixtures/profiles/ota-reboot.rail" \
+    --backend ftdi -q --trace "$work/i.rct" > "$work/out" 2>&1
+  rc=$?
+  [ $rc -eq 3 ] || { cat "$work/out"; fail "Ctrl-C: exit $rc, not 3"; }
+  grep -q "stopped by the user; trace finalised" "$work/out" || { cat "$work/out"; fail "Ctrl-C: no message"; }
+  "$railcut" info "$work/i.rct" --events > "$work/ev" || fail "Ctrl-C: railcut info cannot read the trace"
+  grep -q "rail_restore" "$work/ev" || fail "Ctrl-C: the rail was never on"
+  tail -1 "$work/ev" | grep -q "run_end *1$" || { cat "$work/ev"; fail "Ctrl-C: trace not ended as stopped"; }
+  [ "$(cat "$work/status")" = "state 1 rail off ac_lost off dac 0" ] \
+    || { cat "$work/status"; fail "Ctrl-C: the gateware is not in its safe state"; }
   ;;
 *) fail "unknown mode $mode" ;;
 esac

@@ -189,6 +189,11 @@ typedef struct rc_suite_run_options {
     const char *filter;      /* see rc_suite_case_selected */
     rc_rig_config rig;       /* sample rate and base model of every case */
     rc_analysis_config analysis;
+    /* Cases on any backend but sim run on this bench (its lock, calibration,
+     * alert sources and feed, as rc_job's bench); NULL: none. The bench's
+     * device string goes in rig.device. */
+    const rc_bench *bench;
+    const char *bench_lock_dir; /* NULL: rc_bench_lock_acquire's default places */
     volatile sig_atomic_t *stop_requested; /* may be NULL */
     /* Called once per case as it finishes, one call at a time, in completion order. */
     void (*on_case_done)(void *ctx, const rc_case_result *r);

@@ -152,6 +152,11 @@ static void job_for_case(const rc_suite_plan *r, const rc_suite_case *c, rc_job 
     job->rig = r->opt->rig;
     job->analysis = r->opt->analysis;
     job->stop_requested = r->opt->stop_requested;
+    if (r->opt->bench && strcmp(job->backend, "sim") != 0) {
+        job->bench = r->opt->bench;
+        job->bench_lock_dir = r->opt->bench_lock_dir;
+        job->feed_bind = r->opt->bench->feed ? r->opt->bench->feed_bind : NULL;
+    }
 }
 
 static rc_status prepare_all(rc_suite_plan *r, rc_error *err)
