@@ -104,7 +104,7 @@ rc_status dash_app_attach(dash_app *app, SDL_Renderer *r, int w, int h, float dp
 {
     app->r = r;
     app->dpi_scale = dpi_scale;
-    dash_layout_compute(&app->layout, w, h, dpi_scale * ui_scale);
+    dash_layout_compute(&app->layout, w, h, dpi_scale, ui_scale);
     if (app->text)
         dash_text_close(app->text);
     app->text = NULL;

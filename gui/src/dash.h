@@ -115,7 +115,7 @@ typedef struct dash_options {
 rc_status dash_app_open(dash_app *app, const dash_options *o, rc_error *err);
 /* Lays out for a w x h drawable and loads fonts for the renderer.
  * dpi_scale: drawable pixels per window point (mouse positions arrive in
- * points); the layout is scaled by dpi_scale x ui_scale. */
+ * points); ui_scale is the user's --scale on top of it. */
 rc_status dash_app_attach(dash_app *app, SDL_Renderer *r, int w, int h, float dpi_scale,
                           float ui_scale, const char *font_path, rc_error *err);
 void dash_app_close(dash_app *app);

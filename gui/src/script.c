@@ -223,7 +223,8 @@ rc_status dash_script_run(dash_app *app, const char *path, rc_error *err)
         return rc_error_set(err, RC_ERR_IO, "cannot open script %s: %s", path, strerror(errno));
     script sc = {.app = app, .path = path};
     char text[512];
-    rc_status st = RC_OK;
+    /* the window shows a frame before the first input arrives */
+    rc_status st = dash_draw(app, err);
     while (st == RC_OK && !sc.quit && fgets(text, sizeof text, f)) {
         sc.line++;
         st = run_line(&sc, text, err);

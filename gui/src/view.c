@@ -78,7 +78,7 @@ bool dash_view_equal(const dash_view *a, const dash_view *b)
            (!a->cursor_set[1] || a->cursor_us[1] == b->cursor_us[1]);
 }
 
-void dash_layout_compute(dash_layout *l, int w, int h, float dpi_scale)
+void dash_layout_compute(dash_layout *l, int w, int h, float dpi_scale, float ui_scale)
 {
     /* Type size follows the height in points: 13 px at 720, 16 at 1080. */
     float s = (float)h / dpi_scale / 720.0f;
@@ -86,7 +86,7 @@ void dash_layout_compute(dash_layout *l, int w, int h, float dpi_scale)
         s = 0.8f;
     l->w = w;
     l->h = h;
-    l->scale = dpi_scale * (s < 1.0f ? s : 1.0f + (s - 1.0f) * 0.5f);
+    l->scale = dpi_scale * ui_scale * (s < 1.0f ? s : 1.0f + (s - 1.0f) * 0.5f);
     l->font_px[0] = (int)lroundf(11.0f * l->scale);
     l->font_px[1] = (int)lroundf(13.0f * l->scale);
     l->font_px[2] = (int)lroundf(17.0f * l->scale);

@@ -26,7 +26,7 @@ typedef struct dash_view {
 /* Screen rectangles, in drawable pixels. */
 typedef struct dash_layout {
     int w, h;
-    float scale;      /* drawable pixels per point (HiDPI) times size factor */
+    float scale;      /* drawable pixels per point (HiDPI) x --scale x size factor */
     int font_px[3];   /* small, normal, large */
     int pad;
     SDL_Rect header;  /* title line */
@@ -50,9 +50,9 @@ void dash_view_pan(dash_view *v, double fraction);
 /* Live mode: scrolls so that end_us stays in view near the right edge. */
 void dash_view_follow_to(dash_view *v, int64_t end_us);
 
-/* dpi_scale: drawable pixels per point (1 normally, 2 on a HiDPI display),
- * times the user's --scale. */
-void dash_layout_compute(dash_layout *l, int w, int h, float dpi_scale);
+/* dpi_scale: drawable pixels per point (1 normally, 2 on a HiDPI display);
+ * ui_scale: the user's --scale on top of it. */
+void dash_layout_compute(dash_layout *l, int w, int h, float dpi_scale, float ui_scale);
 /* Whether two views show the same thing (a frame of one is a frame of the other). */
 bool dash_view_equal(const dash_view *a, const dash_view *b);
 
