@@ -1,9 +1,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
-// Collects the gateware's timestamped events into the event FIFO, as the
-// 12-byte records of the EVENTS message (docs/protocol.md): word 0 is
-// tick[31:0], word 1 {arg, kind, tick[47:32]}, word 2 the value, so the
-// FIFO's bytes, little-endian word by word, are the record's wire bytes.
+// Collects the gateware's timestamped events into the byte-wide event FIFO,
+// as the 12-byte records of the EVENTS message (docs/protocol.md) in wire
+// order: tick[47:0], kind, arg, value[31:0], least significant byte first.
 //
 // Sources stamp their events with the low ST_W bits of the tick counter
 // only (a few hundred flip-flops fewer across the design); the full tick is
@@ -15,7 +14,8 @@
 // {value[31:0], arg[7:0], kind[7:0], stamp[ST_W-1:0]} steady until its next
 // event (sources hold their outputs in registers).
 // A pending bit per source remembers the event; the lowest pending source
-// is written (three clocks) whenever the FIFO has room for a whole record.
+// is copied and written (twelve clocks, one byte each) whenever the FIFO
+// has room for a whole record; push pulses once the record is complete.
 // While the FIFO is full events wait in their pending bits; only a source
 // that fires again while still pending loses its older event. Losses are
 // counted, and an OVERRUN record (arg 2, value = events lost) goes in ahead
@@ -33,7 +33,8 @@ module event_queue #(
     input  wire [N*(48+ST_W)-1:0] src_rec,  // source i: bits [(48+ST_W)*i +: 48+ST_W]
     input  wire [LW-1:0]   fifo_free,
     output reg             wr_en,
-    output wire [31:0]     wr_data,
+    output wire [7:0]      wr_data,
+    output reg             push,       // one-clock pulse: a whole record is in
     output reg  [15:0]     lost_total  // events lost since reset, wrapping
 );
     localparam [7:0] EV_OVERRUN = 8'h0C;
@@ -42,7 +43,7 @@ module event_queue #(
     reg [N-1:0] pending;
     reg [15:0]  lost;
     reg [95:0]  rec;
-    reg [1:0]   left;   // words of rec still to write
+    reg [3:0]   left;   // bytes of rec still to write
 
     // Lowest pending source, one-hot, and its record through an AND-OR
     // multiplexer (cheaper in LUTs than an indexed part-select).
@@ -60,39 +61,41 @@ module event_queue #(
     wire [ST_W-1:0] age       = now[ST_W-1:0] - picked[ST_W-1:0];
     wire [TS_W-1:0] full_tick = now - {{(TS_W - ST_W){1'b0}}, age};
 
-    wire         room  = fifo_free >= {{(LW - 2){1'b0}}, 2'd3};
-    wire         start = (left == 2'd0) && !wr_en && room;
+    wire         room  = fifo_free >= {{(LW - 4){1'b0}}, 4'd12};
+    wire         start = (left == 4'd0) && !wr_en && room;
     wire [N-1:0] taken = (start && lost == 16'd0) ? first : {N{1'b0}};
     wire         clash = (src_valid & pending & ~taken) != {N{1'b0}};
 
-    assign wr_data = rec[31:0];
+    assign wr_data = rec[7:0];
 
     always @(posedge clk) begin
         wr_en <= 1'b0;
+        push  <= 1'b0;
         if (rst) begin
             pending    <= {N{1'b0}};
             lost       <= 16'd0;
             lost_total <= 16'd0;
             rec        <= 96'd0;
-            left       <= 2'd0;
+            left       <= 4'd0;
         end else begin
             pending <= (pending & ~taken) | src_valid;
             if (clash) lost_total <= lost_total + 1'b1;
-            if (left != 2'd0) begin
+            if (left != 4'd0) begin
                 wr_en <= 1'b1;
                 left  <= left - 1'b1;
-                if (wr_en) rec <= rec >> 32;
+                if (wr_en) rec <= rec >> 8;
             end else if (wr_en) begin
-                rec <= rec >> 32;
+                rec  <= rec >> 8;
+                push <= 1'b1;
             end
             if (start && lost != 16'd0) begin
                 rec  <= {16'd0, lost, 8'd2, EV_OVERRUN, now};
-                left <= 2'd3;
+                left <= 4'd12;
                 lost <= clash ? 16'd1 : 16'd0;
             end else begin
                 if (start && any) begin
                     rec  <= {picked[SW-1:ST_W], full_tick};
-                    left <= 2'd3;
+                    left <= 4'd12;
                 end
                 if (clash && lost != 16'hffff) lost <= lost + 1'b1;
             end

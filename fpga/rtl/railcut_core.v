@@ -241,7 +241,7 @@ module railcut_core #(
     assign new_trip = wd_trip || ovp_trip || ocp_trip;
 
     wire        blk_valid;
-    wire [127:0] blk_rec;
+    wire [111:0] blk_rec;
     sampler #(.TS_W(TS_W), .ST_W(ST_W)) u_sampler (
         .clk(clk), .rst(rst), .restart(restart), .enable(configured && flags[0]),
         .block_ticks(block_ticks), .in_valid(adc_valid), .in_v(adc_v), .in_a(adc_a),
@@ -286,18 +286,24 @@ module railcut_core #(
     assign cosim_seq_active = seq_state[1];
 
     // ---- f2h streams -----------------------------------------------------
-    // Block and byte records through rec_writer (whole records or nothing).
-    wire [8:0]  blk_level, ch_level, ev_level;
+    // Block and byte records through rec_writer (whole records or nothing)
+    // into byte-wide block-RAM FIFOs of SW_DEPTH bytes, in wire byte order.
+    localparam integer SW_DEPTH = 1024;
+    localparam integer SFW      = $clog2(SW_DEPTH) + 1;
+    localparam [SFW-1:0] SW_ALL = SW_DEPTH[SFW-1:0];
+    wire [SFW-1:0] blk_level, ch_level, ev_level;
     wire        blk_wr, ch_wr, ev_wr;
-    wire [31:0] blk_wdata, ch_wdata, ev_wdata;
-    wire        blk_empty, ch_empty;
+    wire [7:0]  blk_wdata, ch_wdata, ev_wdata;
+    wire        blk_push, ch_push, ev_push;
+    wire        blk_empty;
     wire        blk_over, ch_over;
     wire [15:0] blk_lost, ch_lost;
 
-    rec_writer #(.WORDS(4), .DRAIN(1), .LW(9)) u_blk_wr (
+    rec_writer #(.BYTES(14), .DRAIN(1), .LW(SFW)) u_blk_wr (
         .clk(clk), .rst(rst), .in_valid(blk_valid), .in_rec(blk_rec),
-        .fifo_free(9'd256 - blk_level), .fifo_empty(blk_empty),
-        .wr_en(blk_wr), .wr_data(blk_wdata), .overrun(blk_over), .lost(blk_lost)
+        .fifo_free(SW_ALL - blk_level), .fifo_empty(blk_empty),
+        .wr_en(blk_wr), .wr_data(blk_wdata), .push(blk_push), .overrun(blk_over),
+        .lost(blk_lost)
     );
 
     // Event sources, lowest index first when several are pending.
@@ -383,17 +389,17 @@ module railcut_core #(
     };
 
     wire [15:0] ev_lost;
-    event_queue #(.N(NEV), .TS_W(TS_W), .ST_W(ST_W), .LW(9)) u_events (
+    event_queue #(.N(NEV), .TS_W(TS_W), .ST_W(ST_W), .LW(SFW)) u_events (
         .clk(clk), .rst(rst), .now(now), .src_valid(ev_valid), .src_rec(ev_recs),
-        .fifo_free(9'd256 - ev_level), .wr_en(ev_wr), .wr_data(ev_wdata),
+        .fifo_free(SW_ALL - ev_level), .wr_en(ev_wr), .wr_data(ev_wdata), .push(ev_push),
         .lost_total(ev_lost)
     );
 
     wire        ev_rd, ch_rd, blk_rd, ev_rvalid, ch_rvalid, blk_rvalid;
-    wire [31:0] ev_word, ch_word, blk_word;
-    sync_fifo #(.WIDTH(32), .DEPTH(256)) u_ev_fifo (
+    wire [7:0]  ev_byte, ch_byte, blk_byte;
+    sync_fifo #(.WIDTH(8), .DEPTH(SW_DEPTH)) u_ev_fifo (
         .clk(clk), .rst(rst), .clear(1'b0), .wr_data(ev_wdata), .wr_en(ev_wr),
-        .rd_en(ev_rd), .rd_data(ev_word), .rd_valid(ev_rvalid), .empty(), .full(),
+        .rd_en(ev_rd), .rd_data(ev_byte), .rd_valid(ev_rvalid), .empty(), .full(),
         .level(ev_level), .overflow(), .underflow()
     );
 
@@ -402,20 +408,21 @@ module railcut_core #(
     // capability bit 2, and CONFIGURE refuses to switch it on.
     generate
         if (SNIFFER) begin : g_sniffer
-            wire [63:0] ch_byte_rec;
+            wire [55:0] ch_byte_rec;
             sniffer #(.TS_W(TS_W), .ST_W(ST_W)) u_sniff (
                 .clk(clk), .rst(rst), .now(now), .bit_clocks(sniff_bit_clocks), .rx(ch_debug_rx),
                 .byte_valid(ch_byte_valid), .byte_rec(ch_byte_rec), .err_valid(ch_err_valid),
                 .err_ts(ch_err_ts), .quiet(ch_quiet)
             );
-            rec_writer #(.WORDS(2), .DRAIN(0), .LW(9)) u_ch_wr (
-                .clk(clk), .rst(rst), .in_valid(ch_byte_valid && flags[1]), .in_rec(ch_byte_rec),
-                .fifo_free(9'd256 - ch_level), .fifo_empty(ch_empty),
-                .wr_en(ch_wr), .wr_data(ch_wdata), .overrun(ch_over), .lost(ch_lost)
+            rec_writer #(.BYTES(7), .DRAIN(0), .LW(SFW)) u_ch_wr (
+                .clk(clk), .rst(rst), .in_valid(ch_byte_valid && flags[1]),
+                .in_rec(ch_byte_rec), .fifo_free(SW_ALL - ch_level), .fifo_empty(1'b0),
+                .wr_en(ch_wr), .wr_data(ch_wdata), .push(ch_push), .overrun(ch_over),
+                .lost(ch_lost)
             );
-            sync_fifo #(.WIDTH(32), .DEPTH(256)) u_ch_fifo (
+            sync_fifo #(.WIDTH(8), .DEPTH(SW_DEPTH)) u_ch_fifo (
                 .clk(clk), .rst(rst), .clear(1'b0), .wr_data(ch_wdata), .wr_en(ch_wr),
-                .rd_en(ch_rd), .rd_data(ch_word), .rd_valid(ch_rvalid), .empty(ch_empty), .full(),
+                .rd_en(ch_rd), .rd_data(ch_byte), .rd_valid(ch_rvalid), .empty(), .full(),
                 .level(ch_level), .overflow(), .underflow()
             );
         end else begin : g_no_sniffer
@@ -424,18 +431,18 @@ module railcut_core #(
             assign ch_err_ts     = {ST_W{1'b0}};
             assign ch_quiet      = 1'b1;
             assign ch_wr         = 1'b0;
-            assign ch_wdata      = 32'd0;
+            assign ch_wdata      = 8'd0;
+            assign ch_push       = 1'b0;
             assign ch_over       = 1'b0;
             assign ch_lost       = 16'd0;
-            assign ch_word       = 32'd0;
+            assign ch_byte       = 8'd0;
             assign ch_rvalid     = 1'b0;
-            assign ch_empty      = 1'b1;
-            assign ch_level      = 9'd0;
+            assign ch_level      = {SFW{1'b0}};
         end
     endgenerate
-    sync_fifo #(.WIDTH(32), .DEPTH(256)) u_blk_fifo (
+    sync_fifo #(.WIDTH(8), .DEPTH(SW_DEPTH)) u_blk_fifo (
         .clk(clk), .rst(rst), .clear(1'b0), .wr_data(blk_wdata), .wr_en(blk_wr),
-        .rd_en(blk_rd), .rd_data(blk_word), .rd_valid(blk_rvalid), .empty(blk_empty), .full(),
+        .rd_en(blk_rd), .rd_data(blk_byte), .rd_valid(blk_rvalid), .empty(blk_empty), .full(),
         .level(blk_level), .overflow(), .underflow()
     );
 
@@ -491,9 +498,9 @@ module railcut_core #(
         .rx_dropped(rx_dropped), .last_rx_seq(last_rx_seq),
         .io({2'b00, chp_level, alert_level, 2'b00, ac_lost_pull, rail_on}),
         .dac_code(dac_sent), .seg_id(seq_seg_id),
-        .ev_level(ev_level), .ch_level(ch_level), .ch_quiet(ch_quiet), .blk_level(blk_level),
+        .ev_push(ev_push), .ch_push(ch_push), .blk_push(blk_push), .ch_quiet(ch_quiet),
         .ev_rd(ev_rd), .ch_rd(ch_rd), .blk_rd(blk_rd),
-        .ev_word(ev_word), .ch_word(ch_word), .blk_word(blk_word),
+        .ev_byte(ev_byte), .ch_byte(ch_byte), .blk_byte(blk_byte),
         .ev_rvalid(ev_rvalid), .ch_rvalid(ch_rvalid), .blk_rvalid(blk_rvalid),
         .send(send), .send_type(send_type), .send_len(send_len), .tx_busy(tx_busy),
         .pl_req(pl_req), .pl_index(pl_index), .pl_ack(pl_ack), .pl_byte(pl_byte)

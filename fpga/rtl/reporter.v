@@ -5,10 +5,23 @@
 //
 // Priority: answers to host frames (in order, from the reply FIFO), then an
 // unsolicited STATUS after a state change, then EVENTS, UART bytes and
-// SAMPLES. Streams read their records from word FIFOs; a record is popped
-// into rec just before its first byte is asked for, so the FIFO's words are
-// sent as they are. The frame header's tick is that of the first record,
-// read from rec before the record's own bytes go out.
+// SAMPLES.
+//
+// The three streams live in byte-wide block-RAM FIFOs, each record in wire
+// byte order (event_queue.v, rec_writer.v):
+//   event   12 bytes: tick[47:0], kind, arg, value[31:0]
+//   UART     7 bytes: tick[47:0] (the start bit), the byte
+//   block   14 bytes: tick[47:0], v_min, v_max, a_min, a_max (u16 each)
+// so a payload byte is mostly one FIFO read, issued when frame_tx asks for
+// the byte and answered when it arrives (frame_tx allows a character time).
+// The frame header's tick is the first record's own tick bytes; a later
+// UART or SAMPLES record's tick is read and dropped (blocks of a frame are
+// consecutive), except that a UART record's low 32 tick bits are
+// subtracted, a byte at a time with a borrow, from those of the record
+// before it to give the gap (saturated at 65535 when bits 16..31 of the
+// difference are not all zero). The writers announce each whole record
+// with a push pulse; the counts of whole records are kept here, and a
+// frame's records leave the counts when the frame is chosen.
 //
 // EVENTS frames carry one record each. Debounced input edges are stamped
 // with the tick their transition began, earlier than events detected in the
@@ -16,7 +29,7 @@
 // tick order without a sorting buffer; the cost is 8 bytes per event, far
 // inside the budget. UART frames go out at 19 bytes or once the CH line
 // has been quiet for two character times; SAMPLES frames at 7 blocks or
-// when their oldest block has waited FLUSH_TICKS.
+// when their oldest unsent block has waited FLUSH_TICKS.
 module reporter #(
     parameter integer    TS_W            = 48,
     parameter integer    FLUSH_TICKS     = 20000,
@@ -51,17 +64,18 @@ module reporter #(
     input  wire [7:0]      io,
     input  wire [15:0]     dac_code,
     input  wire [31:0]     seg_id,
-    // Word FIFOs: events (3 words a record), UART bytes (2), sample blocks (4).
-    input  wire [8:0]      ev_level,
-    input  wire [8:0]      ch_level,
+    // Byte FIFOs: events, UART bytes, sample blocks. A push pulse says one
+    // more whole record is in.
+    input  wire            ev_push,
+    input  wire            ch_push,
+    input  wire            blk_push,
     input  wire            ch_quiet,
-    input  wire [8:0]      blk_level,
     output wire            ev_rd,
     output wire            ch_rd,
     output wire            blk_rd,
-    input  wire [31:0]     ev_word,
-    input  wire [31:0]     ch_word,
-    input  wire [31:0]     blk_word,
+    input  wire [7:0]      ev_byte,
+    input  wire [7:0]      ch_byte,
+    input  wire [7:0]      blk_byte,
     input  wire            ev_rvalid,
     input  wire            ch_rvalid,
     input  wire            blk_rvalid,
@@ -77,27 +91,29 @@ module reporter #(
 );
     localparam [2:0] F_ACK = 3'd0, F_NAK = 3'd1, F_IDENTIFY = 3'd2, F_STATUS = 3'd3,
                      F_EVENTS = 3'd4, F_UART = 3'd5, F_SAMPLES = 3'd6;
-    localparam [2:0] R_IDLE = 3'd0, R_REPLY = 3'd1, R_LOAD = 3'd2, R_SEND = 3'd3,
-                     R_BODY = 3'd4, R_LOAD_MID = 3'd5, R_END = 3'd6;
+    localparam [2:0] R_IDLE = 3'd0, R_REPLY = 3'd1, R_SEND = 3'd2, R_BODY = 3'd3,
+                     R_FETCH = 3'd4;
     localparam [1:0] SRC_EV = 2'd0, SRC_CH = 2'd1, SRC_BLK = 2'd2;
     localparam integer FLUSH = (FLUSH_TICKS > 65535) ? 65535 : FLUSH_TICKS;
 
-    reg [2:0]      rstate;
-    reg [2:0]      fkind;
-    reg [31:0]     answer;  // {type, seq, info}
-    reg [1:0]      src;
-    reg [2:0]      words_left;  // reads still to issue
-    reg [2:0]      words_in;    // words still to arrive
-    reg [1:0]      widx;
-    reg [127:0]    rec;
-    reg [4:0]      n;           // records in this frame
-    reg [4:0]      k;           // record being sent
-    reg [2:0]      roff;        // byte offset within the record's wire bytes
-    reg [31:0]     prev_ts;     // UART: start bit of the previous byte (low bits)
-    reg [15:0]     gap;
-    reg [2:0]      last_state;
-    reg            status_due;
-    reg [15:0]     blk_wait;    // ticks the oldest unsent block has waited
+    reg [2:0]  rstate;
+    reg [2:0]  fkind;
+    reg [31:0] answer;     // {type, seq, info}
+    reg [4:0]  n;          // records in this frame
+    reg        later;      // past the frame's first record
+    reg [2:0]  roff;       // byte offset within a record's wire bytes
+    reg [2:0]  to_read;    // FIFO reads still to issue for this byte
+    reg [2:0]  to_get;     // FIFO bytes still to arrive; the last is sent
+    reg [31:0] prev_ts;    // UART: low tick bits of the previous byte, shifted a byte per read
+    reg        borrow;
+    reg [15:0] gap;
+    reg        gap_sat;
+    reg [2:0]  last_state;
+    reg        status_due;
+    reg [15:0] blk_wait;   // ticks the oldest unsent block has waited
+    reg [6:0]  ev_recs;    // whole records in each FIFO not yet in a frame
+    reg [7:0]  ch_recs;
+    reg [6:0]  blk_recs;
 
     // STATUS payload, captured whole when the frame starts so no field
     // tears while it goes out, then shifted out a byte at a time (on the
@@ -105,29 +121,18 @@ module reporter #(
     // multiplexer over held bits would need about twice that).
     reg [207:0] status;
 
-    // Whole records only: the writer may be part-way through one.
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [8:0] ch_half  = ch_level >> 1;
-    wire [8:0] blk_quar = blk_level >> 2;
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [6:0] ch_recs  = ch_half[6:0];
-    wire [6:0] blk_recs = blk_quar[6:0];
-    wire       ev_ready  = ev_level >= 9'd3;
-    wire       ch_ready  = (ch_recs >= 7'd19) || (ch_recs != 7'd0 && ch_quiet);
-    wire       blk_ready = (blk_recs >= 7'd7) || (blk_recs != 7'd0 && blk_wait >= FLUSH[15:0]);
+    wire ev_ready  = ev_recs != 7'd0;
+    wire ch_ready  = (ch_recs >= 8'd19) || (ch_recs != 8'd0 && ch_quiet);
+    wire blk_ready = (blk_recs >= 7'd7) || (blk_recs != 7'd0 && blk_wait >= FLUSH[15:0]);
 
-    wire issuing = (rstate == R_LOAD || rstate == R_LOAD_MID) && words_left != 3'd0;
-    assign ev_rd  = issuing && src == SRC_EV;
-    assign ch_rd  = issuing && src == SRC_CH;
-    assign blk_rd = issuing && src == SRC_BLK;
-    wire        rvalid = (src == SRC_EV) ? ev_rvalid : (src == SRC_CH) ? ch_rvalid : blk_rvalid;
-    wire [31:0] rword  = (src == SRC_EV) ? ev_word : (src == SRC_CH) ? ch_word : blk_word;
-
-    // Record timestamps (UART and SAMPLES records start with a 48-bit tick).
-    // Bytes of one UART frame are never 2^32 ticks apart, so 32 bits of the
-    // difference decide the saturated gap.
-    wire [TS_W-1:0] rec_ts  = rec[47:0];
-    wire [31:0]     ts_diff = rec_ts[31:0] - prev_ts;
+    wire [1:0] src = (fkind == F_EVENTS) ? SRC_EV : (fkind == F_UART) ? SRC_CH : SRC_BLK;
+    wire issuing   = (rstate == R_FETCH) && to_read != 3'd0;
+    assign ev_rd   = issuing && src == SRC_EV;
+    assign ch_rd   = issuing && src == SRC_CH;
+    assign blk_rd  = issuing && src == SRC_BLK;
+    wire       rvalid = (src == SRC_EV) ? ev_rvalid : (src == SRC_CH) ? ch_rvalid : blk_rvalid;
+    wire [7:0] rbyte  = (src == SRC_EV) ? ev_byte : (src == SRC_CH) ? ch_byte : blk_byte;
+    wire       got    = (rstate == R_FETCH) && rvalid && to_get != 3'd0;
 
     // Byte i of the constant IDENTIFY_REPLY, as a balanced multiplexer tree
     // (a chain of compares would cost several times the LUTs).
@@ -145,58 +150,75 @@ module reporter #(
         end
     endfunction
 
-    function [7:0] byte_of(input [47:0] v, input [2:0] i);
-        byte_of = v[8 * i +: 8];
-    endfunction
-
     // IDENTIFY_REPLY is constant: a 32-byte table the tools turn into LUTs.
     wire [255:0] identify = {CAPS, 8'd12, 8'd16, MIN_BLOCK_TICKS, FIFO_DEPTH,
                              MAX_DAC_CODE, ADC_RATE_HZ, TICK_HZ, CLOCK_HZ, BOARD_ID,
                              GW_VERSION, 8'd0, 8'd1};
 
-    // The byte at pl_index of the current frame (record bytes from rec).
-    reg [7:0] body;
+    // Where the byte at pl_index comes from: the stream FIFO (header tick
+    // bytes and record bytes), or a byte made here.
+    wire in_recs   = (fkind == F_UART || fkind == F_SAMPLES) && pl_index >= 7'd7;
+    wire from_fifo = (fkind == F_EVENTS) ? (pl_index != 7'd0) :
+                     (fkind == F_UART) ? (pl_index < 7'd6 || (in_recs && roff == 3'd0)) :
+                     (fkind == F_SAMPLES) ? (pl_index != 7'd6) : 1'b0;
+    // A later UART or SAMPLES record starts with its 6 tick bytes to read first.
+    wire skip_tick = in_recs && roff == 3'd0 && later;
+    wire rec_end   = (fkind == F_UART) ? (roff == 3'd2) : (roff == 3'd7);
+
+    reg [7:0] made;
     always @(*) begin
         case (fkind)
-            F_ACK:      body = (pl_index == 7'd0) ? answer[31:24] : (pl_index == 7'd1) ? answer[23:16] :
-                               (pl_index == 7'd2) ? answer[7:0] : answer[15:8];
-            F_NAK:      body = (pl_index == 7'd0) ? answer[31:24] : (pl_index == 7'd1) ? answer[23:16] :
-                               (pl_index == 7'd2) ? answer[7:0] : answer[15:8];
-            F_IDENTIFY: body = pick8(identify, pl_index[4:0]);
-            F_STATUS:   body = status[7:0];
-            F_EVENTS:   body = (pl_index == 7'd0) ? 8'd1 : rec[7:0];
+            F_ACK, F_NAK: made = (pl_index == 7'd0) ? answer[31:24] : (pl_index == 7'd1) ? answer[23:16] :
+                                 (pl_index == 7'd2) ? answer[7:0] : answer[15:8];
+            F_IDENTIFY:   made = pick8(identify, pl_index[4:0]);
+            F_STATUS:     made = status[7:0];
+            F_EVENTS:     made = 8'd1;
             F_UART: begin
-                if (pl_index < 7'd6) body = byte_of(rec_ts, pl_index[2:0]);
-                else if (pl_index == 7'd6) body = {3'd0, n};
-                else if (roff == 3'd0) body = rec[55:48];
-                else if (roff == 3'd1) body = gap[7:0];
-                else body = gap[15:8];
+                if (pl_index == 7'd6) made = {3'd0, n};
+                else if (roff == 3'd1) made = gap_sat ? 8'hff : gap[7:0];
+                else made = gap_sat ? 8'hff : gap[15:8];
             end
-            default: begin
-                if (pl_index < 7'd6) body = byte_of(rec_ts, pl_index[2:0]);
-                else if (pl_index == 7'd6) body = {3'd0, n};
-                else body = rec[71:64];
-            end
+            default:      made = {3'd0, n};
         endcase
     end
 
-    // A UART or SAMPLES record after the first starts with a fresh pop.
-    wire rec_bytes = (fkind == F_UART || fkind == F_SAMPLES) && pl_index >= 7'd7;
-    wire need_next = rec_bytes && roff == 3'd0 && k != 5'd0;
+    // A UART tick byte arriving: the header's (pl_index 0..3) only seed
+    // prev_ts; a later record's (to_get 7..4 for bytes 0..3) also give the
+    // gap, low bytes first.
+    wire       skipping = to_get > 3'd1;
+    wire       ts_low   = fkind == F_UART && (skipping ? (to_get >= 3'd4) : (pl_index < 7'd4));
+    wire [8:0] diff     = {1'b0, rbyte} - {1'b0, prev_ts[7:0]} - {8'd0, borrow};
 
-    // A payload byte is answered now: a request that needs no pop, or the
-    // one that waited for its record (R_END).
-    wire ack_now = (rstate == R_BODY && pl_req && !need_next) || rstate == R_END;
-    wire rec_end = (fkind == F_UART) ? (roff == 3'd2) : (roff == 3'd7);
-
-    task load(input [1:0] from, input [2:0] words);
+    task take_byte(input [7:0] b);
         begin
-            src        <= from;
-            words_left <= words;
-            words_in   <= words;
-            widx       <= 2'd0;
+            pl_ack  <= 1'b1;
+            pl_byte <= b;
+            if (in_recs) begin
+                roff <= rec_end ? 3'd0 : roff + 1'b1;
+                if (rec_end) later <= 1'b1;
+            end
         end
     endtask
+
+    // Record counts: + a push, - the records of a frame when it is chosen.
+    wire       take_ev  = rstate == R_IDLE && reply_empty && !status_due && ev_ready;
+    wire       take_ch  = rstate == R_IDLE && reply_empty && !status_due && !ev_ready && ch_ready;
+    wire       take_blk = rstate == R_IDLE && reply_empty && !status_due && !ev_ready && !ch_ready &&
+                          blk_ready;
+    wire [4:0] ch_n     = (ch_recs >= 8'd19) ? 5'd19 : ch_recs[4:0];
+    wire [4:0] blk_n    = (blk_recs >= 7'd7) ? 5'd7 : blk_recs[4:0];
+
+    always @(posedge clk) begin
+        if (rst) begin
+            ev_recs  <= 7'd0;
+            ch_recs  <= 8'd0;
+            blk_recs <= 7'd0;
+        end else begin
+            ev_recs  <= ev_recs + {6'd0, ev_push} - {6'd0, take_ev};
+            ch_recs  <= ch_recs + {7'd0, ch_push} - (take_ch ? {3'd0, ch_n} : 8'd0);
+            blk_recs <= blk_recs + {6'd0, blk_push} - (take_blk ? {2'd0, blk_n} : 7'd0);
+        end
+    end
 
     always @(posedge clk) begin
         send     <= 1'b0;
@@ -206,15 +228,15 @@ module reporter #(
             rstate     <= R_IDLE;
             fkind      <= F_ACK;
             answer     <= 32'd0;
-            src        <= SRC_EV;
-            words_left <= 3'd0;
-            words_in   <= 3'd0;
-            widx       <= 2'd0;
             n          <= 5'd0;
-            k          <= 5'd0;
+            later      <= 1'b0;
             roff       <= 3'd0;
+            to_read    <= 3'd0;
+            to_get     <= 3'd0;
             prev_ts    <= 32'd0;
+            borrow     <= 1'b0;
             gap        <= 16'd0;
+            gap_sat    <= 1'b0;
             last_state <= 3'd0;
             status_due <= 1'b0;
             blk_wait   <= 16'd0;
@@ -227,38 +249,31 @@ module reporter #(
             if (blk_recs == 7'd0) blk_wait <= 16'd0;
             else if (tick && blk_wait != 16'hffff) blk_wait <= blk_wait + 1'b1;
 
-            if (issuing) words_left <= words_left - 1'b1;
-            if (rvalid && words_in != 3'd0) begin
-                widx     <= widx + 1'b1;
-                words_in <= words_in - 1'b1;
-            end
-
             case (rstate)
                 R_IDLE: begin
-                    k    <= 5'd0;
-                    roff <= 3'd0;
+                    later   <= 1'b0;
+                    roff    <= 3'd0;
+                    gap     <= 16'd0;
+                    gap_sat <= 1'b0;
                     if (!reply_empty) begin
                         reply_rd <= 1'b1;
                         rstate   <= R_REPLY;
                     end else if (status_due) begin
                         fkind  <= F_STATUS;
                         rstate <= R_SEND;
-                    end else if (ev_ready) begin
+                    end else if (take_ev) begin
                         fkind  <= F_EVENTS;
                         n      <= 5'd1;
-                        load(SRC_EV, 3'd3);
-                        rstate <= R_LOAD;
-                    end else if (ch_ready) begin
+                        rstate <= R_SEND;
+                    end else if (take_ch) begin
                         fkind  <= F_UART;
-                        n      <= (ch_recs >= 7'd19) ? 5'd19 : ch_recs[4:0];
-                        load(SRC_CH, 3'd2);
-                        rstate <= R_LOAD;
-                    end else if (blk_ready) begin
+                        n      <= ch_n;
+                        rstate <= R_SEND;
+                    end else if (take_blk) begin
                         fkind    <= F_SAMPLES;
-                        n        <= (blk_recs >= 7'd7) ? 5'd7 : blk_recs[4:0];
+                        n        <= blk_n;
                         blk_wait <= 16'd0;
-                        load(SRC_BLK, 3'd4);
-                        rstate   <= R_LOAD;
+                        rstate   <= R_SEND;
                     end
                 end
                 R_REPLY: begin
@@ -266,13 +281,6 @@ module reporter #(
                         answer <= reply_data[31:0];
                         fkind  <= {1'b0, reply_data[33:32]};
                         rstate <= R_SEND;
-                    end
-                end
-                R_LOAD: begin
-                    if (words_left == 3'd0 && words_in == 3'd0) begin
-                        prev_ts    <= rec_ts[31:0];
-                        gap        <= 16'd0;
-                        rstate     <= R_SEND;
                     end
                 end
                 R_SEND: begin
@@ -294,31 +302,38 @@ module reporter #(
                 end
                 R_BODY: begin
                     if (pl_req) begin
-                        if (need_next) begin
-                            load((fkind == F_UART) ? SRC_CH : SRC_BLK, (fkind == F_UART) ? 3'd2 : 3'd4);
-                            rstate <= R_LOAD_MID;
+                        if (from_fifo) begin
+                            to_read <= skip_tick ? 3'd7 : 3'd1;
+                            to_get  <= skip_tick ? 3'd7 : 3'd1;
+                            borrow  <= 1'b0;
+                            rstate  <= R_FETCH;
+                        end else begin
+                            take_byte(made);
                         end
                     end else if (!tx_busy && !send) begin
                         rstate <= R_IDLE;
                     end
                 end
-                R_LOAD_MID: begin
-                    if (words_left == 3'd0 && words_in == 3'd0) begin
-                        prev_ts <= rec_ts[31:0];
-                        gap     <= (ts_diff > 32'd65535) ? 16'hffff : ts_diff[15:0];
-                        rstate  <= R_END;
+                default: begin  // R_FETCH
+                    if (issuing) to_read <= to_read - 1'b1;
+                    if (got) begin
+                        to_get <= to_get - 1'b1;
+                        if (ts_low) begin
+                            prev_ts <= {rbyte, prev_ts[31:8]};
+                            borrow  <= diff[8];
+                            if (skipping) begin
+                                if (to_get == 3'd7) gap[7:0] <= diff[7:0];
+                                else if (to_get == 3'd6) gap[15:8] <= diff[7:0];
+                                else if (diff[7:0] != 8'd0) gap_sat <= 1'b1;
+                            end
+                        end
+                        if (!skipping) begin
+                            take_byte(rbyte);
+                            rstate <= R_BODY;
+                        end
                     end
                 end
-                default: rstate <= R_BODY;  // R_END: the popped record is in
             endcase
-            if (ack_now) begin
-                pl_ack  <= 1'b1;
-                pl_byte <= body;
-                if (rec_bytes) begin
-                    roff <= rec_end ? 3'd0 : roff + 1'b1;
-                    if (rec_end) k <= k + 1'b1;
-                end
-            end
         end
     end
 
@@ -329,27 +344,8 @@ module reporter #(
         end else if (rstate == R_SEND && fkind == F_STATUS) begin
             status <= {seg_id, dac_code, io, last_rx_seq, rx_dropped, crc_errors, overruns,
                        underruns, fifo_level, 5'd0, trips, 5'd0, state, now};
-        end else if (ack_now && fkind == F_STATUS) begin
+        end else if (rstate == R_BODY && pl_req && fkind == F_STATUS) begin
             status <= status >> 8;
-        end
-    end
-
-    // Stream records: words land as they are read; EVENTS and SAMPLES
-    // bytes are then shifted out of the bottom.
-    wire rec_shift = ack_now && ((fkind == F_EVENTS && pl_index != 7'd0) ||
-                                 (fkind == F_SAMPLES && rec_bytes));
-    always @(posedge clk) begin
-        if (rst) begin
-            rec <= 128'd0;
-        end else if (rvalid && words_in != 3'd0) begin
-            case (widx)
-                2'd0:    rec[31:0] <= rword;
-                2'd1:    rec[63:32] <= rword;
-                2'd2:    rec[95:64] <= rword;
-                default: rec[127:96] <= rword;
-            endcase
-        end else if (rec_shift) begin
-            rec <= rec >> 8;
         end
     end
 endmodule

@@ -15,8 +15,9 @@
 // one arrives. block_ticks must be at least the ADC sample period (CONFIGURE
 // enforces min_block_ticks), so no block is ever empty.
 //
-// Block record, word 0 first: tick[31:0], {16'b0, tick[47:32]},
-// {v_max, v_min}, {a_max, a_min} (codes zero-extended to 16 bits).
+// Block record, in the byte order of the SAMPLES message (least
+// significant byte first): tick[47:0], v_min, v_max, a_min, a_max (codes
+// zero-extended to 16 bits).
 module sampler #(
     parameter integer TS_W = 48,
     parameter integer ST_W = 20  // = the width of block_ticks
@@ -32,7 +33,7 @@ module sampler #(
     input  wire [ST_W-1:0] in_ts,
     input  wire [TS_W-1:0] now,
     output reg             blk_valid,    // one-clock pulse
-    output wire [127:0]    blk_rec
+    output wire [111:0]    blk_rec
 );
     reg            open;
     reg [TS_W-1:0] t_start;
@@ -42,7 +43,7 @@ module sampler #(
 
     assign blk_rec = {4'd0, out_codes[47:36], 4'd0, out_codes[35:24],
                       4'd0, out_codes[23:12], 4'd0, out_codes[11:0],
-                      16'd0, out_tick[47:32], out_tick[31:0]};
+                      out_tick[47:0]};
 
     wire [TS_W-1:0] len    = {{(TS_W - ST_W){1'b0}}, block_ticks};
     wire [ST_W-1:0] offset = in_ts - t_start[ST_W-1:0];

@@ -4,8 +4,8 @@
 // of its start bit (the UART message, docs/protocol.md).
 //
 // bit_clocks is the bit time in FPGA clocks (104 for 115 200 baud at
-// 12 MHz); 0 switches the sniffer off. A byte becomes a two-word record:
-// ts[31:0], {8'b0, byte, ts[47:32]}. A byte with a low stop bit is reported
+// 12 MHz); 0 switches the sniffer off. A byte becomes a 7-byte record,
+// least significant byte first: ts[47:0], byte. A byte with a low stop bit is reported
 // as a framing error instead. quiet rises once the line has carried no byte
 // for two character times (20 bit times), the cue to send a partial frame.
 module sniffer #(
@@ -18,7 +18,7 @@ module sniffer #(
     input  wire [15:0]     bit_clocks,
     input  wire            rx,
     output reg             byte_valid,  // one-clock pulse
-    output wire [63:0]     byte_rec,
+    output wire [55:0]     byte_rec,
     output reg             err_valid,   // one-clock pulse: framing error
     output reg  [ST_W-1:0] err_ts,
     output reg             quiet
@@ -40,7 +40,7 @@ module sniffer #(
     reg [15:0]     bit_count;  // clocks into the current bit time
     reg [4:0]      idle_bits;
 
-    assign byte_rec = {8'd0, rec_byte, rec_ts[47:32], rec_ts[31:0]};
+    assign byte_rec = {rec_byte, rec_ts[47:0]};
 
     always @(posedge clk) begin
         byte_valid <= 1'b0;

@@ -56,14 +56,14 @@ module tb_inputs;
 
     // ---- sampler -------------------------------------------------------------
     wire         b_valid;
-    wire [127:0] b_rec;
+    wire [111:0] b_rec;
     sampler #(.TS_W(48), .ST_W(20)) samp (
         .clk(clk), .rst(rst), .restart(restart), .enable(1'b1), .block_ticks(20'd10),
         .in_valid(s_valid), .in_v(s_v), .in_a(s_a), .in_ts(s_ts), .now(now),
         .blk_valid(b_valid), .blk_rec(b_rec)
     );
     integer n_b = 0;
-    reg [127:0] blocks [0:15];
+    reg [111:0] blocks [0:15];
     always @(posedge clk) if (b_valid) begin
         blocks[n_b] = b_rec;
         n_b = n_b + 1;
@@ -82,7 +82,7 @@ module tb_inputs;
     // ---- sniffer -------------------------------------------------------------
     reg         line = 1'b1;
     wire        byte_valid, err_valid, quiet;
-    wire [63:0] byte_rec;
+    wire [55:0] byte_rec;
     wire [19:0] err_ts;
     sniffer #(.TS_W(48), .ST_W(20)) sniff (
         .clk(clk), .rst(rst), .now(now), .bit_clocks(16'd104), .rx(line),
@@ -90,7 +90,7 @@ module tb_inputs;
         .quiet(quiet)
     );
     integer n_bytes = 0, n_err = 0;
-    reg [63:0] last_rec;
+    reg [55:0] last_rec;
     always @(posedge clk) begin
         if (byte_valid) begin n_bytes = n_bytes + 1; last_rec = byte_rec; end
         if (err_valid) n_err = n_err + 1;
@@ -146,8 +146,8 @@ module tb_inputs;
             if (blocks[1][47:0] - blocks[0][47:0] !== 48'd10 || blocks[2][47:0] - blocks[1][47:0] !== 48'd10)
                 fail("blocks not 10 ticks apart");
             // Block 0 holds samples 0..2 (ticks +0, +4, +8): v 1999..2500, a 10..30.
-            if (blocks[0][79:64] !== 16'd1999 || blocks[0][95:80] !== 16'd2500 ||
-                blocks[0][111:96] !== 16'd10 || blocks[0][127:112] !== 16'd30) begin
+            if (blocks[0][63:48] !== 16'd1999 || blocks[0][79:64] !== 16'd2500 ||
+                blocks[0][95:80] !== 16'd10 || blocks[0][111:96] !== 16'd30) begin
                 $display("  block 0: %h", blocks[0]);
                 fail("block 0 min/max wrong");
             end
