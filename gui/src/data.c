@@ -298,15 +298,9 @@ static rc_status summarise(dash_frame *f, dash_trace *dt, int k, rc_error *err)
     double *mn = f->scratch, *mx = f->scratch + f->n_cols;
     rc_status st = rc_trace_summary(dt->t, dt->ch[k], f->t0_us, f->t0_us + f->span_us,
                                     (size_t)f->n_cols, mn, mx, NULL, err);
-    int64_t last_us = dt->stats->last_us;
     for (int i = 0; st == RC_OK && i < f->n_cols; i++) {
         dash_column *c = &f->cols[i];
-        /* A column that starts after the last sample has none, whatever the
-         * summary says: on long traces (3.75e7 and 1e9 samples) it has been
-         * seen to give values for the last column of a span that reaches past
-         * the end. */
-        int64_t col_us = f->t0_us + (int64_t)((double)f->span_us * i / f->n_cols);
-        if (isnan(mn[i]) || col_us > last_us)
+        if (isnan(mn[i])) /* no sample in the column, e.g. after the last one */
             continue;
         c->n = 1;
         switch (k) {
