@@ -98,7 +98,9 @@ module reporter #(
 
     reg [2:0]  rstate;
     reg [2:0]  fkind;
-    reg [31:0] answer;     // {type, seq, info}
+    // The answer being sent, {type, seq, info}, is the reply FIFO's output
+    // register, which holds it until the next read (the next answer frame).
+    wire [31:0] answer = reply_data[31:0];
     reg [4:0]  n;          // records in this frame
     reg        later;      // past the frame's first record
     reg [2:0]  roff;       // byte offset within a record's wire bytes
@@ -227,7 +229,6 @@ module reporter #(
         if (rst) begin
             rstate     <= R_IDLE;
             fkind      <= F_ACK;
-            answer     <= 32'd0;
             n          <= 5'd0;
             later      <= 1'b0;
             roff       <= 3'd0;
@@ -278,7 +279,6 @@ module reporter #(
                 end
                 R_REPLY: begin
                     if (reply_rvalid) begin
-                        answer <= reply_data[31:0];
                         fkind  <= {1'b0, reply_data[33:32]};
                         rstate <= R_SEND;
                     end
