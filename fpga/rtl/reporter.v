@@ -306,6 +306,7 @@ module reporter #(
                             to_read <= skip_tick ? 3'd7 : 3'd1;
                             to_get  <= skip_tick ? 3'd7 : 3'd1;
                             borrow  <= 1'b0;
+                            gap_sat <= 1'b0;
                             rstate  <= R_FETCH;
                         end else begin
                             take_byte(made);
