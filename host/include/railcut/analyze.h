@@ -71,6 +71,9 @@ typedef struct rc_check {
     char name[64];       /* "mp102a.ch", "mp102a.esme", "expect:12", "profile.waits" */
     rc_check_result result;
     bool marginal;       /* a deciding figure was within guard_us of the limit */
+    bool inconclusive;   /* the recorder lost samples or events of the run: the
+                          * result is what the recorded data says, not a verdict
+                          * (docs/analysis.md, "Lost samples") */
     char detail[512];    /* says what was seen, and for a failure what differed */
 } rc_check;
 
@@ -105,6 +108,13 @@ typedef struct rc_analysis {
     bool on_bench;
     bool rail_v_calibrated, rail_a_calibrated;
     double rail_v_uncertainty_mv, rail_a_uncertainty_ma;
+    /* What the recorder lost (the trace's LOST records: its writer's queue
+     * overran): samples and events never written, and the stretches they
+     * covered, in time order (owned). With any loss every check that applies
+     * is inconclusive and the verdict is "error". */
+    uint64_t lost_samples, lost_events;
+    rc_trace_gap *lost_spans;
+    size_t n_lost_spans;
 } rc_analysis;
 
 /* Analyzes an open trace. */

@@ -43,10 +43,13 @@ enum {
     RC_EXPORT_AC_LOST = 1u << 2,
     RC_EXPORT_CH_STATE = 1u << 3,
     RC_EXPORT_EVENTS = 1u << 4,
-    RC_EXPORT_ALL = 0x1fu,
+    RC_EXPORT_REF_RAIL_V = 1u << 5, /* a replay's reference rail (RC_REPLAY_REF_CHANNEL) */
+    RC_EXPORT_ALL = 0x3fu,          /* ref_rail_v included when the trace has it */
 };
 
-/* "rail_v,ac_lost,events" -> mask; RC_ERR_ARG names an unknown channel. */
+/* "rail_v,ac_lost,events" -> mask; RC_ERR_ARG names an unknown channel.
+ * Naming ref_rail_v makes rc_export fail with RC_ERR_NOT_FOUND on a trace
+ * that has no such channel (only replays have one). */
 rc_status rc_export_channels_parse(const char *list, unsigned *mask, rc_error *err);
 
 typedef struct rc_export_options {
@@ -124,6 +127,20 @@ rc_status rc_replay_profile(rc_trace *t, const char *name, const rc_replay_optio
  * changes; popt->observe_us overrides the window. Refuses a damaged trace. */
 rc_status rc_replay_profile_load(const char *path, const rc_profile_options *popt,
                                  rc_profile **out, rc_error *err);
+
+/* The channel a replay's new trace keeps the played rail in. */
+#define RC_REPLAY_REF_CHANNEL "ref_rail_v"
+
+/* rc_trace_writer_open_ex for a run of the profile at profile_path. When
+ * that names a trace (.rct), the new trace also gets a reference channel,
+ * RC_REPLAY_REF_CHANNEL (float32, in the original rail_v's unit), holding
+ * the original's rail_v at each sample's time: its first sample is t = 0,
+ * values between two samples on the straight line joining them, its last
+ * value after its end. Otherwise it is rc_trace_writer_open_ex. */
+rc_status rc_replay_writer_open(const char *trace_path, const rc_trace_header *hdr,
+                                const rc_profile *profile, const char *profile_path,
+                                const rc_trace_writer_options *opt, rc_trace_writer **out,
+                                rc_error *err);
 
 /* True when path names a trace (ends in ".rct"). */
 bool rc_replay_is_trace_path(const char *path);

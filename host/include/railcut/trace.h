@@ -108,6 +108,10 @@ void rc_trace_writer_sink(rc_trace_writer *w, struct rc_sink *sink);
 /* Default longest wall time between two flushes of the writer thread. */
 #define RC_TRACE_FLUSH_US 250000
 
+/* Fills reference channels for n samples: values[r][i] is reference
+ * channel r at the time of s[i] (see rc_trace_writer_options). */
+typedef void (*rc_trace_ref_fn)(void *ctx, const rc_sample *s, size_t n, float *const *values);
+
 typedef struct rc_trace_writer_options {
     /* The channels; NULL means the four channels of rc_sample (rail_v,
      * rail_a as F32, ac_lost, ch_state as U8), the only layout that
@@ -127,6 +131,18 @@ typedef struct rc_trace_writer_options {
     size_t queue_bytes; /* 0: RC_TRACE_QUEUE_BYTES */
     int64_t flush_us;   /* 0: RC_TRACE_FLUSH_US */
     int64_t max_wait_us; /* 0: 100 ms */
+    /* Reference channels: F32 channels stored after the four of rc_sample
+     * (channels must be NULL), so rc_trace_write_samples still takes
+     * rc_sample; their values for each written sample come from ref_fn,
+     * called where samples are encoded (on the writer thread when
+     * threaded). A replay keeps the rail it plays this way (ref_rail_v).
+     * ref_free(ref_ctx), when set, is called once the writer no longer needs
+     * the context: at close, or when the open fails. */
+    const rc_trace_channel *ref_channels;
+    size_t n_ref_channels;
+    rc_trace_ref_fn ref_fn;
+    void (*ref_free)(void *ctx);
+    void *ref_ctx;
 } rc_trace_writer_options;
 
 /* rc_trace_writer_open with options (NULL: the defaults, unthreaded). */
@@ -232,7 +248,8 @@ rc_status rc_trace_read_samples(rc_trace *t, int64_t from_us, int64_t to_us,
  *                with RC_TRACE_OPEN_FAST (index + tail only)
  *   channels     rc_trace_get_channels
  *   read range   rc_trace_read_raw (stored codes), rc_trace_read_values (units),
- *                rc_trace_read_samples (rc_sample, the four standard channels)
+ *                rc_trace_read_samples (rc_sample, the four standard channels),
+ *                rc_trace_read_rows (rc_sample and any other channels)
  *   summary      rc_trace_summary: min/max/mean for N columns over a span
  *   events       rc_trace_get_events (recorded and annotated, in time order),
  *                rc_trace_event_source
@@ -275,6 +292,16 @@ rc_status rc_trace_read_raw(rc_trace *t, size_t channel, int64_t from_us, int64_
                             rc_trace_raw_fn fn, void *ctx, rc_error *err);
 rc_status rc_trace_read_values(rc_trace *t, size_t channel, int64_t from_us, int64_t to_us,
                                rc_trace_values_fn fn, void *ctx, rc_error *err);
+
+/* rc_trace_read_samples with more channels: with each batch of n samples,
+ * extra[j][i] is channel channels[j] (any channel, in units) at s[i]'s
+ * time. Exports use it for the channels that rc_sample has no field for
+ * (a replay's ref_rail_v). Stops when fn returns non-zero. */
+typedef int (*rc_trace_rows_fn)(void *ctx, const rc_sample *s, const double *const *extra,
+                                size_t n);
+rc_status rc_trace_read_rows(rc_trace *t, int64_t from_us, int64_t to_us,
+                             const size_t *channels, size_t n_channels, rc_trace_rows_fn fn,
+                             void *ctx, rc_error *err);
 
 /* Splits [from_us, to_us) into n_columns equal spans and gives each one's
  * minimum, maximum and mean in units (NaN where a span holds no sample,

@@ -3,8 +3,9 @@
  * channel list, and the dispatch to one writer per format (export_csv.c,
  * export_vcd.c, export_sr.c).
  *
- * Every writer streams: samples come from rc_trace_read_samples over the
- * requested span in the reader's batches, events from the reader's
+ * Every writer streams: samples come from rc_trace_read_rows over the
+ * requested span in the reader's batches (the four channels of rc_sample,
+ * and a replay's reference rail beside them when it is exported), events from the reader's
  * in-memory list, so memory does not grow with the trace.
  */
 #include <assert.h>
@@ -23,7 +24,7 @@ static const struct {
 } channel_names[] = {
     {"rail_v", RC_EXPORT_RAIL_V},   {"rail_a", RC_EXPORT_RAIL_A},
     {"ac_lost", RC_EXPORT_AC_LOST}, {"ch_state", RC_EXPORT_CH_STATE},
-    {"events", RC_EXPORT_EVENTS},
+    {"events", RC_EXPORT_EVENTS},   {RC_REPLAY_REF_CHANNEL, RC_EXPORT_REF_RAIL_V},
 };
 
 rc_status rc_export_format_from_name(const char *name, rc_export_format *out, rc_error *err)
@@ -53,7 +54,7 @@ rc_status rc_export_channels_parse(const char *list, unsigned *mask, rc_error *e
         if (!known)
             return rc_error_set(err, RC_ERR_ARG,
                                 "unknown channel '%.*s' (rail_v, rail_a, ac_lost, ch_state, "
-                                "events)",
+                                "events, ref_rail_v)",
                                 (int)n, p);
         if (p[n] == '\0')
             return RC_OK;
@@ -67,6 +68,18 @@ void rc_export_options_init(rc_export_options *opt)
     opt->from_us = INT64_MIN;
     opt->to_us = INT64_MAX;
     opt->channels = RC_EXPORT_ALL;
+}
+
+bool rc_interop_ref_channel(rc_trace *t, size_t *index)
+{
+    size_t n;
+    const rc_trace_channel *ch = rc_trace_get_channels(t, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ch[i].name, RC_REPLAY_REF_CHANNEL) == 0) {
+            *index = i;
+            return true;
+        }
+    return false;
 }
 
 const rc_event *rc_interop_events_in(rc_trace *t, int64_t from_us, int64_t to_us, size_t *n)
@@ -145,6 +158,16 @@ rc_status rc_export(rc_trace *t, const char *out_path, const rc_export_options *
                             "export span is empty (--from must be before --to)");
     if (opt->channels == 0 || (opt->channels & ~(unsigned)RC_EXPORT_ALL))
         return rc_error_set(err, RC_ERR_ARG, "no channel selected");
+    rc_export_options o = *opt;
+    size_t ref;
+    if ((o.channels & RC_EXPORT_REF_RAIL_V) && !rc_interop_ref_channel(t, &ref)) {
+        if (o.channels != RC_EXPORT_ALL)
+            return rc_error_set(err, RC_ERR_NOT_FOUND,
+                                "the trace has no %s channel (replays have one)",
+                                RC_REPLAY_REF_CHANNEL);
+        o.channels &= ~(unsigned)RC_EXPORT_REF_RAIL_V;
+    }
+    opt = &o;
     rc_export_stats local;
     if (!stats)
         stats = &local;

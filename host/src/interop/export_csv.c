@@ -7,6 +7,9 @@
  *   0.000000,0.000,0.000000,0,0
  *   # event,181.500000,ad1,0,ch-model
  *
+ * A replay's trace adds its reference rail as a last column, ref_rail_v
+ * (volts, three decimals).
+ *
  * Times are exact (microseconds as seconds with six decimals), volts have
  * three decimals and amps six, so the file is itself a valid CSV waveform
  * (docs/profile-language.md) and reads back with `railcut import` or
@@ -53,7 +56,7 @@ static void write_events_before(csv_export *c, int64_t t_us, bool inclusive)
     }
 }
 
-static int on_samples(void *ctx, const rc_sample *s, size_t n)
+static int on_rows(void *ctx, const rc_sample *s, const double *const *extra, size_t n)
 {
     csv_export *c = ctx;
     char row[160];
@@ -76,6 +79,10 @@ static int on_samples(void *ctx, const rc_sample *s, size_t n)
         if (c->channels & RC_EXPORT_CH_STATE) {
             row[len++] = ',';
             row[len++] = (char)('0' + (s[i].ch_state > 9 ? 9 : s[i].ch_state));
+        }
+        if (c->channels & RC_EXPORT_REF_RAIL_V) {
+            row[len++] = ',';
+            len += rc_interop_format_fixed(row + len, extra[0][i], 3, false);
         }
         assert(len < (int)sizeof row - 1);
         row[len++] = '\n';
@@ -102,10 +109,15 @@ rc_status rc_export_csv(rc_trace *t, FILE *out, const rc_export_options *opt,
     for (unsigned i = 0; i < 4; i++)
         if (opt->channels & (1u << i))
             fputs(names[i], out);
+    size_t ref = 0;
+    bool with_ref = (opt->channels & RC_EXPORT_REF_RAIL_V) && rc_interop_ref_channel(t, &ref);
+    if (with_ref)
+        fputs("," RC_REPLAY_REF_CHANNEL, out);
     fputc('\n', out);
     rc_status st = RC_OK;
     if (opt->channels & ~(unsigned)RC_EXPORT_EVENTS)
-        st = rc_trace_read_samples(t, opt->from_us, opt->to_us, on_samples, &c, err);
+        st = rc_trace_read_rows(t, opt->from_us, opt->to_us, &ref, with_ref ? 1 : 0, on_rows, &c,
+                                err);
     if (st == RC_OK)
         write_events_before(&c, INT64_MAX, true);
     return st;

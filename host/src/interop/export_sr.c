@@ -10,7 +10,8 @@
  *                    capturefile and unitsize for the logic data
  *   logic-1-1        one byte per sample, bit 0 = ac_lost
  *   analog-1-N-1     little-endian float32 per sample, one member per
- *                    analog channel (rail_v, rail_a, ch_state)
+ *                    analog channel (rail_v, rail_a, ch_state, and a
+ *                    replay's reference rail ref_rail_v)
  * Sigrok sessions have one sample rate and no gaps, so the trace is put on
  * the grid t0 + k / rate (the header's rate; t0 = the first sample of the
  * span), each grid point taking the last trace sample at or before it.
@@ -32,7 +33,7 @@
 
 #include "interop/interop_internal.h"
 
-enum { LANE_RAIL_V, LANE_RAIL_A, LANE_CH_STATE, LANE_LOGIC };
+enum { LANE_RAIL_V, LANE_RAIL_A, LANE_CH_STATE, LANE_REF, LANE_LOGIC, N_LANES };
 
 typedef struct grid {
     int64_t t0_us;
@@ -47,6 +48,8 @@ typedef struct sr_member {
     int lane;
     uint64_t k;      /* next grid point to produce */
     rc_sample carry; /* last trace sample at or before grid point k */
+    double carry_ref; /* its reference rail (LANE_REF) */
+    size_t ref;       /* the reference channel (LANE_REF) */
     unsigned char *buf;
     size_t buf_len, buf_pos;
     size_t fill; /* grid points put in buf by the current read */
@@ -74,6 +77,7 @@ static void put_value(sr_member *m, const rc_sample *s)
     } else {
         float f = m->lane == LANE_RAIL_V   ? s->rail_v
                   : m->lane == LANE_RAIL_A ? s->rail_a
+                  : m->lane == LANE_REF    ? (float)m->carry_ref
                                            : (float)s->ch_state;
         uint32_t u;
         memcpy(&u, &f, sizeof u);
@@ -83,13 +87,15 @@ static void put_value(sr_member *m, const rc_sample *s)
     m->fill++;
 }
 
-static int on_samples(void *ctx, const rc_sample *s, size_t n)
+static int on_rows(void *ctx, const rc_sample *s, const double *const *extra, size_t n)
 {
     sr_member *m = ctx;
     for (size_t i = 0; i < n; i++) {
         while (m->fill < m->want && grid_time(m->g, m->k + m->fill) < s[i].t_us)
             put_value(m, &m->carry);
         m->carry = s[i];
+        if (m->lane == LANE_REF)
+            m->carry_ref = extra[0][i];
     }
     return 0;
 }
@@ -105,7 +111,8 @@ static bool produce(sr_member *m)
     /* The carry holds the samples up to the previous grid point. */
     int64_t from = m->k > 0 ? grid_time(m->g, m->k - 1) + 1 : grid_time(m->g, 0);
     int64_t to = grid_time(m->g, m->k + m->want - 1) + 1;
-    rc_status st = rc_trace_read_samples(m->t, from, to, on_samples, m, m->err);
+    rc_status st = rc_trace_read_rows(m->t, from, to, &m->ref, m->lane == LANE_REF ? 1 : 0,
+                                      on_rows, m, m->err);
     if (st != RC_OK) {
         *m->status = st;
         return false;
@@ -211,11 +218,12 @@ static void rate_text(char *buf, size_t len, uint32_t hz)
 
 static void metadata(char *buf, size_t len, const grid *g, unsigned channels)
 {
-    static const char *const names[] = {"rail_v", "rail_a", "ch_state"};
-    static const unsigned bits[] = {RC_EXPORT_RAIL_V, RC_EXPORT_RAIL_A, RC_EXPORT_CH_STATE};
+    static const char *const names[] = {"rail_v", "rail_a", "ch_state", RC_REPLAY_REF_CHANNEL};
+    static const unsigned bits[] = {RC_EXPORT_RAIL_V, RC_EXPORT_RAIL_A, RC_EXPORT_CH_STATE,
+                                    RC_EXPORT_REF_RAIL_V};
     bool logic = channels & RC_EXPORT_AC_LOST;
     unsigned n_analog = 0;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         n_analog += (channels & bits[i]) != 0;
     char rate[32];
     rate_text(rate, sizeof rate, g->rate_hz);
@@ -225,7 +233,7 @@ static void metadata(char *buf, size_t len, const grid *g, unsigned channels)
                      logic ? "capturefile=logic-1\n" : "", logic ? 1 : 0, rate, n_analog,
                      logic ? "probe1=ac_lost\n" : "");
     unsigned index = logic ? 2 : 1;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (channels & bits[i])
             w += snprintf(buf + w, len - (size_t)w, "analog%u=%s\n", index++, names[i]);
     if (logic)
@@ -274,11 +282,15 @@ rc_status rc_export_sr(rc_trace *t, const char *out_path, const rc_export_option
         zip_error_fini(&ze);
         return st;
     }
+    size_t ref = 0;
+    if ((channels & RC_EXPORT_REF_RAIL_V) && !rc_interop_ref_channel(t, &ref))
+        channels &= ~(unsigned)RC_EXPORT_REF_RAIL_V;
     char meta[512];
     metadata(meta, sizeof meta, &g, channels);
-    static const unsigned bits[] = {RC_EXPORT_RAIL_V, RC_EXPORT_RAIL_A, RC_EXPORT_CH_STATE,
-                                    RC_EXPORT_AC_LOST};
-    sr_member members[4];
+    static const unsigned bits[N_LANES] = {RC_EXPORT_RAIL_V, RC_EXPORT_RAIL_A,
+                                           RC_EXPORT_CH_STATE, RC_EXPORT_REF_RAIL_V,
+                                           RC_EXPORT_AC_LOST};
+    sr_member members[N_LANES];
     rc_status member_status = RC_OK;
     rc_error member_err = {{0}};
     size_t n_members = 0;
@@ -286,12 +298,13 @@ rc_status rc_export_sr(rc_trace *t, const char *out_path, const rc_export_option
     if (st == RC_OK)
         st = add_buffer(za, "metadata", meta, err);
     unsigned analog_index = (channels & RC_EXPORT_AC_LOST) ? 2 : 1;
-    for (int lane = 0; lane < 4 && st == RC_OK; lane++) {
+    for (int lane = 0; lane < N_LANES && st == RC_OK; lane++) {
         if (!(channels & bits[lane]))
             continue;
         sr_member *m = &members[n_members];
         *m = (sr_member){
-            .t = t, .g = &g, .lane = lane, .err = &member_err, .status = &member_status};
+            .t = t, .g = &g, .lane = lane, .ref = ref, .err = &member_err,
+            .status = &member_status};
         zip_error_init(&m->zerr);
         m->buf = malloc(RC_INTEROP_CHUNK_SAMPLES * lane_size(lane));
         if (!m->buf) {

@@ -9,6 +9,7 @@
  *   ch_state         wire 2    (0 off, 1 booting, 2 ready, 3 holdup)
  *   ev_<kind>        wire 1    one per event kind present in the span: 1 for
  *                              the microsecond of each event, then 0
+ *   ref_rail_v       real      a replay's reference rail, when the trace has it
  * Only changes are written, and a time line only before a change. Samples and events are merged
  * in time order: the events are in memory, and each event wire keeps the time at which its
  * pulse must fall, so the writer needs no more state than one value per
@@ -35,13 +36,16 @@ typedef struct vcd_export {
     int64_t at_us;  /* time of the changes to come: written before the first */
     bool have_sample;
     rc_sample last;
+    bool with_ref;
+    float last_ref;
     int64_t fall_us[MAX_KINDS]; /* when each event wire returns to 0; INT64_MAX = low */
     bool used[MAX_KINDS];
     rc_export_stats *stats;
 } vcd_export;
 
 /* Identifiers: printable characters from '!'; the four sample variables
- * first, then one per event kind. */
+ * first, then one per event kind, then the reference rail. */
+#define REF_VAR (4 + MAX_KINDS)
 static void var_id(char *buf, unsigned index)
 {
     buf[0] = (char)('!' + index % 90);
@@ -132,10 +136,13 @@ static void write_real(vcd_export *v, unsigned index, float value)
     fwrite(line, 1, (size_t)n, v->out);
 }
 
-static void write_sample(vcd_export *v, const rc_sample *s)
+static void write_sample(vcd_export *v, const rc_sample *s, float ref)
 {
     bool all = !v->have_sample;
     char id[3];
+    if (v->with_ref && (all || memcmp(&ref, &v->last_ref, sizeof ref) != 0))
+        write_real(v, REF_VAR, ref);
+    v->last_ref = ref;
     if ((v->channels & RC_EXPORT_RAIL_V) &&
         (all || memcmp(&s->rail_v, &v->last.rail_v, sizeof s->rail_v) != 0))
         write_real(v, 0, s->rail_v);
@@ -156,13 +163,13 @@ static void write_sample(vcd_export *v, const rc_sample *s)
     v->have_sample = true;
 }
 
-static int on_samples(void *ctx, const rc_sample *s, size_t n)
+static int on_rows(void *ctx, const rc_sample *s, const double *const *extra, size_t n)
 {
     vcd_export *v = ctx;
     for (size_t i = 0; i < n; i++) {
         write_events_until(v, s[i].t_us);
         set_time(v, s[i].t_us);
-        write_sample(v, &s[i]);
+        write_sample(v, &s[i], v->with_ref ? (float)extra[0][i] : 0.0f);
     }
     v->stats->samples += n;
     return ferror(v->out) ? 1 : 0;
@@ -195,6 +202,10 @@ static void write_header(vcd_export *v, rc_trace *t)
             var_id(id, 4 + k);
             fprintf(v->out, "$var wire 1 %s ev_%s $end\n", id, name ? name : "other");
         }
+    if (v->with_ref) {
+        var_id(id, REF_VAR);
+        fprintf(v->out, "$var real 64 %s " RC_REPLAY_REF_CHANNEL " $end\n", id);
+    }
     fputs("$upscope $end\n$enddefinitions $end\n", v->out);
 }
 
@@ -211,6 +222,8 @@ rc_status rc_export_vcd(rc_trace *t, FILE *out, const rc_export_options *opt,
         for (size_t i = 0; i < v.n_ev; i++)
             v.used[kind_slot(v.ev[i].kind)] = true;
     }
+    size_t ref = 0;
+    v.with_ref = (opt->channels & RC_EXPORT_REF_RAIL_V) && rc_interop_ref_channel(t, &ref);
     write_header(&v, t);
     /* Event wires start low; the sample variables get their first values
      * with the first sample. */
@@ -222,7 +235,8 @@ rc_status rc_export_vcd(rc_trace *t, FILE *out, const rc_export_options *opt,
     fputs("$end\n", out);
     rc_status st = RC_OK;
     if (opt->channels & ~(unsigned)RC_EXPORT_EVENTS)
-        st = rc_trace_read_samples(t, start, opt->to_us, on_samples, &v, err);
+        st = rc_trace_read_rows(t, start, opt->to_us, &ref, v.with_ref ? 1 : 0, on_rows, &v,
+                                err);
     if (st == RC_OK)
         write_events_until(&v, INT64_MAX - 1);
     return st;

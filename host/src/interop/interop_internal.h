@@ -19,6 +19,11 @@
  * rc_trace_get_events (events are kept in memory by the reader). */
 const rc_event *rc_interop_events_in(rc_trace *t, int64_t from_us, int64_t to_us, size_t *n);
 
+/* Whether t has a replay's reference channel (RC_REPLAY_REF_CHANNEL), and
+ * its index. The writers export it when RC_EXPORT_REF_RAIL_V is set; rc_export
+ * clears that bit for traces without one. */
+bool rc_interop_ref_channel(rc_trace *t, size_t *index);
+
 /* Writers, one per format. `out` is open for writing; the caller closes it
  * and checks for write errors. */
 rc_status rc_export_csv(rc_trace *t, FILE *out, const rc_export_options *opt,

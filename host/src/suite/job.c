@@ -231,7 +231,9 @@ static rc_status open_writer(const rc_job_plan *plan, const char *trace_path,
         .flush_us = plan->job->flush_interval_ms * 1000,
         .max_wait_us = plan->job->pace == RC_PACE_MAX ? 10000000 : 0,
     };
-    rc_status st = rc_trace_writer_open_ex(trace_path, &hdr, plan->profile, &wopt, w, err);
+    /* A replayed trace is kept in the new one as a reference channel. */
+    rc_status st = rc_replay_writer_open(trace_path, &hdr, plan->profile,
+                                         plan->job->profile_path, &wopt, w, err);
     free_kvs(&kvs);
     return st;
 }

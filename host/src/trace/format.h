@@ -241,6 +241,9 @@ int64_t rc_wcore_last_sample_us(const rc_wcore *c);
  * returns the channel count. */
 size_t rc_wcore_sizes(const rc_wcore *c, size_t *sizes);
 bool rc_wcore_standard(const rc_wcore *c);
+/* Channels 4 .. n - 1 of a core whose first four are the standard ones are
+ * filled by fn for every rc_sample written (rc_trace_writer_options). */
+void rc_wcore_set_ref(rc_wcore *c, rc_trace_ref_fn fn, void *ctx);
 
 /* Encodes an EVNT payload of n events into buf (capacity cap); returns its
  * length, or 0 when it does not fit. */

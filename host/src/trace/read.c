@@ -200,6 +200,59 @@ rc_status rc_trace_read_samples(rc_trace *t, int64_t from_us, int64_t to_us, rc_
     return for_blocks(t, from_us, to_us, visit_samples, &c, err);
 }
 
+/* ---- rc_sample with more channels ------------------------------------------------ */
+
+typedef struct rows_ctx {
+    const size_t *channels;
+    size_t n;
+    double *values; /* n rows of RC_READ_BATCH */
+    const double *rows[RC_TRACE_MAX_CHANNELS];
+    rc_trace_rows_fn fn;
+    void *ctx;
+} rows_ctx;
+
+static rc_status visit_rows(rc_trace *t, const samp_block *b, const uint8_t *payload,
+                            uint32_t i0, uint32_t i1, void *ctx, bool *stop, rc_error *err)
+{
+    (void)err;
+    rows_ctx *c = ctx;
+    for (uint32_t i = i0; i < i1 && !*stop;) {
+        uint32_t n = i1 - i < RC_READ_BATCH ? i1 - i : RC_READ_BATCH;
+        decode_batch(t, b, payload, i, n);
+        for (size_t j = 0; j < c->n; j++) {
+            const column *k = &t->cols[c->channels[j]];
+            const uint8_t *v =
+                payload + rc_column_offset(t, b, c->channels[j]) + (size_t)i * k->size;
+            double *out = c->values + j * RC_READ_BATCH;
+            for (uint32_t r = 0; r < n; r++, v += k->size)
+                out[r] = rc_raw_value(k->def.storage, v) * k->def.gain + k->def.offset;
+        }
+        *stop = c->fn(c->ctx, t->batch, c->rows, n) != 0;
+        i += n;
+    }
+    return RC_OK;
+}
+
+rc_status rc_trace_read_rows(rc_trace *t, int64_t from_us, int64_t to_us,
+                             const size_t *channels, size_t n_channels, rc_trace_rows_fn fn,
+                             void *ctx, rc_error *err)
+{
+    if (!fn || n_channels > RC_TRACE_MAX_CHANNELS || (n_channels && !channels))
+        return rc_error_set(err, RC_ERR_ARG, "rc_trace_read_rows: bad arguments");
+    for (size_t j = 0; j < n_channels; j++)
+        if (channels[j] >= t->n_cols)
+            return rc_error_set(err, RC_ERR_ARG, "trace: no channel %zu (it has %zu)",
+                                channels[j], t->n_cols);
+    rows_ctx c = {channels, n_channels, NULL, {NULL}, fn, ctx};
+    if (n_channels && !(c.values = malloc(n_channels * RC_READ_BATCH * sizeof *c.values)))
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
+    for (size_t j = 0; j < n_channels; j++)
+        c.rows[j] = c.values + j * RC_READ_BATCH;
+    rc_status st = for_blocks(t, from_us, to_us, visit_rows, &c, err);
+    free(c.values);
+    return st;
+}
+
 /* ---- One channel, raw or in units ------------------------------------------------- */
 
 typedef struct channel_ctx {

@@ -61,7 +61,9 @@ struct rc_wcore {
     uint64_t offset; /* bytes written so far */
     wchan *ch;
     size_t n_ch;
-    bool standard; /* the four channels of rc_sample */
+    bool standard; /* the four channels of rc_sample, then any reference channels */
+    rc_trace_ref_fn ref_fn;
+    void *ref_ctx;
     uint32_t block_cap;
     uint32_t nb;   /* samples buffered */
     int64_t b_t0, b_period;
@@ -578,6 +580,7 @@ typedef struct source {
 
 static void copy_in(rc_wcore *c, source *src, uint32_t k)
 {
+    float *refs[RC_TRACE_MAX_CHANNELS];
     for (size_t ch = 0; ch < c->n_ch; ch++) {
         wchan *w = &c->ch[ch];
         uint8_t *dst = w->col + (size_t)c->nb * w->size;
@@ -586,6 +589,10 @@ static void copy_in(rc_wcore *c, source *src, uint32_t k)
             continue;
         }
         const rc_sample *s = src->s + src->at;
+        if (ch >= RC_TRACE_CHANNELS) {
+            refs[ch - RC_TRACE_CHANNELS] = (float *)dst;
+            continue;
+        }
         for (uint32_t i = 0; i < k; i++) {
             switch (ch) {
             case 0: ((float *)dst)[i] = s[i].rail_v; break;
@@ -595,6 +602,8 @@ static void copy_in(rc_wcore *c, source *src, uint32_t k)
             }
         }
     }
+    if (!src->cols && c->n_ch > RC_TRACE_CHANNELS)
+        c->ref_fn(c->ref_ctx, src->s + src->at, k, refs);
     src->at += k;
     c->nb += k;
 }
@@ -678,6 +687,19 @@ size_t rc_wcore_sizes(const rc_wcore *c, size_t *sizes)
 bool rc_wcore_standard(const rc_wcore *c)
 {
     return c->standard;
+}
+
+void rc_wcore_set_ref(rc_wcore *c, rc_trace_ref_fn fn, void *ctx)
+{
+    assert(c->n_ch > RC_TRACE_CHANNELS && fn);
+    for (size_t i = 0; i < RC_TRACE_CHANNELS; i++)
+        assert(strcmp(c->ch[i].def.name, standard_channels[i].name) == 0 &&
+               c->ch[i].def.storage == standard_channels[i].storage);
+    for (size_t i = RC_TRACE_CHANNELS; i < c->n_ch; i++)
+        assert(c->ch[i].def.storage == RC_TRACE_STORE_F32);
+    c->ref_fn = fn;
+    c->ref_ctx = ctx;
+    c->standard = true;
 }
 
 /* ---- Events, time pairs, gaps ---------------------------------------------------- */

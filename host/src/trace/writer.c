@@ -63,6 +63,8 @@ struct rc_trace_writer {
     rc_trace_gap lost;
     bool lost_pending;
     rc_trace_writer_stats stats;
+    void (*ref_free)(void *ctx); /* called when the writer is freed */
+    void *ref_ctx;
 };
 
 static int64_t clock_us(clockid_t id)
@@ -341,8 +343,36 @@ static rc_status queue_control(rc_trace_writer *w, slot_kind kind, int64_t a, in
 
 /* ---- Opening ------------------------------------------------------------------------ */
 
+/* The standard channels followed by the reference channels, into chans. */
+static rc_status with_refs(const rc_trace_writer_options *o, rc_trace_channel *chans,
+                           rc_error *err)
+{
+    static const rc_trace_channel standard[RC_TRACE_CHANNELS] = {
+        {"rail_v", "V", RC_TRACE_STORE_F32, 1, 0},
+        {"rail_a", "A", RC_TRACE_STORE_F32, 1, 0},
+        {"ac_lost", "bool", RC_TRACE_STORE_U8, 1, 0},
+        {"ch_state", "enum", RC_TRACE_STORE_U8, 1, 0},
+    };
+    if (o->channels || !o->ref_fn || !o->ref_channels ||
+        o->n_ref_channels > RC_TRACE_MAX_CHANNELS - RC_TRACE_CHANNELS)
+        return rc_error_set(err, RC_ERR_ARG,
+                            "trace writer: reference channels need the standard channels, a "
+                            "function and at most %d of them",
+                            RC_TRACE_MAX_CHANNELS - RC_TRACE_CHANNELS);
+    memcpy(chans, standard, sizeof standard);
+    for (size_t i = 0; i < o->n_ref_channels; i++) {
+        if (o->ref_channels[i].storage != RC_TRACE_STORE_F32)
+            return rc_error_set(err, RC_ERR_ARG,
+                                "trace writer: reference channel %zu must be float32", i);
+        chans[RC_TRACE_CHANNELS + i] = o->ref_channels[i];
+    }
+    return RC_OK;
+}
+
 static void writer_free(rc_trace_writer *w)
 {
+    if (w->ref_free)
+        w->ref_free(w->ref_ctx);
     for (size_t i = 0; w->slots && i < w->n_slots; i++)
         free(w->slots[i].data);
     free(w->slots);
@@ -398,8 +428,21 @@ rc_status rc_trace_writer_open_ex(const char *path, const rc_trace_header *hdr,
         free(w);
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     }
-    rc_status st = rc_wcore_open(path, hdr, profile, o->channels, o->n_channels,
-                                 o->block_samples, &w->core, err);
+    rc_trace_channel chans[RC_TRACE_MAX_CHANNELS];
+    const rc_trace_channel *ch = o->channels;
+    size_t n_ch = o->n_channels;
+    rc_status st = o->n_ref_channels ? with_refs(o, chans, err) : RC_OK;
+    if (st == RC_OK && o->n_ref_channels) {
+        ch = chans;
+        n_ch = RC_TRACE_CHANNELS + o->n_ref_channels;
+    }
+    if (st == RC_OK)
+        st = rc_wcore_open(path, hdr, profile, ch, n_ch, o->block_samples, &w->core, err);
+    if (st == RC_OK && o->n_ref_channels) {
+        rc_wcore_set_ref(w->core, o->ref_fn, o->ref_ctx);
+        w->ref_free = o->ref_free;
+        w->ref_ctx = o->ref_ctx;
+    }
     if (st == RC_OK) {
         w->n_ch = rc_wcore_sizes(w->core, w->sizes);
         for (size_t i = 0; i < w->n_ch; i++)
@@ -413,7 +456,10 @@ rc_status rc_trace_writer_open_ex(const char *path, const rc_trace_header *hdr,
             rc_error ignored;
             rc_wcore_close(w->core, 0, &ignored);
         }
+        w->ref_free = NULL;
         writer_free(w);
+        if (o->ref_free)
+            o->ref_free(o->ref_ctx);
         return st;
     }
     *out = w;
