@@ -2,8 +2,8 @@
  * analyze.c - the analyzer's entry points: defaults, and the core that turns
  * one run (profile, events, samples, run end) into an rc_analysis.
  *
- * An rc_analysis owns four heap arrays (raw and merged episodes, AD1 alerts,
- * checks); rc_analysis_free releases them. Episodes are built first
+ * An rc_analysis owns five heap arrays (raw and merged episodes, AD1 alerts,
+ * checks, lost stretches); rc_analysis_free releases them. Episodes are built first
  * (episodes.c), then the checks and the verdict read them (checks.c). The
  * wrapper over an open trace is in analyze_trace.c.
  */
@@ -49,6 +49,7 @@ void rc_analysis_free(rc_analysis *a)
     free(a->merged);
     free(a->ad1);
     free(a->checks);
+    free(a->lost_spans);
     free(a);
 }
 

@@ -32,6 +32,8 @@ typedef struct rc_analysis_input {
     void *samples_ctx;
     int64_t end_us;             /* run end: open episodes and AC Lost end here */
     const char *damage;         /* non-NULL: why the record stops early */
+    const rc_trace_gap *gaps;   /* what the recorder lost, in time order */
+    size_t n_gaps;
 } rc_analysis_input;
 
 rc_status rc_analyze_run(const rc_analysis_input *in, const rc_analysis_config *cfg,

@@ -68,6 +68,7 @@ rc_status rc_analyze_trace(rc_trace *t, const rc_analysis_config *cfg, rc_analys
                             .end_us = stats->end_us,
                             .damage = dmg && dmg->damaged ? dmg->reason : NULL};
     in.events = rc_trace_get_events(t, &in.n_events);
+    in.gaps = rc_trace_get_gaps(t, &in.n_gaps);
     rc_status st = rc_analyze_run(&in, cfg, out, err);
     if (st == RC_OK)
         note_calibration(rc_trace_get_header(t), *out);

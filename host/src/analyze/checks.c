@@ -483,9 +483,36 @@ static void incomplete_reason(const rc_analysis_input *in, rc_analysis *a)
                  (int)end->value, secs(end->t_us).s);
 }
 
+/* Copies the recorder's losses into a and marks every check that applies
+ * inconclusive: each check reads the whole run (episodes, AD1s, waits), so
+ * a lost stretch anywhere may hide what would change it. */
+static rc_status note_losses(const rc_analysis_input *in, rc_analysis *a, rc_error *err)
+{
+    if (in->n_gaps == 0)
+        return RC_OK;
+    a->lost_spans = malloc(in->n_gaps * sizeof *a->lost_spans);
+    if (!a->lost_spans)
+        return rc_error_set(err, RC_ERR_NOMEM, "out of memory listing lost samples");
+    memcpy(a->lost_spans, in->gaps, in->n_gaps * sizeof *a->lost_spans);
+    a->n_lost_spans = in->n_gaps;
+    for (size_t i = 0; i < in->n_gaps; i++) {
+        a->lost_samples += in->gaps[i].samples;
+        a->lost_events += in->gaps[i].events;
+    }
+    for (size_t i = 0; i < a->n_checks; i++)
+        a->checks[i].inconclusive = a->checks[i].result != RC_CHECK_SKIP;
+    return RC_OK;
+}
+
 static void decide(const rc_analysis_input *in, rc_analysis *a)
 {
     incomplete_reason(in, a);
+    if (!a->error[0] && a->n_lost_spans)
+        snprintf(a->error, sizeof a->error,
+                 "the recorder lost %llu samples and %llu events in %zu stretches (the "
+                 "first from %s s): the checks are inconclusive",
+                 (unsigned long long)a->lost_samples, (unsigned long long)a->lost_events,
+                 a->n_lost_spans, secs(a->lost_spans[0].from_us).s);
     a->verdict = RC_VERDICT_PASS;
     for (size_t i = 0; i < a->n_checks; i++)
         if (a->checks[i].result == RC_CHECK_FAIL)
@@ -513,6 +540,9 @@ rc_status rc_checks_build(const rc_analysis_input *in, const rc_analysis_config 
     for (size_t i = 0; i < n_expects; i++)
         check_expect(in, cfg, a, &in->profile->expects[i], &a->checks[3 + i]);
     a->n_checks = 3 + n_expects;
+    st = note_losses(in, a, err);
+    if (st != RC_OK)
+        return st;
     decide(in, a);
     return RC_OK;
 }

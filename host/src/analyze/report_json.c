@@ -2,12 +2,13 @@
  * report_json.c - the machine-readable report of an rc_analysis (cJSON).
  *
  * One object: run context, verdict, the longest interruptions, the raw and
- * merged episodes, the AD1 alerts and the checks (fields in docs/analysis.md).
+ * merged episodes, the AD1 alerts, the checks and what the recorder lost
+ * (fields in docs/analysis.md).
  * Times and durations are JSON numbers in seconds, computed as us / 1e6 (a
  * correctly rounded division), which cJSON prints with 15 significant digits
  * when that reads back to the same double: 179900000 us prints as 179.9 and
  * 180000001 us as 180.000001. Unknown values (no sample in an episode, no
- * error, a skipped check's outcome) are null.
+ * error, a skipped or inconclusive check's outcome) are null.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -73,11 +74,12 @@ static cJSON *check_json(const rc_check *c)
     if (!o)
         return NULL;
     bool ok = add_text(o, "name", c->name);
-    if (c->result == RC_CHECK_SKIP)
+    if (c->result == RC_CHECK_SKIP || c->inconclusive)
         ok = ok && cJSON_AddNullToObject(o, "ok");
     else
         ok = ok && cJSON_AddBoolToObject(o, "ok", c->result == RC_CHECK_PASS);
     ok = ok && cJSON_AddBoolToObject(o, "marginal", c->marginal) &&
+         cJSON_AddBoolToObject(o, "inconclusive", c->inconclusive) &&
          add_text(o, "detail", c->detail);
     return finish(o, ok);
 }
@@ -97,6 +99,22 @@ static bool add_list(cJSON *o, const char *key, const void *base, size_t n, size
         }
     }
     return true;
+}
+
+static cJSON *gap_json(const rc_trace_gap *g)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    bool ok = add_seconds(o, "from_s", g->from_us) && add_seconds(o, "to_s", g->to_us) &&
+              cJSON_AddNumberToObject(o, "samples", (double)g->samples) &&
+              cJSON_AddNumberToObject(o, "events", (double)g->events);
+    return finish(o, ok);
+}
+
+static cJSON *gap_item(const void *p)
+{
+    return gap_json(p);
 }
 
 static cJSON *episode_item(const void *p)
@@ -153,7 +171,11 @@ static cJSON *report_json(const rc_analysis *a, const rc_report_context *ctx)
                        episode_item) &&
               add_list(o, "ad1", a->ad1, a->n_ad1, sizeof *a->ad1, ad1_item) &&
               add_list(o, "checks", a->checks, a->n_checks, sizeof *a->checks, check_item) &&
-              add_text(o, "episodes_from", a->from_events ? "events" : "samples");
+              add_text(o, "episodes_from", a->from_events ? "events" : "samples") &&
+              cJSON_AddNumberToObject(o, "lost_samples", (double)a->lost_samples) &&
+              cJSON_AddNumberToObject(o, "lost_events", (double)a->lost_events) &&
+              add_list(o, "lost_spans", a->lost_spans, a->n_lost_spans, sizeof *a->lost_spans,
+                       gap_item);
     if (ok && a->on_bench)
         ok = add_calibration(o, a);
     return finish(o, ok);

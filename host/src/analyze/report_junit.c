@@ -6,7 +6,10 @@
  * name="<check name>"> per check: a failed check carries <failure
  * message="detail">, a skipped one <skipped message="detail"/>. When the run
  * itself could not be judged (verdict error) one more testcase named "run"
- * carries an <error>. The trace path goes to <system-out>. Every text is
+ * carries an <error>. A check made inconclusive by samples the recorder
+ * lost carries an <error> too, and the losses are testsuite <properties>
+ * (lost_samples, lost_events, lost_spans) and lines of <system-out>, after
+ * the trace path. Every text is
  * XML-escaped; the counts in the testsuite element match its testcases.
  */
 #include <stdio.h>
@@ -84,6 +87,8 @@ static void put_case(FILE *out, const char *cls, const char *name, const char *t
 
 static const char *check_tag(const rc_check *c)
 {
+    if (c->inconclusive)
+        return "error";
     if (c->result == RC_CHECK_FAIL)
         return "failure";
     if (c->result == RC_CHECK_SKIP)
@@ -91,30 +96,71 @@ static const char *check_tag(const rc_check *c)
     return NULL;
 }
 
+/* lost_samples, lost_events and lost_spans ("from-to" in seconds, comma
+ * separated) as testsuite properties, when the recorder lost something. */
+static void put_properties(FILE *out, const rc_analysis *a)
+{
+    if (a->n_lost_spans == 0)
+        return;
+    fprintf(out,
+            "  <properties>\n    <property name=\"lost_samples\" value=\"%llu\"/>\n"
+            "    <property name=\"lost_events\" value=\"%llu\"/>\n"
+            "    <property name=\"lost_spans\" value=\"",
+            (unsigned long long)a->lost_samples, (unsigned long long)a->lost_events);
+    for (size_t i = 0; i < a->n_lost_spans; i++) {
+        char from[32], to[32];
+        rc_format_seconds(a->lost_spans[i].from_us, from, sizeof from);
+        rc_format_seconds(a->lost_spans[i].to_us, to, sizeof to);
+        fprintf(out, "%s%s-%s", i ? "," : "", from, to);
+    }
+    fputs("\"/>\n  </properties>\n", out);
+}
+
+/* One line per lost stretch in system-out. */
+static void put_lost(FILE *out, const rc_analysis *a)
+{
+    for (size_t i = 0; i < a->n_lost_spans; i++) {
+        const rc_trace_gap *g = &a->lost_spans[i];
+        char from[32], to[32];
+        rc_format_seconds(g->from_us, from, sizeof from);
+        rc_format_seconds(g->to_us, to, sizeof to);
+        fprintf(out, "\nlost: %s s .. %s s, %llu samples, %llu events", from, to,
+                (unsigned long long)g->samples, (unsigned long long)g->events);
+    }
+}
+
 rc_status rc_report_junit(FILE *out, const rc_analysis *a, const rc_report_context *ctx,
                           rc_error *err)
 {
     if (!out || !a)
         return rc_error_set(err, RC_ERR_ARG, "rc_report_junit: missing argument");
-    size_t failures = 0, skipped = 0, errors = a->verdict == RC_VERDICT_ERROR;
+    size_t failures = 0, skipped = 0, inconclusive = 0;
+    size_t errors = a->verdict == RC_VERDICT_ERROR;
     for (size_t i = 0; i < a->n_checks; i++) {
-        failures += a->checks[i].result == RC_CHECK_FAIL;
-        skipped += a->checks[i].result == RC_CHECK_SKIP;
+        const char *tag = check_tag(&a->checks[i]);
+        failures += tag && strcmp(tag, "failure") == 0;
+        skipped += tag && strcmp(tag, "skipped") == 0;
+        inconclusive += a->checks[i].inconclusive;
     }
     char cls[256];
     profile_class(ctx, cls, sizeof cls);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"", out);
     put_escaped(out, ctx && ctx->suite_name ? ctx->suite_name : "railcut");
     fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
-            a->n_checks + errors, failures, errors, skipped);
+            a->n_checks + errors, failures, errors + inconclusive, skipped);
+    put_properties(out, a);
     for (size_t i = 0; i < a->n_checks; i++) {
         const rc_check *c = &a->checks[i];
-        put_case(out, cls, c->name, check_tag(c), c->detail);
+        char message[sizeof c->detail + 64];
+        if (c->inconclusive)
+            snprintf(message, sizeof message, "inconclusive (samples lost): %s", c->detail);
+        put_case(out, cls, c->name, check_tag(c), c->inconclusive ? message : c->detail);
     }
     if (errors)
         put_case(out, cls, "run", "error", a->error);
     fputs("  <system-out>trace: ", out);
     put_escaped(out, ctx && ctx->trace_path ? ctx->trace_path : "-");
+    put_lost(out, a);
     fputs("</system-out>\n</testsuite>\n", out);
     if (ferror(out))
         return rc_error_set(err, RC_ERR_IO, "writing the JUnit report failed");

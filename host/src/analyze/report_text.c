@@ -3,8 +3,9 @@
  *
  * Layout, top to bottom: the verdict in capitals on the first line (PASS,
  * FAIL, ERROR), the run's context (trace, profile, backend, scenario, end,
- * and the error when there is one), the raw and merged episode tables, the
- * AD1 alerts, then one line per check. Times are seconds and durations are
+ * the error when there is one, and what the recorder lost when it lost
+ * something), the raw and merged episode tables, the AD1 alerts, then one
+ * line per check ("?" for an inconclusive one). Times are seconds and durations are
  * exact (rc_format_seconds, rc_format_duration): nothing is rounded except
  * the sampled minimum voltage.
  */
@@ -42,6 +43,25 @@ static void print_calibration(FILE *out, const rc_analysis *a)
         fprintf(out, "uncalibrated\n");
 }
 
+/* What the recorder lost: the totals, then each stretch (the first few). */
+#define LOST_SHOWN 8
+
+static void print_lost(FILE *out, const rc_analysis *a)
+{
+    fprintf(out, "lost:     %llu samples, %llu events (recorder overrun)\n",
+            (unsigned long long)a->lost_samples, (unsigned long long)a->lost_events);
+    for (size_t i = 0; i < a->n_lost_spans && i < LOST_SHOWN; i++) {
+        const rc_trace_gap *g = &a->lost_spans[i];
+        char from[32], to[32];
+        rc_format_seconds(g->from_us, from, sizeof from);
+        rc_format_seconds(g->to_us, to, sizeof to);
+        fprintf(out, "  lost    %s s .. %s s: %llu samples, %llu events\n", from, to,
+                (unsigned long long)g->samples, (unsigned long long)g->events);
+    }
+    if (a->n_lost_spans > LOST_SHOWN)
+        fprintf(out, "  lost    ... %zu more stretches\n", a->n_lost_spans - LOST_SHOWN);
+}
+
 static void print_context(FILE *out, const rc_analysis *a, const rc_report_context *ctx)
 {
     char end[32];
@@ -55,6 +75,8 @@ static void print_context(FILE *out, const rc_analysis *a, const rc_report_conte
         fprintf(out, "error:    %s\n", a->error);
     if (a->on_bench)
         print_calibration(out, a);
+    if (a->n_lost_spans)
+        print_lost(out, a);
 }
 
 static void print_episodes(FILE *out, const char *title, const rc_episode *eps, size_t n)
@@ -108,8 +130,13 @@ static void print_checks(FILE *out, const rc_analysis *a)
     fprintf(out, "\nchecks:\n");
     for (size_t i = 0; i < a->n_checks; i++) {
         const rc_check *c = &a->checks[i];
-        fprintf(out, "  %-4s  %s%s: %s\n", result_name(c->result), c->name,
-                c->marginal ? " (marginal)" : "", c->detail);
+        if (c->inconclusive)
+            fprintf(out, "  ?     %s (inconclusive, the recorded data says %s)%s: %s\n",
+                    c->name, result_name(c->result), c->marginal ? " (marginal)" : "",
+                    c->detail);
+        else
+            fprintf(out, "  %-4s  %s%s: %s\n", result_name(c->result), c->name,
+                    c->marginal ? " (marginal)" : "", c->detail);
     }
 }
 
