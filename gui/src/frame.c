@@ -188,6 +188,28 @@ void dash_draw_chrome(dash_app *app)
         draw_help(app);
 }
 
+/* The background around the plots: the header, panel, footer and the two
+ * plots fill their own rectangles, so clearing the whole drawable first
+ * would write most pixels twice, and fills are most of a frame's cost in
+ * the software renderer. */
+static void fill_background(dash_app *app)
+{
+    const dash_layout *l = &app->layout;
+    const SDL_Rect *v = &l->plot_v, *a = &l->plot_a;
+    int top = l->header.h, bottom = l->footer.y, right = v->x + v->w;
+    const SDL_Rect bg[5] = {
+        {0, top, v->x, bottom - top},                         /* y-axis labels */
+        {right, top, l->panel.x - right, bottom - top},       /* up to the panel */
+        {v->x, top, v->w, v->y - top},                        /* event labels */
+        {v->x, v->y + v->h, v->w, a->y - (v->y + v->h)},      /* volts | amps */
+        {v->x, a->y + a->h, v->w, bottom - (a->y + a->h)},    /* lanes, time axis */
+    };
+    dash_colour(app->r, DASH_C_BG);
+    for (int i = 0; i < 5; i++)
+        if (bg[i].w > 0 && bg[i].h > 0)
+            SDL_RenderFillRect(app->r, &bg[i]);
+}
+
 rc_status dash_draw(dash_app *app, rc_error *err)
 {
     const dash_layout *l = &app->layout;
@@ -199,8 +221,7 @@ rc_status dash_draw(dash_app *app, rc_error *err)
                               v->t0_us - app->overlay_shift_us, v->span_us, l->plots.w, err);
     if (st != RC_OK)
         return st;
-    dash_colour(app->r, DASH_C_BG);
-    SDL_RenderClear(app->r);
+    fill_background(app);
     dash_draw_plots(app);
     dash_draw_panel(app);
     dash_draw_chrome(app);

@@ -675,6 +675,23 @@ START_TEST(help_on_question_mark)
 }
 END_TEST
 
+/* The frame leaves no pixel undrawn (the image starts black and
+ * transparent; the palette has no black), with and without the lanes. */
+START_TEST(every_pixel_is_drawn)
+{
+    static const char *const scripts[] = {"key ?\n", "key l s\n", "key v a e\n"};
+    static const char *const sizes[] = {"--size 1280x720", "--size 1920x1080",
+                                        "--size 800x600 --scale 1.5"};
+    for (int i = 0; i < 3; i++) {
+        shot s = run_ok(ad1_trace, sizes[i], scripts[i]);
+        SDL_Surface *img = load_png(s.png);
+        ck_assert_int_eq(count_in_rect(img, (rect){0, 0, img->w, img->h}, 0x000000u), 0);
+        SDL_FreeSurface(img);
+        shot_free(&s);
+    }
+}
+END_TEST
+
 START_TEST(pointer_motion_changes_nothing)
 {
     shot a = run_ok(ad1_trace, "--at 10 --span 30", NULL);
@@ -803,6 +820,7 @@ int main(void)
     tcase_add_test(tc, overlay_alignment);
     tcase_add_test(tc, screenshot_key_saves_the_frame);
     tcase_add_test(tc, help_on_question_mark);
+    tcase_add_test(tc, every_pixel_is_drawn);
     tcase_add_test(tc, pointer_motion_changes_nothing);
     tcase_add_test(tc, hidpi_scale_doubles_the_layout_and_the_pointer);
     tcase_add_test(tc, type_size_follows_the_height);
