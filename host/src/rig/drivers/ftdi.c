@@ -68,6 +68,10 @@
 #define WATCHDOG_MS 1000u
 #define HEARTBEAT_US (WATCHDOG_MS * 1000 / 4)
 #define POLL_SLICE_US 100000
+/* After RUN_END, how long the SAMPLES frame that ends the run is waited
+ * for; it trails RUN_END by a frame, so only a frame the link lost takes
+ * this long, and the run then ends without it. */
+#define TAIL_WAIT_US 500000
 #define REORDER_TICKS 16
 #define OVP_MV 15000
 #define OCP_MA 2000
@@ -122,12 +126,17 @@ struct rc_device {
     bool started, done, have_start;
     uint64_t start_tick, device_tick;
     uint64_t end_tick;     /* RUN_END's tick, once done */
+    int64_t done_wall;     /* monotonic wall time RUN_END arrived */
     uint64_t samples_tick; /* the last sample block reported */
     size_t reported_seg;   /* profile segments reported so far */
     bool rail_on, ac_lost, ch_present;
     rc_status fault; /* a trip or underrun ended the run */
     char fault_msg[128];
     rc_link_stats noted; /* link errors already recorded as notes */
+    bool have_rx_seq;
+    uint8_t rx_seq;          /* SEQ of the last frame handled */
+    uint64_t repeats;        /* frames the link delivered twice in a row */
+    uint64_t noted_repeats;  /* of them, already recorded as notes */
 
     rc_event *events;
     size_t n_events, cap_events;
@@ -489,6 +498,7 @@ static void on_device_event(rc_device *d, const rc_link_event *e)
     case RC_LINK_EV_RUN_END:
         report_segments_before(d, d->n_segs, e->tick);
         d->done = true;
+        d->done_wall = rc_clock_monotonic_us();
         d->end_tick = e->tick;
         d->device_tick = e->tick;
         break;
@@ -602,6 +612,15 @@ static void on_frame(rc_device *d, const rc_link_frame *f)
     rc_error err;
     rc_status st = rc_link_msg_from_frame(f, &m, &err);
     d->last_rx_wall = rc_clock_monotonic_us();
+    /* The gateware numbers every frame it sends, so the SEQ just handled,
+     * again, is the link repeating a frame whose samples and events were
+     * taken already. */
+    if (d->have_rx_seq && f->seq == d->rx_seq) {
+        d->repeats++;
+        return;
+    }
+    d->have_rx_seq = true;
+    d->rx_seq = f->seq;
     if (st == RC_ERR_UNSUPPORTED && f->type == RC_LINK_IDENTIFY_REPLY)
         m.type = RC_LINK_IDENTIFY_REPLY; /* another version: identify() names it */
     else if (st != RC_OK)
@@ -999,14 +1018,24 @@ static void note_link_errors(rc_device *d)
     const rc_link_stats *s = &d->dec.stats;
     uint64_t crc = s->crc_errors - d->noted.crc_errors;
     uint64_t dropped = s->discarded_bytes - d->noted.discarded_bytes;
-    uint64_t lost = s->frames_lost - d->noted.frames_lost;
-    if (!d->have_start || (crc == 0 && dropped == 0 && lost == 0))
+    uint64_t repeats = d->repeats - d->noted_repeats;
+    /* The decoder counts a repeat as a gap of 255 lost frames
+     * (docs/protocol.md); here it is noted as what it is. */
+    uint64_t lost = s->frames_lost - d->noted.frames_lost - 255 * repeats;
+    if (!d->have_start || (crc == 0 && dropped == 0 && lost == 0 && repeats == 0))
         return;
     char text[RC_EVENT_TEXT_MAX];
-    snprintf(text, sizeof text, "link: %llu crc, %llu bytes, %llu lost",
-             (unsigned long long)crc, (unsigned long long)dropped, (unsigned long long)lost);
-    push_event(d, d->device_tick, RC_EV_NOTE, (int32_t)(crc + lost), text);
+    if (crc || dropped || lost) {
+        snprintf(text, sizeof text, "link: %llu crc, %llu bytes, %llu lost",
+                 (unsigned long long)crc, (unsigned long long)dropped, (unsigned long long)lost);
+        push_event(d, d->device_tick, RC_EV_NOTE, (int32_t)(crc + lost), text);
+    }
+    if (repeats) {
+        snprintf(text, sizeof text, "link: %llu repeated", (unsigned long long)repeats);
+        push_event(d, d->device_tick, RC_EV_NOTE, (int32_t)repeats, text);
+    }
     d->noted = *s;
+    d->noted_repeats = d->repeats;
 }
 
 /* Delivers samples, and the events the device has moved past. A stable
@@ -1066,10 +1095,12 @@ static int64_t device_now_us(const rc_device *d)
 }
 
 /* The run has ended and the sample blocks up to its end have arrived (they
- * may trail the RUN_END event by a SAMPLES frame). */
+ * may trail the RUN_END event by a SAMPLES frame), or have been waited for
+ * long enough. */
 static bool samples_complete(const rc_device *d)
 {
-    return d->done && d->samples_tick + 1000000u / d->cfg.sample_rate_hz > d->end_tick;
+    return d->done && (d->samples_tick + 1000000u / d->cfg.sample_rate_hz > d->end_tick ||
+                       rc_clock_monotonic_us() - d->done_wall > TAIL_WAIT_US);
 }
 
 static rc_status ftdi_poll(rc_device *d, int64_t until_us, const rc_sink *sink,
@@ -1087,7 +1118,9 @@ static rc_status ftdi_poll(rc_device *d, int64_t until_us, const rc_sink *sink,
             st = heartbeat_if_due(d, err);
         if (st == RC_OK)
             st = check_silence(d, err);
-        if (device_now_us(d) >= until_us || rc_clock_monotonic_us() >= slice_end)
+        /* Once done, device time stands still at the end: only the trailing
+         * samples are awaited. */
+        if ((!d->done && device_now_us(d) >= until_us) || rc_clock_monotonic_us() >= slice_end)
             break;
     }
     note_link_errors(d);
@@ -1101,7 +1134,7 @@ static rc_status ftdi_poll(rc_device *d, int64_t until_us, const rc_sink *sink,
     if (st == RC_OK && d->fault != RC_OK)
         st = rc_error_set(err, d->fault, "%s", d->fault_msg);
     res->now_us = device_now_us(d);
-    res->done = d->done;
+    res->done = samples_complete(d);
     return st;
 }
 
