@@ -13,6 +13,9 @@
 #   suite      suite --bench: hardware cases run on the bench (alert source,
 #              calibration in the header); a missing bench is refused
 #   sigint     Ctrl-C mid-run: exit 3, trace finalised, the rail in the safe state
+#   flash      flash --bench runs the real iceprog against the emulated SPI flash:
+#              the flash holds the file afterwards; the new gateware's identity
+#              is checked (another board or protocol: exit 3)
 # Usage: test_emu.sh MODE WRAPPER EMU RAILCUT FIXTURES TMPDIR
 # Exit 77 (skipped) when umockdev is not installed.
 set -u
@@ -217,6 +220,31 @@ sigint)
   tail -1 "$work/ev" | grep -q "run_end *1$" || { cat "$work/ev"; fail "Ctrl-C: trace not ended as stopped"; }
   [ "$(cat "$work/status")" = "state 1 rail off ac_lost off dac 0" ] \
     || { cat "$work/status"; fail "Ctrl-C: the gateware is not in its safe state"; }
+  ;;
+flash)
+  command -v iceprog > /dev/null || { echo "SKIP: iceprog (fpga-icestorm) is not installed"; exit 77; }
+  bench lab
+  # A small stand-in bitstream (preamble, then 2000 bytes): iceprog takes
+  # about a second per kilobyte of page writes through the emulated MPSSE.
+  (printf '\377\000railcut emu\000\377\176\252\231\176'; head -c 2000 /dev/urandom) > "$work/gw.bin"
+  size=$(wc -c < "$work/gw.bin")
+  (cd "$work" && "$wrapper" "$emu" --board-id 1 --flash-out flash.img -- "$railcut" flash gw.bin --bench lab) \
+    > "$work/out" 2> "$work/err" || { tail -5 "$work/err"; fail "flash failed"; }
+  grep -q "VERIFY OK" "$work/err" || fail "iceprog did not verify the write"
+  cmp -n "$size" "$work/gw.bin" "$work/flash.img" || fail "the flash does not hold the bitstream"
+  [ "$(wc -c < "$work/flash.img")" -eq 65536 ] || fail "iceprog did not erase exactly one 64 KiB block"
+  [ "$(tail -c +$((size + 1)) "$work/flash.img" | tr -d '\377' | wc -c)" -eq 0 ] || fail "the rest of the block is not erased"
+  grep -q "^gateware: protocol 1.0, version 1.0.0, board icebreaker (1)$" "$work/out" || { cat "$work/out"; fail "no identity"; }
+  (cd "$work" && "$wrapper" "$emu" --board-id 2 -- "$railcut" flash gw.bin --bench lab) > "$work/out" 2> "$work/err"
+  rc=$?
+  [ $rc -eq 3 ] || fail "a gateware for another board: exit $rc, not 3"
+  grep -q "the gateware on bench lab is built for board hx8k (2), the bench is icebreaker" "$work/err" \
+    || { tail -3 "$work/err"; fail "no clear message for another board"; }
+  (cd "$work" && "$wrapper" "$emu" --board-id 1 --proto-major 2 -- "$railcut" flash gw.bin --bench lab) > "$work/out" 2> "$work/err"
+  rc=$?
+  [ $rc -eq 3 ] || fail "a gateware of another protocol: exit $rc, not 3"
+  grep -q "did not identify itself: ftdi: the gateware speaks link protocol 2.0" "$work/err" \
+    || { tail -3 "$work/err"; fail "no clear message for another protocol"; }
   ;;
 *) fail "unknown mode $mode" ;;
 esac
