@@ -23,6 +23,9 @@
  * tick), --hang-at US (bulk IN is never completed: the device stops
  * answering), --corrupt-every N (one bit flipped in every Nth byte of
  * SAMPLES frames), --drop-every N (every Nth SAMPLES byte is lost),
+ * --dup-every N (every Nth SAMPLES frame is sent twice, same sequence
+ * number), --stall-at US --stall-ms MS (from that device tick the link
+ * delivers nothing for MS of wall time, then goes on where it stopped),
  * --proto-major N (identify reports another protocol version).
  *
  * Converters and identity: --dac-cal G,O, --adc-v-cal G,O and --adc-a-cal
@@ -74,12 +77,19 @@ typedef struct emu {
     GMutex lock;
     uint64_t step_us;
     uint64_t unplug_at, hang_at;
-    unsigned corrupt_every, drop_every;
-    unsigned long samples_bytes; /* SAMPLES bytes seen, for the fault counters */
-    size_t frame_left;           /* bytes left in the frame being scanned */
+    unsigned corrupt_every, drop_every, dup_every;
+    unsigned long samples_bytes;  /* SAMPLES bytes seen, for the fault counters */
+    unsigned long samples_frames; /* SAMPLES frames passed on */
+    size_t frame_left;            /* bytes left in the frame being scanned */
     bool in_samples;
     uint8_t hdr[5];
     size_t hdr_len;
+    uint8_t frame[RC_LINK_MAX_FRAME]; /* the SAMPLES frame passed on so far */
+    size_t frame_len;
+    uint8_t dup[RC_LINK_MAX_FRAME]; /* a frame to send again, from dup_pos */
+    size_t dup_len, dup_pos;
+    uint64_t stall_at, stall_ms;
+    gint64 stall_since; /* monotonic wall time the stall began, 0 before */
     uint8_t proto_major;      /* what identify reports */
     rc_linkdev_params params; /* the gateware, to start afresh after a reset */
     emu_flash *flash;         /* channel A: the MPSSE engine and the SPI flash */
@@ -124,8 +134,21 @@ static size_t string_desc(unsigned idx, uint8_t *out, size_t cap)
     return n;
 }
 
+/* A SAMPLES frame has been passed on whole: every dup_every-th is queued
+ * to be sent again right after itself. */
+static void frame_done(emu *e)
+{
+    e->samples_frames++;
+    if (e->dup_every && e->samples_frames % e->dup_every == 0) {
+        memcpy(e->dup, e->frame, e->frame_len);
+        e->dup_len = e->frame_len;
+        e->dup_pos = 0;
+    }
+}
+
 /* Tracks frame boundaries in the host-bound stream so faults hit SAMPLES
- * frames only; returns false when byte b is to be dropped. */
+ * frames only, and keeps the SAMPLES frame as passed on; returns false
+ * when byte b is to be dropped. */
 static bool fault_byte(emu *e, uint8_t *b)
 {
     if (e->frame_left == 0) {
@@ -135,6 +158,8 @@ static bool fault_byte(emu *e, uint8_t *b)
         if (e->hdr_len == 5) {
             e->frame_left = (size_t)e->hdr[4] + RC_LINK_CRC_BYTES;
             e->in_samples = e->hdr[2] == RC_LINK_SAMPLES;
+            memcpy(e->frame, e->hdr, 5);
+            e->frame_len = 5;
             e->hdr_len = 0;
         }
         return true;
@@ -145,12 +170,51 @@ static bool fault_byte(emu *e, uint8_t *b)
     e->samples_bytes++;
     if (e->corrupt_every && e->samples_bytes % e->corrupt_every == 0)
         *b ^= 0x10;
-    return !(e->drop_every && e->samples_bytes % e->drop_every == 0);
+    bool keep = !(e->drop_every && e->samples_bytes % e->drop_every == 0);
+    if (keep)
+        e->frame[e->frame_len++] = *b;
+    if (e->frame_left == 0)
+        frame_done(e);
+    return keep;
+}
+
+/* The next byte for the host: a repeated frame's, else the device's. */
+static bool next_byte(emu *e, uint8_t *b)
+{
+    if (e->dup_pos < e->dup_len) {
+        *b = e->dup[e->dup_pos++];
+        return true;
+    }
+    while (rc_linkdev_pending(e->dev) > 0) {
+        rc_linkdev_read(e->dev, b, 1);
+        if (fault_byte(e, b))
+            return true;
+    }
+    return false;
+}
+
+/* Within the stall: from stall_at, for stall_ms of wall time. */
+static bool stalled(emu *e)
+{
+    if (rc_linkdev_now(e->dev) < e->stall_at)
+        return false;
+    gint64 now = g_get_monotonic_time();
+    if (e->stall_since == 0)
+        e->stall_since = now;
+    if (now - e->stall_since < (gint64)e->stall_ms * 1000)
+        return true;
+    e->stall_at = TICK_NEVER;
+    return false;
 }
 
 /* Fills a bulk IN buffer: 512-byte packets, each two status bytes first. */
 static int fill_in(emu *e, uint8_t *buf, int len)
 {
+    if (stalled(e)) {
+        buf[0] = 0x32;
+        buf[1] = 0x60;
+        return len < 2 ? len : 2;
+    }
     uint64_t next = rc_linkdev_now(e->dev) + e->step_us;
     if (rc_linkdev_pending(e->dev) == 0 && next <= e->last_write_tick + HOST_LEAD_TICKS)
         rc_linkdev_advance(e->dev, next);
@@ -162,12 +226,9 @@ static int fill_in(emu *e, uint8_t *buf, int len)
         if (room > len - n)
             room = len - n;
         int got = 0;
-        while (got < room && rc_linkdev_pending(e->dev) > 0) {
-            uint8_t b;
-            rc_linkdev_read(e->dev, &b, 1);
-            if (fault_byte(e, &b))
-                buf[n + got++] = b;
-        }
+        uint8_t b;
+        while (got < room && next_byte(e, &b))
+            buf[n + got++] = b;
         n += got;
         if (got < room)
             break;
@@ -560,6 +621,12 @@ static int parse(int argc, char **argv, emu *e, rc_linkdev_params *p)
             e->proto_major = (uint8_t)v;
         else if (strcmp(argv[i], "--drop-every") == 0)
             e->drop_every = (unsigned)v;
+        else if (strcmp(argv[i], "--dup-every") == 0)
+            e->dup_every = (unsigned)v;
+        else if (strcmp(argv[i], "--stall-at") == 0)
+            e->stall_at = v;
+        else if (strcmp(argv[i], "--stall-ms") == 0)
+            e->stall_ms = v;
         else {
             fprintf(stderr, "railcut-emu: unknown option %s\n", argv[i]);
             exit(2);
@@ -568,8 +635,8 @@ static int parse(int argc, char **argv, emu *e, rc_linkdev_params *p)
     if (i + 1 >= argc) {
         fprintf(stderr,
                 "usage: umockdev-wrapper railcut-emu [--step-us N] [--unplug-at US] "
-                "[--hang-at US] [--corrupt-every N] [--drop-every N] [--proto-major N] "
-                "[--dac-cal G,O] [--adc-v-cal G,O] [--adc-a-cal G,O] [--load-ohm R] "
+                "[--hang-at US] [--corrupt-every N] [--drop-every N] [--dup-every N] "
+                "[--stall-at US --stall-ms MS] [--proto-major N] [--dac-cal G,O] [--adc-v-cal G,O] [--adc-a-cal G,O] [--load-ohm R] "
                 "[--board-id N] [--sigint-at US] [--status-out FILE] [--flash-out FILE] -- COMMAND...\n");
         exit(2);
     }
@@ -596,6 +663,7 @@ int main(int argc, char **argv)
     emu e = {.step_us = 5000,
              .unplug_at = TICK_NEVER,
              .hang_at = TICK_NEVER,
+             .stall_at = TICK_NEVER,
              .sigint_at = TICK_NEVER,
              .proto_major = RC_LINK_PROTO_MAJOR};
     rc_linkdev_params p;
