@@ -167,7 +167,7 @@ START_TEST(test_flash_refuses_busy_bench)
     ck_assert_int_ne(access(args, F_OK), 0); /* iceprog never ran */
     release(pid);
     /* Once the holder is gone, its lock is taken over. */
-    r = railcut("flash railcut.bin --bench icebreaker --iceprog ./iceprog");
+    r = railcut("flash railcut.bin --bench icebreaker --iceprog ./iceprog --no-verify");
     ck_assert_int_eq(r.exit_code, 0);
     cli_result_free(&r);
 }
@@ -178,7 +178,7 @@ START_TEST(test_flash_iceprog)
     setup_dir();
     write_bitstream("railcut.bin");
     fake_iceprog(0);
-    cli_result r = railcut("flash railcut.bin --bench hx8k --iceprog ./iceprog");
+    cli_result r = railcut("flash railcut.bin --bench hx8k --iceprog ./iceprog --no-verify");
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(strstr(r.out, "written: railcut.bin to bench hx8k\n") != NULL, "%s", r.out);
     cli_result_free(&r);
@@ -187,7 +187,7 @@ START_TEST(test_flash_iceprog)
     char *args = cli_slurp(path, NULL);
     ck_assert_str_eq(args, "-d s:0x0403:0x6010:HX8K0001 railcut.bin\n");
     free(args);
-    r = railcut("flash railcut.bin --sram --iceprog ./iceprog");
+    r = railcut("flash railcut.bin --sram --iceprog ./iceprog --no-verify");
     ck_assert_int_eq(r.exit_code, 0);
     cli_result_free(&r);
     args = cli_slurp(path, NULL);
