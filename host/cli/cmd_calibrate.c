@@ -217,7 +217,7 @@ static int collect(const rc_bench *b, const cal_args *ca, rc_bench_link *link, a
         if (code)
             return code;
         char q[128];
-        printf("point %zu: DAC code %.0f, rail ADC code %.1f, current ADC code %.1f\n", i + 1,
+        printf("point %zu: DAC code %.0f, rail ADC code %.10g, current ADC code %.10g\n", i + 1,
                codes[i], pts[i].adc_v_code, pts[i].adc_a_code);
         double v, amps;
         snprintf(q, sizeof q, "point %zu: DMM voltage at the CH connector (V)", i + 1);
