@@ -527,6 +527,11 @@ int64_t rc_bench_model_now(const rc_bench_model *m)
     return m->now_us;
 }
 
+int64_t rc_bench_model_rail_nv(const rc_bench_model *m)
+{
+    return m->rail_nv;
+}
+
 void rc_bench_model_set_exact_stepping(rc_bench_model *m, bool on)
 {
     m->exact_stepping = on;

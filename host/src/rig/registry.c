@@ -11,6 +11,9 @@
 static const rc_driver *const drivers[] = {
     &rc_driver_sim,
     &rc_driver_ftdi,
+#ifdef RAILCUT_COSIM
+    &rc_driver_cosim,
+#endif
 };
 
 #define N_DRIVERS (sizeof drivers / sizeof drivers[0])

@@ -9,6 +9,7 @@
 
 extern const rc_driver rc_driver_sim;
 extern const rc_driver rc_driver_ftdi;
+extern const rc_driver rc_driver_cosim; /* only when the gateware is built */
 
 /* sim: step every microsecond (ramps included) instead of jumping over
  * quiet spans; the brute-force reference for the tests. */
