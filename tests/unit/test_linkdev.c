@@ -1,7 +1,9 @@
 /*
  * test_linkdev.c - the link device model answers host frames as
  * docs/protocol.md says the gateware does: identify, configure, FIFO, arm,
- * start, sequencer timing to the tick, ramps, waits, underrun, watchdog.
+ * start, sequencer timing to the tick, ramps, waits, underrun, watchdog;
+ * converters with a set gain and offset, the dummy load, the CH's debug-UART
+ * lines.
  */
 #include <string.h>
 
@@ -313,6 +315,111 @@ START_TEST(test_corrupt_frame_ignored)
 }
 END_TEST
 
+static void setup_with(fixture *fx, const rc_linkdev_params *p)
+{
+    memset(fx, 0, sizeof *fx);
+    rc_error err;
+    ck_assert_int_eq(rc_linkdev_new(p, &fx->dev, &err), RC_OK);
+    rc_link_decoder_init(&fx->dec);
+}
+
+/* The emulated DAC and ADCs follow the parameters' gain and offset: code
+ * 48000 sets 0.2525 * 48000 - 30 = 12090 mV, which the rail ADC codes as
+ * (12090 - 12) / 0.249 = 48506.02 -> 48506, and the 100 ohm dummy load's
+ * 120.9 mA the current ADC as (120.9 + 0.5) / 0.1012 = 1199.6 -> 1199. */
+START_TEST(test_converters_and_dummy_load)
+{
+    rc_linkdev_params p;
+    rc_linkdev_params_default(&p);
+    ck_assert(RC_LINK_CAP_SNIFFER & p.id.caps);
+    p.dac = (rc_linkdev_converter){0.2525, -30};
+    p.adc_v = (rc_linkdev_converter){0.249, 12};
+    p.adc_a = (rc_linkdev_converter){0.1012, -0.5};
+    p.load_ohm = 100;
+    fixture fx;
+    setup_with(&fx, &p);
+    configure(&fx, RC_LINK_CFG_SAMPLES);
+    rc_link_msg pins = {.type = RC_LINK_PINS};
+    pins.u.pins = (rc_link_pins){.dac_code = 48000, .pins = RC_LINK_PIN_RAIL_EN};
+    put(&fx, &pins);
+    run_to(&fx, 600000);
+    const rc_link_msg *s = last_of(&fx, RC_LINK_SAMPLES);
+    ck_assert_ptr_nonnull(s);
+    const rc_link_block *b = &s->u.samples.blocks[s->u.samples.n - 1];
+    ck_assert_uint_eq(b->v_min, 48506);
+    ck_assert_uint_eq(b->v_max, 48506);
+    ck_assert_uint_eq(b->i_min, 1199);
+    ck_assert_uint_eq(b->i_max, 1199);
+    rc_linkdev_free(fx.dev);
+
+    rc_linkdev *d;
+    p.load_ohm = -1;
+    ck_assert_int_eq(rc_linkdev_new(&p, &d, NULL), RC_ERR_ARG);
+    p.load_ohm = 0;
+    p.adc_v.gain = 0;
+    ck_assert_int_eq(rc_linkdev_new(&p, &d, NULL), RC_ERR_ARG);
+}
+END_TEST
+
+/* The bytes of every UART frame, in order, into text (NUL-terminated). */
+static size_t uart_text(const fixture *fx, char *text, size_t cap, const rc_link_uart **first)
+{
+    size_t n = 0;
+    *first = NULL;
+    for (size_t i = 0; i < fx->n_got; i++) {
+        if (fx->got[i].type != RC_LINK_UART)
+            continue;
+        const rc_link_uart *u = &fx->got[i].u.uart;
+        if (!*first)
+            *first = u;
+        for (size_t k = 0; k < u->n && n + 1 < cap; k++)
+            text[n++] = (char)u->bytes[k];
+    }
+    text[n] = '\0';
+    return n;
+}
+
+/* With the sniffer on, the CH prints a line when it is ready, starting at
+ * the ready tick, one character time (10 bits of 104 clocks at 12 MHz =
+ * 86.7 -> 87 ticks) per byte; with the sniffer off it prints nothing. */
+START_TEST(test_uart_lines)
+{
+    for (int on = 0; on < 2; on++) {
+        fixture fx;
+        setup(&fx);
+        rc_link_msg m = {.type = RC_LINK_CONFIGURE};
+        m.u.config = (rc_link_config){.block_ticks = 1000,
+                                      .fall_code = 32000,
+                                      .rise_code = 36000,
+                                      .ovp_code = 60000,
+                                      .ocp_code = 60000,
+                                      .watchdog_ms = 1000,
+                                      .sniff_bit_clocks = on ? 104 : 0,
+                                      .flags = on ? RC_LINK_CFG_UART : 0};
+        put(&fx, &m);
+        ck_assert_ptr_nonnull(last_of(&fx, RC_LINK_ACK));
+        segment(&fx, 0, 25000000, 48000, 48000, 0, RC_LINK_PIN_RAIL_EN | RC_LINK_SEG_LAST, 0);
+        put_empty(&fx, RC_LINK_ARM);
+        put_empty(&fx, RC_LINK_START);
+        run_to(&fx, 25000000);
+        const rc_link_event *ready = event_of(&fx, RC_LINK_EV_CH_PRESENT_EDGE);
+        ck_assert_ptr_nonnull(ready);
+        char text[256];
+        const rc_link_uart *first;
+        size_t n = uart_text(&fx, text, sizeof text, &first);
+        if (!on) {
+            ck_assert_uint_eq(n, 0);
+        } else {
+            ck_assert_str_eq(text, RC_LINKDEV_UART_READY);
+            ck_assert_uint_eq(first->tick, ready->tick);
+            ck_assert_uint_eq(first->gap_ticks[0], 0);
+            ck_assert_uint_eq(first->gap_ticks[1], 87);
+        }
+        rc_linkdev_free(fx.dev);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("linkdev");
@@ -325,6 +432,8 @@ int main(void)
     tcase_add_test(tc, test_wait_ch_present);
     tcase_add_test(tc, test_watchdog_and_samples);
     tcase_add_test(tc, test_corrupt_frame_ignored);
+    tcase_add_test(tc, test_converters_and_dummy_load);
+    tcase_add_test(tc, test_uart_lines);
     suite_add_tcase(s, tc);
     return rc_test_run(s);
 }
