@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs railcut with --backend ftdi against the emulated FT2232H through the
 # real libftdi1 and libusb (umockdev), and checks one behaviour:
-#   discovery  every documented device string opens it; wrong ones fail clearly
+#   discovery  every documented device string opens it; wrong ones fail clearly;
+#              devices --identify lists it with its gateware's identity
 #   compare    fixture profiles give the same verdict and events as --backend sim
 #   unplug     unplug mid-run: exit 3, trace finalised, railcut info reads it
 #   corrupt    corrupted and dropped bytes are counted as link notes, same verdict
@@ -88,6 +89,10 @@ discovery)
   emu --proto-major 2 -- "$railcut" run "$short" --backend ftdi -q --trace "$work/p.rct" > "$work/out" 2>&1
   [ $? -eq 3 ] || fail "a protocol 2.0 gateware was not refused"
   grep -q "speaks link protocol 2.0, railcut speaks 1.0" "$work/out" || { cat "$work/out"; fail "no clear message for a protocol mismatch"; }
+  emu -- "$railcut" devices --identify > "$work/out" 2>&1 || { cat "$work/out"; fail "devices --identify failed"; }
+  grep -q "^001/002  0403:6010  RC000001 .* s:RC000001$" "$work/out" || { cat "$work/out"; fail "devices: no RC000001"; }
+  grep -q "^  gateware: protocol 1.0, version 1.0.0, board simulation (0), FIFO 32$" "$work/out" \
+    || { cat "$work/out"; fail "devices --identify: no gateware identity"; }
   ;;
 compare)
   for p in ota-reboot.rail ota/boundary-180.1s.rail; do
