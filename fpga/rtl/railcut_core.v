@@ -312,7 +312,6 @@ module railcut_core #(
     wire            clamp_ev = dac_clamped && !dac_clamped_q;
     reg [ST_W-1:0]  clamp_ts, blk_over_ts, ch_over_ts;
     reg [15:0]      clamp_req;
-    reg [15:0]      blk_lost_q, ch_lost_q;
     always @(posedge clk) begin
         if (rst) begin
             dac_clamped_q <= 1'b0;
@@ -320,22 +319,15 @@ module railcut_core #(
             clamp_req     <= 16'd0;
             blk_over_ts   <= {ST_W{1'b0}};
             ch_over_ts    <= {ST_W{1'b0}};
-            blk_lost_q    <= 16'd0;
-            ch_lost_q     <= 16'd0;
         end else begin
             dac_clamped_q <= dac_clamped;
             if (clamp_ev) begin
                 clamp_ts  <= now[ST_W-1:0];
                 clamp_req <= dac_code;
             end
-            if (blk_over) begin
-                blk_over_ts <= now[ST_W-1:0];
-                blk_lost_q  <= blk_lost;
-            end
-            if (ch_over) begin
-                ch_over_ts <= now[ST_W-1:0];
-                ch_lost_q  <= ch_lost;
-            end
+            // The writers hold lost until their next overrun.
+            if (blk_over) blk_over_ts <= now[ST_W-1:0];
+            if (ch_over) ch_over_ts <= now[ST_W-1:0];
         end
     end
 
@@ -375,8 +367,8 @@ module railcut_core #(
 
     wire [NEV*(ST_W+48)-1:0] ev_recs = {
         ev(ch_err_ts, 8'h0D, 8'd0, 32'd0),
-        ev(ch_over_ts, 8'h0C, 8'd3, {16'd0, ch_lost_q}),
-        ev(blk_over_ts, 8'h0C, 8'd1, {16'd0, blk_lost_q}),
+        ev(ch_over_ts, 8'h0C, 8'd3, {16'd0, ch_lost}),
+        ev(blk_over_ts, 8'h0C, 8'd1, {16'd0, blk_lost}),
         ev(clamp_ts, 8'h0B, 8'd0, {16'd0, clamp_req}),
         ev(ocp_ts, 8'h0A, 8'd3, {20'd0, ocp_val}),
         ev(ovp_ts, 8'h0A, 8'd2, {20'd0, ovp_val}),

@@ -25,7 +25,9 @@
 //
 // Two event ports, so one tick boundary can report both the end of a wait
 // (port A: WAIT_DONE / WAIT_TIMEOUT) and what follows (port B:
-// SEGMENT_START / RUN_END / UNDERRUN). Event values are seg_ids.
+// SEGMENT_START / RUN_END / UNDERRUN). Event values are seg_ids. seg_id
+// changes only where port B reports SEGMENT_START, so port B's value is
+// seg_id itself, steady until B's next event.
 module sequencer #(
     parameter integer TS_W  = 48,
     parameter integer REC_W = 150
@@ -60,7 +62,7 @@ module sequencer #(
     output reg  [TS_W-1:0]  a_tick,
     output reg              b_valid,
     output reg  [7:0]       b_kind,
-    output reg  [31:0]      b_value,
+    output wire [31:0]      b_value,
     output reg  [TS_W-1:0]  b_tick
 );
     localparam [1:0] ST_IDLE = 2'd0, ST_ARMED = 2'd1, ST_RUNNING = 2'd2, ST_DONE = 2'd3;
@@ -114,6 +116,8 @@ module sequencer #(
     assign fifo_rd = !next_ok && !pending && !fifo_empty &&
                      (state == ST_ARMED || (state == ST_RUNNING && !last));
 
+    assign b_value = seg_id;
+
     always @(posedge clk) begin
         a_valid <= 1'b0;
         b_valid <= 1'b0;
@@ -138,7 +142,6 @@ module sequencer #(
                 a_value   <= 32'd0;
                 a_tick    <= {TS_W{1'b0}};
                 b_kind    <= 8'd0;
-                b_value   <= 32'd0;
                 b_tick    <= {TS_W{1'b0}};
             end
         end else begin
@@ -214,7 +217,6 @@ module sequencer #(
             hit_tick  <= tick_next;
             b_valid   <= 1'b1;
             b_kind    <= EV_SEGMENT_START;
-            b_value   <= n_id;
             b_tick    <= tick_next;
         end
     endtask
@@ -223,7 +225,6 @@ module sequencer #(
         begin
             b_valid <= 1'b1;
             b_kind  <= kind;
-            b_value <= seg_id;
             b_tick  <= tick_next;
         end
     endtask
