@@ -20,7 +20,8 @@
  * tick g is the model's rail at g - t0. The CH's ready signal drives the
  * CH-present input and each AD1 pulses the alert input for
  * ALERT_PULSE_TICKS; what only the CH knows (ch_boot, ch_power_lost,
- * restored) is reported from the model as the sim reports it.
+ * restored, and ch_down of a CH that was never ready) is reported from the
+ * model as the sim reports it.
  *
  * Converters of the cosimulation build: DAC 1 mV per code (the clamp,
  * RC_COSIM_HW_MAX_DAC_CODE, is 15 V); ADC 12 bit, 4 mV and 1 mA per code,
@@ -88,6 +89,7 @@ struct rc_device {
     bool started, done, have_start;
     uint64_t start_tick, end_tick, samples_tick;
     size_t reported_seg;
+    size_t released; /* reported_seg when the last RELEASE was sent */
     bool rail_on, ac_lost, ch_present;
     bool chp_pin;
     uint64_t alert_until;
@@ -106,6 +108,27 @@ struct rc_device {
 static uint64_t now_tick(const rc_device *d)
 {
     return rc_cosim_hw_now(d->hw);
+}
+
+static rc_status send_msg(rc_device *d, const rc_link_msg *m, uint8_t *seq, rc_error *err);
+
+/* The profile's waits for "restored" and "down" are HOST waits: the host
+ * sees the CH's event (here the model's) and sends RELEASE for the running
+ * entry, whose WAIT_DONE then carries the tick the release took effect. */
+static void release_if_waiting(rc_device *d, rc_wait_on w)
+{
+    if (d->reported_seg == 0 || d->released == d->reported_seg)
+        return;
+    size_t i = d->reported_seg - 1;
+    const rc_segment *s = &d->segs[i];
+    if (s->kind != RC_SEG_WAIT || s->wait_on != w || s->duration_us == 0)
+        return;
+    d->released = d->reported_seg;
+    rc_link_msg m = {.type = RC_LINK_RELEASE};
+    m.u.release_seg_id = (uint32_t)i;
+    rc_error err;
+    if (send_msg(d, &m, NULL, &err) != RC_OK)
+        d->nomem = true;
 }
 
 /* ---- output buffers ---- */
@@ -150,11 +173,21 @@ static void on_model_event(void *ctx, const rc_event *ev)
     uint64_t tick = d->t0 + (uint64_t)ev->t_us;
     switch ((rc_event_kind)ev->kind) {
     case RC_EV_CH_READY: d->chp_pin = true; break;
-    case RC_EV_CH_DOWN: d->chp_pin = false; break;
+    case RC_EV_CH_DOWN:
+        /* A CH that goes down before it was ready never raised CH present:
+         * only the CH knows, so the model says it. */
+        if (!d->chp_pin)
+            push_event(d, tick, RC_EV_CH_DOWN, ev->value, ev->text);
+        d->chp_pin = false;
+        release_if_waiting(d, RC_WAIT_DOWN);
+        break;
     case RC_EV_AD1: d->alert_until = tick + ALERT_PULSE_TICKS; break;
+    case RC_EV_RESTORED:
+        push_event(d, tick, (rc_event_kind)ev->kind, ev->value, ev->text);
+        release_if_waiting(d, RC_WAIT_RESTORED);
+        break;
     case RC_EV_CH_BOOT:
     case RC_EV_CH_POWER_LOST:
-    case RC_EV_RESTORED:
         push_event(d, tick, (rc_event_kind)ev->kind, ev->value, ev->text);
         break;
     default: break;
@@ -256,6 +289,12 @@ static void on_device_event(rc_device *d, const rc_link_event *e)
     case RC_LINK_EV_SEGMENT_START:
         report_segments_before(d, seg, e->tick);
         report_segment(d, seg, e->tick);
+        if (!d->chp_pin && d->model_on) {
+            rc_sample now;
+            rc_bench_model_sample(d->model, &now);
+            if (now.ch_state == RC_CH_OFF)
+                release_if_waiting(d, RC_WAIT_DOWN); /* already down, as the sim has it */
+        }
         break;
     case RC_LINK_EV_WAIT_DONE: push_event(d, e->tick, RC_EV_WAIT_DONE, (int32_t)seg, NULL); break;
     case RC_LINK_EV_WAIT_TIMEOUT:
@@ -343,6 +382,8 @@ static void on_frame(rc_device *d, const rc_link_frame *f)
         break;
     case RC_LINK_STATUS:
         d->status = m.u.status;
+        d->answer = m;
+        d->have_answer = true;
         if (!d->seg_in_flight)
             d->fifo_free = (uint16_t)(d->id.fifo_depth - m.u.status.fifo_level);
         break;
@@ -486,10 +527,14 @@ static rc_status await_answer(rc_device *d, rc_link_type type, uint8_t seq, rc_l
         run_tick(d, 0);
         if (!d->have_answer)
             continue;
-        bool mine = type == RC_LINK_IDENTIFY
-                        ? d->answer.type == RC_LINK_IDENTIFY_REPLY
-                        : d->answer.type != RC_LINK_IDENTIFY_REPLY &&
-                              d->answer.u.ack.seq == seq && d->answer.u.ack.type == type;
+        const rc_link_msg *a = &d->answer;
+        bool mine = type == RC_LINK_IDENTIFY    ? a->type == RC_LINK_IDENTIFY_REPLY
+                    : type == RC_LINK_HEARTBEAT ? a->type == RC_LINK_STATUS &&
+                                                      a->u.status.last_rx_seq == seq
+                                                : (a->type == RC_LINK_ACK ||
+                                                   a->type == RC_LINK_NAK) &&
+                                                      a->u.ack.seq == seq &&
+                                                      a->u.ack.type == type;
         if (mine) {
             *answer = d->answer;
             return RC_OK;
