@@ -2,9 +2,11 @@
  * wcore.c - the encoding core of the .rct writer: blocks, summaries, index.
  *
  * The core owns a stdio stream and, per channel, one column buffer of
- * block_samples values in the channel's storage type. Buffered samples share
- * one period (their times are t0 + i * period_us); the buffers become one
- * SAMP chunk when full, when the period changes, on flush and on close.
+ * block_samples values in the channel's storage type, placed where a full
+ * block puts that column in the SAMP payload, so a full block is written
+ * without another copy. Buffered samples share one period (their times are
+ * t0 + i * period_us); the buffers become one SAMP chunk when full, when the
+ * period changes, on flush and on close.
  * Events are buffered in a fixed block of RC_TRACE_EVNT_BLOCK and become an
  * EVNT chunk the same way.
  *
@@ -44,7 +46,7 @@ typedef struct level_acc {
 typedef struct wchan {
     rc_trace_channel def; /* strings owned */
     size_t size;
-    uint8_t *col; /* block_samples values, native order */
+    uint8_t *col; /* block_samples values, native order, inside the core's payload */
     level_acc lv[RC_SUMM_LEVELS];
 } wchan;
 
@@ -68,8 +70,10 @@ struct rc_wcore {
     uint32_t nb;   /* samples buffered */
     int64_t b_t0, b_period;
     int64_t last_sample_us;
-    uint8_t *payload;
+    uint8_t *payload; /* the SAMP payload, holding the columns being filled */
     size_t payload_cap;
+    uint8_t *ev_payload; /* EVNT payloads are encoded here */
+    size_t ev_payload_cap;
     uint8_t *summ_payload; /* SUMM chunks are encoded here, so a sealed SAMP
                             * payload can be summarised while they are written */
     double *groups;        /* min, max, sum of a block's groups of 64 (n_groups each) */
@@ -244,7 +248,6 @@ static void core_free(rc_wcore *c)
     for (size_t i = 0; c->ch && i < c->n_ch; i++) {
         free((char *)c->ch[i].def.name);
         free((char *)c->ch[i].def.unit);
-        free(c->ch[i].col);
         for (int k = 0; k < RC_SUMM_LEVELS; k++)
             free(c->ch[i].lv[k].pending);
     }
@@ -252,6 +255,7 @@ static void core_free(rc_wcore *c)
     free(c->index);
     free(c->path);
     free(c->payload);
+    free(c->ev_payload);
     free(c->summ_payload);
     free(c->groups);
     free(c);
@@ -290,7 +294,7 @@ static bool is_standard(const rc_trace_channel *ch, size_t n)
     return true;
 }
 
-static bool init_channel(wchan *w, const rc_trace_channel *d, uint32_t block_cap)
+static bool init_channel(wchan *w, const rc_trace_channel *d, uint8_t *col)
 {
     w->def = *d;
     if (d->storage != RC_TRACE_STORE_I16) {
@@ -300,8 +304,8 @@ static bool init_channel(wchan *w, const rc_trace_channel *d, uint32_t block_cap
     w->def.name = strdup(d->name);
     w->def.unit = strdup(d->unit);
     w->size = rc_storage_size(d->storage);
-    w->col = malloc((size_t)block_cap * w->size);
-    bool ok = w->def.name && w->def.unit && w->col;
+    w->col = col;
+    bool ok = w->def.name && w->def.unit;
     for (int k = 0; k < RC_SUMM_LEVELS; k++) {
         w->lv[k].pending = malloc(RC_SUMM_BATCH * 3 * sizeof(float));
         ok = ok && w->lv[k].pending;
@@ -325,17 +329,20 @@ static rc_wcore *core_new(const char *path, const rc_trace_channel *ch, size_t n
     for (size_t i = 0; i < n_ch; i++)
         bytes += rc_storage_size(ch[i].storage);
     c->payload_cap = RC_SAMP_HEADER_LEN + (size_t)block_cap * bytes;
-    size_t events_cap =
-        RC_EVNT_HEADER_LEN + RC_TRACE_EVNT_BLOCK * (RC_EVNT_RECORD_MIN + RC_EVENT_TEXT_MAX);
-    if (c->payload_cap < events_cap)
-        c->payload_cap = events_cap;
     c->payload = malloc(c->payload_cap);
+    c->ev_payload_cap =
+        RC_EVNT_HEADER_LEN + RC_TRACE_EVNT_BLOCK * (RC_EVNT_RECORD_MIN + RC_EVENT_TEXT_MAX);
+    c->ev_payload = malloc(c->ev_payload_cap);
     c->summ_payload = malloc(RC_SUMM_HEADER_LEN + RC_SUMM_BATCH * RC_SUMM_ENTRY_LEN);
     c->n_groups = block_cap / RC_SUMM_FACTOR;
     c->groups = malloc(3 * c->n_groups * sizeof *c->groups);
-    bool ok = c->path && c->ch && c->payload && c->summ_payload && c->groups;
-    for (size_t i = 0; ok && i < n_ch; i++)
-        ok = init_channel(&c->ch[i], &ch[i], block_cap);
+    bool ok = c->path && c->ch && c->payload && c->ev_payload && c->summ_payload && c->groups;
+    /* Each column is filled where a full block puts it in the payload. */
+    size_t at = RC_SAMP_HEADER_LEN;
+    for (size_t i = 0; ok && i < n_ch; i++) {
+        ok = init_channel(&c->ch[i], &ch[i], c->payload + at);
+        at += (size_t)block_cap * c->ch[i].size;
+    }
     if (!ok) {
         core_free(c);
         return NULL;
@@ -524,20 +531,28 @@ static rc_status seal_block(rc_wcore *c, rc_error *err)
     rc_put_u64(p, (uint64_t)c->b_t0);
     rc_put_u64(p + 8, (uint64_t)(n > 1 ? c->b_period : 0));
     rc_put_u32(p + 16, n);
+    /* The columns were filled in place; a block cut short moves them
+     * together (forward, in order, so none overwrites one not yet moved). */
     size_t len = RC_SAMP_HEADER_LEN;
     for (size_t ch = 0; ch < c->n_ch; ch++) {
         const wchan *w = &c->ch[ch];
-        /* The file is little-endian: on such hosts a column is copied as is. */
-        if (w->size == 1 || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
-            memcpy(p + len, w->col, (size_t)n * w->size);
-        } else if (w->size == 2) {
-            const int16_t *v = (const int16_t *)w->col;
-            for (uint32_t i = 0; i < n; i++)
-                rc_put_u16(p + len + 2 * i, (uint16_t)v[i]);
-        } else {
-            const float *v = (const float *)w->col;
-            for (uint32_t i = 0; i < n; i++)
-                rc_put_f32(p + len + 4 * i, v[i]);
+        uint8_t *dst = p + len;
+        assert(dst <= w->col);
+        if (dst != w->col)
+            memmove(dst, w->col, (size_t)n * w->size);
+        /* The file is little-endian: on other hosts values are swapped. */
+        if (w->size == 2 && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
+            for (uint32_t i = 0; i < n; i++) {
+                int16_t v;
+                memcpy(&v, dst + 2 * i, 2);
+                rc_put_u16(dst + 2 * i, (uint16_t)v);
+            }
+        } else if (w->size == 4 && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
+            for (uint32_t i = 0; i < n; i++) {
+                float v;
+                memcpy(&v, dst + 4 * i, 4);
+                rc_put_f32(dst + 4 * i, v);
+            }
         }
         len += (size_t)n * w->size;
     }
@@ -728,10 +743,10 @@ static rc_status write_event_block(rc_wcore *c, rc_error *err)
 {
     if (c->n_events == 0)
         return RC_OK;
-    size_t len = rc_evnt_encode(c->events, c->n_events, c->payload, c->payload_cap);
+    size_t len = rc_evnt_encode(c->events, c->n_events, c->ev_payload, c->ev_payload_cap);
     assert(len > 0);
     c->n_events = 0;
-    return write_chunk(c, RC_CHUNK_EVNT, c->payload, len, 0, 0, err);
+    return write_chunk(c, RC_CHUNK_EVNT, c->ev_payload, len, 0, 0, err);
 }
 
 rc_status rc_wcore_event(rc_wcore *c, const rc_event *ev, rc_error *err)
