@@ -3,8 +3,9 @@
  * flushed.
  *
  * One reference run of fixtures/profiles/ota-reboot.rail at full speed,
- * then KILLS (10) paced runs of the same profile (--pace 50: 362 s of device
- * time in about 7 s, the writer thread flushing every 250 ms), each killed
+ * then KILLS (10) paced runs of the same profile (--pace 100: 362 s of
+ * device time in about 4 s, the writer thread flushing every 250 ms, some
+ * 14 flushes a run), each killed
  * at a point drawn from a fixed seed: once the trace on disk has reached a
  * drawn device time, after a drawn extra delay of 0..300 ms, so kills land
  * between flushes and in the middle of chunk writes. For every killed
@@ -34,7 +35,7 @@
 #define KILLS 10
 #define SEED 20261125u
 #define PROFILE RC_FIXTURES_DIR "/profiles/ota-reboot.rail"
-#define PACE "50"
+#define PACE "100"
 /* Kill points, device time: from the first boot to well before the end
  * (362 s), so every kill interrupts a running recording. */
 #define KILL_FROM_US 1000000LL
