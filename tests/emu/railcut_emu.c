@@ -89,7 +89,7 @@ typedef struct emu {
     uint8_t dup[RC_LINK_MAX_FRAME]; /* a frame to send again, from dup_pos */
     size_t dup_len, dup_pos;
     uint64_t stall_at, stall_ms;
-    gint64 stall_since; /* monotonic wall time the stall began, 0 before */
+    gint64 stall_since;       /* monotonic wall time the stall began, 0 before */
     uint8_t proto_major;      /* what identify reports */
     rc_linkdev_params params; /* the gateware, to start afresh after a reset */
     emu_flash *flash;         /* channel A: the MPSSE engine and the SPI flash */

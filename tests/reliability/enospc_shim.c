@@ -31,7 +31,7 @@ ssize_t write(int fd, const void *buf, size_t n);
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static FILE *watched;         /* the stream opened on the path, or NULL */
+static FILE *watched;           /* the stream opened on the path, or NULL */
 static unsigned long long used; /* bytes written to it so far */
 
 static void *real(const char *name)

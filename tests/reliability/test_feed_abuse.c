@@ -50,7 +50,7 @@ static bool listening_address(uint16_t port, uint32_t *addr)
     while (!found && fgets(line, sizeof line, f)) {
         unsigned a, p, state;
         if (sscanf(line, " %*u: %8X:%4X %*8X:%*4X %2X", &a, &p, &state) == 3 && p == port &&
-            state == 0x0A) { /* TCP_LISTEN */
+            state == 0x0A) {  /* TCP_LISTEN */
             *addr = ntohl(a); /* the kernel prints the address as a native-order word */
             found = true;
         }
@@ -115,7 +115,8 @@ static int connect_when_up(int port, pid_t railcut)
         int fd = try_connect(port);
         if (fd >= 0)
             return fd;
-        ck_assert_msg(waitpid(railcut, NULL, WNOHANG) == 0, "railcut ended before its feed listened");
+        ck_assert_msg(waitpid(railcut, NULL, WNOHANG) == 0,
+                      "railcut ended before its feed listened");
         rel_sleep_ms(10);
     }
     ck_abort_msg("the feed never listened on port %d", port);
@@ -254,7 +255,7 @@ static void over_the_cap(int port, int *held)
 
 /* Half-closed with a line not ended: dropped, not recorded. A client that
  * never reads: its replies are lost, the feed goes on. A reset. */
-static void rude_clients(int port, int *held)
+static void rude_clients(int *held)
 {
     send_all(held[0], "AD1 @42", 7);
     shutdown(held[0], SHUT_WR);
@@ -271,7 +272,6 @@ static void rude_clients(int port, int *held)
     struct linger hard = {1, 0};
     setsockopt(held[2], SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     close(held[2]);
-    (void)port;
 }
 
 START_TEST(test_junk_during_a_run)
@@ -284,8 +284,8 @@ START_TEST(test_junk_during_a_run)
     char out[4096], err[4096];
     snprintf(out, sizeof out, "%s", rel_path("feed.out"));
     snprintf(err, sizeof err, "%s", rel_path("feed.err"));
-    const char *argv[] = {"run", PROFILE, "--feed-bind", bind, "--pace", "25",
-                          "--trace", trace, "-q", NULL};
+    const char *argv[] = {"run", PROFILE,   "--feed-bind", bind, "--pace",
+                          "25",  "--trace", trace,         "-q", NULL};
     pid_t pid = rel_spawn(argv, out, err, NULL, NULL);
 
     int fd = connect_when_up(port, pid);
@@ -295,7 +295,7 @@ START_TEST(test_junk_during_a_run)
     close(fd);
     int held[RC_FEED_MAX_CLIENTS];
     over_the_cap(port, held);
-    rude_clients(port, held);
+    rude_clients(held);
     /* The feed still serves: a slot frees up and takes a good line. */
     int last = take_slot(port);
     send_all(last, "AD1 @300\n", 9);

@@ -172,8 +172,8 @@ END_TEST
 /* Each bad output: exit 3 with the path and the reason, no trace made. */
 static void check_refused(const char *trace, const char *json, const char *expect)
 {
-    const char *argv[] = {"run", PROFILE, "--pace", "realtime", "--trace", trace, "-q",
-                          "--json", json, NULL};
+    const char *argv[] = {"run", PROFILE, "--pace", "realtime", "--trace",
+                          trace, "-q",    "--json", json,       NULL};
     rel_result r = rel_railcut(argv, NULL, NULL);
     ck_assert_msg(r.exit_code == 3, "%s: exit %d: %s", trace, r.exit_code, r.err);
     ck_assert_msg(strstr(r.err, expect), "expected '%s' in: %s", expect, r.err);

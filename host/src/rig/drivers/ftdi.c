@@ -134,9 +134,9 @@ struct rc_device {
     char fault_msg[128];
     rc_link_stats noted; /* link errors already recorded as notes */
     bool have_rx_seq;
-    uint8_t rx_seq;          /* SEQ of the last frame handled */
-    uint64_t repeats;        /* frames the link delivered twice in a row */
-    uint64_t noted_repeats;  /* of them, already recorded as notes */
+    uint8_t rx_seq;         /* SEQ of the last frame handled */
+    uint64_t repeats;       /* frames the link delivered twice in a row */
+    uint64_t noted_repeats; /* of them, already recorded as notes */
 
     rc_event *events;
     size_t n_events, cap_events;
