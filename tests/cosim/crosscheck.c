@@ -22,11 +22,14 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <cjson/cJSON.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+
+#include "railcut/profile.h"
 
 #define MAX_PROFILES 256
 #define MAX_EVENTS 4096
@@ -35,6 +38,10 @@
 /* Gateware ticks from the event that meets a wait to the next entry's start. */
 #define WAIT_LATENCY_INPUT 2 /* ready (CH-present) and ad1 (alert) waits */
 #define WAIT_LATENCY_HOST 4  /* restored and down waits, released by the host */
+/* Ramps: the gateware's DAC code and the sim's setpoint may differ by one
+ * code (1 mV) at a tick (docs/cosim.md, "What is not exact"), which moves
+ * what the rail does during and after a ramp by up to this much. */
+#define RAMP_TOLERANCE_US 20000
 
 typedef struct ev {
     long long t_us;
@@ -140,31 +147,93 @@ static int cmp_ev(const void *a, const void *b)
     return c ? c : strcmp(x->value, y->value);
 }
 
-/* The latency of the wait that ended with sim event done_at: the sim
- * reports the event that met it just before, at the same time; restored
- * and down reach the gateware as the host's RELEASE, ready and ad1 through
- * an input. */
-static int wait_latency(const ev *sim, size_t done_at)
+static bool is(const ev *e, const char *kind)
 {
-    for (size_t i = done_at; i-- > 0 && sim[i].t_us == sim[done_at].t_us;)
-        if (strcmp(sim[i].kind, "restored") == 0 || strcmp(sim[i].kind, "ch_down") == 0)
-            return WAIT_LATENCY_HOST;
-    return WAIT_LATENCY_INPUT;
+    return strcmp(e->kind, kind) == 0;
 }
 
-/* Sim times mapped to the cosim times they must have. */
-static void map_sim_times(ev *sim, size_t n)
+/* What met the wait that ended with sim event done_at: the sim reports the
+ * event just before it at the same time; none (the segment's own start
+ * comes first) when the condition held as the wait began. */
+static const ev *wait_trigger(const ev *sim, size_t done_at)
 {
-    long long shift = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(sim[i].kind, "wait_done") == 0) {
-            int lat = wait_latency(sim, i);
-            sim[i].t_us += shift + lat - 1;
-            shift += lat;
-            continue;
-        }
-        sim[i].t_us += shift;
+    for (size_t i = done_at; i-- > 0 && sim[i].t_us == sim[done_at].t_us;) {
+        if (is(&sim[i], "segment"))
+            return NULL;
+        if (is(&sim[i], "ch_ready") || is(&sim[i], "ad1") || is(&sim[i], "restored") ||
+            is(&sim[i], "ch_down"))
+            return &sim[i];
     }
+    return NULL;
+}
+
+/* Sim times mapped to the cosim times they must have. The gateware ends a
+ * wait later than the sim (docs/cosim.md): met by an input (ready, ad1) it
+ * starts the next entry WAIT_LATENCY_INPUT ticks after the event, met by
+ * the host's RELEASE (restored, down) WAIT_LATENCY_HOST ticks after, and
+ * already met as it began one tick after its start. The entries (segment
+ * events and what they report) move with that; what the rail does (its
+ * edges, the CH losing or getting power) keeps the time of the last entry
+ * that changed the outputs; the CH's own timers keep the time of what
+ * started them: ready follows the boot, down the power loss, restored the
+ * ready, and AD1 the later of the power loss and the ready. */
+/* Whether segment i changes what the outputs drive (pins or setpoint). */
+static bool changes_outputs(const rc_profile *p, size_t i)
+{
+    if (i == 0 || i >= p->n_segs)
+        return true;
+    const rc_segment *s = &p->segs[i], *prev = &p->segs[i - 1];
+    return s->rail_on != prev->rail_on || s->ac_lost != prev->ac_lost ||
+           s->from_mv != prev->to_mv || s->kind == RC_SEG_RAMP || prev->kind == RC_SEG_RAMP;
+}
+
+static void map_sim_times(ev *sim, size_t n, const rc_profile *p)
+{
+    static long long shift_of[MAX_EVENTS];
+    long long shift = 0, rail = 0, boot = 0, lost = 0, ready = 0;
+    long long lost_t = -1, ready_t = -1;
+    for (size_t i = 0; i < n; i++) {
+        long long sh = shift;
+        if (is(&sim[i], "segment") && changes_outputs(p, strtoul(sim[i].value, NULL, 10)))
+            rail = shift;
+        if (is(&sim[i], "rail_fall") || is(&sim[i], "rail_rise") || is(&sim[i], "ch_boot") ||
+            is(&sim[i], "ch_power_lost"))
+            sh = rail;
+        else if (is(&sim[i], "ch_ready"))
+            sh = boot;
+        else if (is(&sim[i], "ch_down"))
+            sh = lost;
+        else if (is(&sim[i], "restored"))
+            sh = ready;
+        else if (is(&sim[i], "ad1"))
+            sh = lost_t > ready_t ? lost : ready;
+        if (is(&sim[i], "wait_done")) {
+            const ev *trigger = wait_trigger(sim, i);
+            if (trigger) {
+                long long base = shift_of[trigger - sim];
+                int lat = is(trigger, "restored") || is(trigger, "ch_down")
+                              ? WAIT_LATENCY_HOST
+                              : WAIT_LATENCY_INPUT;
+                sh = base + lat - 1;
+                shift = base + lat;
+            } else {
+                shift = sh + 1;
+            }
+        }
+        if (is(&sim[i], "ch_boot"))
+            boot = sh;
+        if (is(&sim[i], "ch_power_lost")) {
+            lost = sh;
+            lost_t = sim[i].t_us;
+        }
+        if (is(&sim[i], "ch_ready")) {
+            ready = sh;
+            ready_t = sim[i].t_us;
+        }
+        shift_of[i] = sh;
+    }
+    for (size_t i = 0; i < n; i++)
+        sim[i].t_us += shift_of[i];
 }
 
 static bool run(const char *railcut, const char *profile, const char *backend, const char *tmp,
@@ -193,7 +262,7 @@ static double jnum(const cJSON *o, const char *name)
 }
 
 /* Verdict, checks and episodes; prints the first difference. */
-static bool compare_reports(const char *name, const cJSON *s, const cJSON *c)
+static bool compare_reports(const char *name, const cJSON *s, const cJSON *c, double tol_s)
 {
     if (strcmp(jstr(s, "verdict"), jstr(c, "verdict")) != 0) {
         printf("%s: verdict %s on sim, %s on cosim\n", name, jstr(s, "verdict"),
@@ -230,8 +299,8 @@ static bool compare_reports(const char *name, const cJSON *s, const cJSON *c)
         }
         for (int i = 0; i < cJSON_GetArraySize(se); i++) {
             const cJSON *a = cJSON_GetArrayItem(se, i), *b = cJSON_GetArrayItem(ce, i);
-            bool same = jnum(a, "duration_s") == jnum(b, "duration_s") &&
-                        jnum(a, "ac_lost_s") == jnum(b, "ac_lost_s") &&
+            bool same = fabs(jnum(a, "duration_s") - jnum(b, "duration_s")) <= tol_s &&
+                        fabs(jnum(a, "ac_lost_s") - jnum(b, "ac_lost_s")) <= tol_s &&
                         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "open")) ==
                             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "open"));
             if (!same) {
@@ -255,15 +324,20 @@ static void print_ev(const char *who, const ev *e)
         printf("  %-6s (nothing)\n", who);
 }
 
-static bool compare_events(const char *name, ev *sim, size_t ns, ev *co, size_t nc)
+static bool compare_events(const char *name, ev *sim, size_t ns, ev *co, size_t nc,
+                           const rc_profile *p, long long tolerance_us, long long *worst_us)
 {
-    map_sim_times(sim, ns);
+    map_sim_times(sim, ns, p);
     qsort(sim, ns, sizeof *sim, cmp_ev);
     qsort(co, nc, sizeof *co, cmp_ev);
+    *worst_us = 0;
     for (size_t i = 0; i < ns || i < nc; i++) {
         const ev *a = i < ns ? &sim[i] : NULL, *b = i < nc ? &co[i] : NULL;
-        if (a && b && cmp_ev(a, b) == 0)
+        long long dt = a && b ? llabs(a->t_us - b->t_us) : 0;
+        if (a && b && dt <= tolerance_us && is(a, b->kind) && strcmp(a->value, b->value) == 0) {
+            *worst_us = dt > *worst_us ? dt : *worst_us;
             continue;
+        }
         printf("%s: first differing event (sim times mapped to the gateware's):\n", name);
         print_ev("sim", a);
         print_ev("cosim", b);
@@ -276,11 +350,17 @@ static bool check_profile(const char *railcut, const char *profile, const char *
                           const char *tmp, unsigned rate)
 {
     int rc_sim, rc_co;
-    if (!run(railcut, profile, "sim", tmp, rate, &rc_sim)) {
+    bool ran_sim = run(railcut, profile, "sim", tmp, rate, &rc_sim);
+    bool ran_co = run(railcut, profile, "cosim", tmp, rate, &rc_co);
+    if (!ran_sim && rc_sim == 2 && rc_co == 2) {
+        printf("%s: not a profile on its own (both backends refuse it, exit 2)\n", name);
+        return true;
+    }
+    if (!ran_sim) {
         printf("%s: the sim run failed (exit %d)\n", name, rc_sim);
         return false;
     }
-    if (!run(railcut, profile, "cosim", tmp, rate, &rc_co) || rc_co != rc_sim) {
+    if (!ran_co || rc_co != rc_sim) {
         char path[CMD_MAX];
         snprintf(path, sizeof path, "%s/cosim.out", tmp);
         char *out = slurp(path);
@@ -298,7 +378,18 @@ static bool check_profile(const char *railcut, const char *profile, const char *
         printf("%s: only %zu events on sim\n", name, ns);
         return false;
     }
-    bool ok = compare_events(name, sim, ns, co, nc);
+    rc_profile *p;
+    rc_error err;
+    if (rc_profile_load_any(profile, NULL, &p, &err) != RC_OK) {
+        printf("%s: %s\n", name, err.msg);
+        return false;
+    }
+    bool ramp = false;
+    for (size_t i = 0; i < p->n_segs; i++)
+        ramp = ramp || p->segs[i].kind == RC_SEG_RAMP;
+    long long worst;
+    bool ok = compare_events(name, sim, ns, co, nc, p, ramp ? RAMP_TOLERANCE_US : 0, &worst);
+    rc_profile_free(p);
     snprintf(path, sizeof path, "%s/sim.json", tmp);
     char *sj = slurp(path);
     snprintf(path, sizeof path, "%s/cosim.json", tmp);
@@ -308,13 +399,17 @@ static bool check_profile(const char *railcut, const char *profile, const char *
         printf("%s: a JSON report is missing or unreadable\n", name);
         ok = false;
     } else if (ok) {
-        ok = compare_reports(name, s, c);
+        ok = compare_reports(name, s, c, ramp ? 2e-6 * RAMP_TOLERANCE_US : 0.0);
     }
     cJSON_Delete(s);
     cJSON_Delete(c);
     free(sj);
     free(cj);
-    if (ok)
+    if (ok && ramp)
+        printf("%s: %zu events, verdict and episodes agree; with ramps, events to within "
+               "%lld us\n",
+               name, ns, worst);
+    else if (ok)
         printf("%s: %zu events, verdict and episodes agree\n", name, ns);
     return ok;
 }
