@@ -340,6 +340,8 @@ size_t emu_mpsse_read(emu_flash *f, uint8_t *out, size_t cap)
     size_t n = emu_mpsse_pending(f);
     if (n > cap)
         n = cap;
+    if (n == 0)
+        return 0; /* nothing queued yet: out may still be NULL */
     memcpy(out, f->out + f->out_pos, n);
     f->out_pos += n;
     if (f->out_pos == f->out_len)
