@@ -32,7 +32,6 @@
 #include "railcut/units.h"
 
 #define DEFAULT_RATE_HZ 100u
-#define STUCK_AT_END 3
 
 static const char *const mode_names[RC_CHAR_N_MODES] = {
     "ad1-threshold", "restore-reset", "holdup", "uvlo", "ad1-latency",
@@ -226,18 +225,10 @@ static rc_status check_config(const rc_char_config *cfg, rc_error *err)
     return RC_OK;
 }
 
-/* Grid steps of the staircase and its first step size. */
+/* Grid steps of the staircase. */
 static int64_t grid_steps(const rc_char_config *cfg)
 {
     return (cfg->hi_us - cfg->lo_us) / cfg->resolution_us;
-}
-
-static int64_t first_step(int64_t k_max)
-{
-    int64_t step = 1;
-    while (step * 2 <= k_max / 4)
-        step *= 2;
-    return step;
 }
 
 static unsigned planned_probes(const rc_char_config *cfg)
@@ -245,7 +236,7 @@ static unsigned planned_probes(const rc_char_config *cfg)
     if (!is_staircase(cfg->mode))
         return cfg->repeats;
     unsigned halvings = 0;
-    for (int64_t s = first_step(grid_steps(cfg)); s > 1; s /= 2)
+    for (int64_t s = rc_char_stair_first_step(grid_steps(cfg)); s > 1; s /= 2)
         halvings++;
     unsigned n = 2 * (halvings + 1) + cfg->reversals + 1;
     return n < cfg->max_probes ? n : cfg->max_probes;
@@ -436,8 +427,6 @@ static rc_status staircase(runner *r, rc_error *err)
 {
     const rc_char_config *cfg = r->cfg;
     rc_char_result *res = r->res;
-    int64_t k_max = grid_steps(cfg);
-    int64_t k = k_max / 2, step = first_step(k_max);
     double *rev = calloc(cfg->reversals + 1, sizeof *rev);
     double *xs = calloc(cfg->max_probes, sizeof *xs);
     bool *ys = calloc(cfg->max_probes, sizeof *ys);
@@ -447,14 +436,13 @@ static rc_status staircase(runner *r, rc_error *err)
         free(ys);
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     }
+    rc_char_stair stair;
+    rc_char_stair_init(&stair, grid_steps(cfg), cfg->reversals);
     size_t n_fit = 0;
-    size_t n_rev = 0;
-    int stuck = 0;
-    bool have_prev = false, prev = false;
     rc_status st = RC_OK;
     while (res->n_probes < cfg->max_probes && !stop_now(cfg)) {
         rc_char_probe *p;
-        st = run_probe(r, cfg->lo_us + k * cfg->resolution_us, &p, err);
+        st = run_probe(r, cfg->lo_us + stair.k * cfg->resolution_us, &p, err);
         if (st != RC_OK || res->note[0])
             break;
         if (!p->valid) {
@@ -464,28 +452,21 @@ static rc_status staircase(runner *r, rc_error *err)
         }
         xs[n_fit] = to_unit(cfg, p->value);
         ys[n_fit++] = p->response;
-        if (have_prev && p->response != prev) {
-            if (step > 1)
-                step /= 2;
-            else
-                rev[n_rev++] = to_unit(cfg, p->value);
-        }
-        have_prev = true;
-        prev = p->response;
-        if (n_rev >= cfg->reversals) {
+        bool reversal;
+        rc_char_stair_state state = rc_char_stair_record(&stair, p->response, &reversal);
+        if (reversal)
+            rev[stair.n_rev - 1] = to_unit(cfg, p->value);
+        if (state == RC_STAIR_CONVERGED) {
             res->converged = true;
             break;
         }
-        bool at_end = (k == 0 && p->response) || (k == k_max && !p->response);
-        stuck = at_end ? stuck + 1 : 0;
-        if (stuck >= STUCK_AT_END) {
+        if (state != RC_STAIR_GOING) {
             snprintf(res->note, sizeof res->note, "the threshold is %s the range: widen it",
-                     p->response ? "below" : "above");
+                     state == RC_STAIR_BELOW ? "below" : "above");
             break;
         }
-        k += p->response ? -step : step;
-        k = k < 0 ? 0 : k > k_max ? k_max : k;
     }
+    size_t n_rev = stair.n_rev;
     if (st == RC_OK && !res->converged && !res->note[0])
         snprintf(res->note, sizeof res->note, "%s after %zu probes and %zu reversals",
                  stop_now(cfg) ? "stopped" : "probes ran out", res->n_probes, n_rev);
