@@ -10,13 +10,10 @@
  * the staircase modes, a yes/no response that grows with the probed setting.
  *
  * Staircase (ad1-threshold, restore-reset, holdup): the probed settings are
- * the grid lo + k * resolution, k in [0, K]. It starts at K/2 with a step of
- * the largest power of two not above K/4, steps down after a response and up
- * after none (1-up/1-down, which settles on the 50 % point), halves the step
- * at every reversal until it is one grid step, then counts reversals at that
- * step. The measured values at those reversals are the sample the estimate
- * and its interval come from. Three probes in a row stuck at an end of the
- * range with the same answer mean the threshold lies outside it.
+ * the grid lo + k * resolution, k in [0, K], walked by the state machine of
+ * staircase.c. The estimate and its interval come from a fit to every
+ * probe's measured value and response (stats.c); the measured values at the
+ * reversals of the final step describe where the walk settled.
  */
 #include <assert.h>
 #include <errno.h>
@@ -533,18 +530,18 @@ static void describe_mode(rc_char_result *res)
     switch (res->mode) {
     case RC_CHAR_AD1_THRESHOLD:
         res->quantity = "outage length at which AD1 starts to appear";
-        res->method = "1-up/1-down staircase on the cut length; mean of the outage lengths "
-                      "at the reversals";
+        res->method = "1-up/1-down staircase on the cut length; logistic fit to every "
+                      "outage length, slope integrated out";
         break;
     case RC_CHAR_RESTORE_RESET:
         res->quantity = "shortest restore that resets the outage timer";
-        res->method = "1-up/1-down staircase on the restore between two cuts; mean of the "
-                      "restore lengths at the reversals";
+        res->method = "1-up/1-down staircase on the restore between two cuts; logistic fit "
+                      "to every restore length, slope integrated out";
         break;
     case RC_CHAR_HOLDUP:
         res->quantity = "longest outage ridden through without a reboot";
-        res->method = "1-up/1-down staircase on the cut length; mean of the outage lengths "
-                      "at the reversals";
+        res->method = "1-up/1-down staircase on the cut length; logistic fit to every "
+                      "outage length, slope integrated out";
         break;
     case RC_CHAR_UVLO:
         res->quantity = "rail voltage at which the CH drops out";
