@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "railcut/trace.h"
+#include "test_trace_damage_util.h"
 #include "test_trace_fixture.h"
 #include "testutil.h"
 #include "trace/format.h"
@@ -28,20 +29,6 @@ static const rc_trace_channel rich_channels[] = {
 static int16_t rich_code(size_t i)
 {
     return (int16_t)(i * 37 % 101) - 50;
-}
-
-typedef struct rich_file {
-    uint8_t *bytes;
-    size_t len;
-    size_t start[32]; /* chunk offsets, then len */
-    size_t n;
-    size_t samples_through[32];
-    size_t events_through[32]; /* recorded and annotated */
-} rich_file;
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static void write_rich(const char *path)
@@ -70,67 +57,20 @@ static void write_rich(const char *path)
     ck_assert_int_eq(rc_trace_annotate(path, &ev, 1, "wan", &err), RC_OK);
 }
 
-static void load_rich(rich_file *r)
+/* The rich trace and its chunk layout: every 1.1 chunk type is in it. */
+static void load_rich(damage_file *r)
 {
     const char *path = rc_test_tmp_path("rich");
     write_rich(path);
-    r->bytes = (uint8_t *)rc_test_read_file(path, &r->len);
-    ck_assert_ptr_nonnull(r->bytes);
-    size_t off = 16, samples = 0, events = 0;
-    bool seen[8] = {false};
+    damage_load(r, path);
     const char *types[] = {"SCAL", "SUMM", "TIME", "LOST", "INDX", "END ", "ANNO", "SAMP"};
-    r->n = 0;
-    while (off < r->len) {
-        ck_assert_uint_lt(r->n, 31);
-        r->start[r->n] = off;
-        r->samples_through[r->n] = samples;
-        r->events_through[r->n] = events;
-        const uint8_t *c = r->bytes + off;
-        for (int i = 0; i < 8; i++)
-            seen[i] |= memcmp(c, types[i], 4) == 0;
-        if (memcmp(c, "SAMP", 4) == 0)
-            samples += get32(c + 12 + 16);
-        if (memcmp(c, "EVNT", 4) == 0)
-            events += get32(c + 12);
-        if (memcmp(c, "ANNO", 4) == 0)
-            events += get32(c + 12 + 1 + c[12]);
-        off += 16 + get32(c + 8);
-        r->n++;
+    for (int i = 0; i < 8; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < r->n; k++)
+            seen |= memcmp(r->bytes + r->start[k], types[i], 4) == 0;
+        ck_assert_msg(seen, "no %s chunk in the rich trace", types[i]);
     }
-    ck_assert_uint_eq(off, r->len);
-    r->start[r->n] = r->len;
-    r->samples_through[r->n] = samples;
-    r->events_through[r->n] = events;
-    for (int i = 0; i < 8; i++)
-        ck_assert_msg(seen[i], "no %s chunk in the rich trace", types[i]);
-    ck_assert_uint_eq(samples, RICH_SAMPLES);
-}
-
-static size_t chunk_of(const rich_file *r, size_t offset)
-{
-    size_t i = 0;
-    while (i < r->n && r->start[i + 1] <= offset)
-        i++;
-    return i;
-}
-
-/* Variants are made in place, never by truncating a file: truncation is
- * slow on some file systems, and there are thousands of variants. */
-static void write_variant(const char *path, const uint8_t *b, size_t n)
-{
-    FILE *fp = fopen(path, "wb");
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_uint_eq(fwrite(b, 1, n, fp), n);
-    fclose(fp);
-}
-
-static void put_byte(const char *path, size_t at, uint8_t v, bool append)
-{
-    FILE *fp = fopen(path, append ? "ab" : "r+b");
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_int_eq(fseek(fp, append ? 0 : (long)at, append ? SEEK_END : SEEK_SET), 0);
-    ck_assert_int_eq(fputc(v, fp), v);
-    fclose(fp);
+    ck_assert_uint_eq(r->samples_through[r->n], RICH_SAMPLES);
 }
 
 typedef struct got {
@@ -169,7 +109,7 @@ static void check_no_garbage(rc_trace *t, const char *what)
                       "%s: summary %g..%g out of range", what, mn[c], mx[c]);
 }
 
-static void check_verified(rc_trace *t, const rich_file *r, size_t k, bool damaged,
+static void check_verified(rc_trace *t, const damage_file *r, size_t k, bool damaged,
                            const char *what)
 {
     const rc_trace_damage *d = rc_trace_get_damage(t);
@@ -185,59 +125,53 @@ static void check_verified(rc_trace *t, const rich_file *r, size_t k, bool damag
     check_no_garbage(t, what);
 }
 
+static void check_truncated(const damage_file *r, const char *path, size_t len, size_t k,
+                            bool boundary, const char *what)
+{
+    (void)len; /* the chunk and the boundary say all that is checked */
+    rc_trace *t;
+    rc_error err;
+    ck_assert_msg(rc_trace_open(path, &t, &err) == RC_OK, "%s: %s", what, err.msg);
+    check_verified(t, r, k, !boundary, what);
+    rc_trace_close(t);
+    ck_assert_msg(rc_trace_open_ex(path, RC_TRACE_OPEN_FAST, &t, &err) == RC_OK, "%s: %s", what,
+                  err.msg);
+    /* A cut chunk is pending for a fast open, never damage. */
+    ck_assert_msg(!rc_trace_get_damage(t)->damaged, "%s: fast open damaged", what);
+    ck_assert_uint_eq(rc_trace_get_stats(t)->samples, r->samples_through[k]);
+    check_no_garbage(t, what);
+    rc_trace_close(t);
+}
+
 START_TEST(test_rich_truncated_at_every_offset)
 {
-    rich_file r;
+    damage_file r;
     load_rich(&r);
-    const char *path = rc_test_tmp_path("rich-trunc");
-    write_variant(path, r.bytes, 16);
-    for (size_t len = 16; len <= r.len; len++) {
-        char what[64];
-        snprintf(what, sizeof what, "truncated to %zu", len);
-        if (len > 16)
-            put_byte(path, len - 1, r.bytes[len - 1], true);
-        rc_trace *t;
-        rc_error err;
-        ck_assert_msg(rc_trace_open(path, &t, &err) == RC_OK, "%s: %s", what, err.msg);
-        size_t k = chunk_of(&r, len);
-        bool boundary = len == 16 || r.start[k] == len;
-        check_verified(t, &r, k, !boundary, what);
-        rc_trace_close(t);
-        ck_assert_msg(rc_trace_open_ex(path, RC_TRACE_OPEN_FAST, &t, &err) == RC_OK, "%s: %s",
-                      what, err.msg);
-        /* A cut chunk is pending for a fast open, never damage. */
-        ck_assert_msg(!rc_trace_get_damage(t)->damaged, "%s: fast open damaged", what);
-        ck_assert_uint_eq(rc_trace_get_stats(t)->samples, r.samples_through[k]);
-        check_no_garbage(t, what);
-        rc_trace_close(t);
-    }
+    damage_each_truncation(&r, rc_test_tmp_path("rich-trunc"), 16, check_truncated);
     free(r.bytes);
 }
 END_TEST
 
+static void check_flipped(const damage_file *r, const char *path, size_t at, size_t k,
+                          const char *what)
+{
+    (void)at; /* the chunk it falls in is what is checked */
+    rc_trace *t;
+    rc_error err;
+    ck_assert_msg(rc_trace_open(path, &t, &err) == RC_OK, "%s: %s", what, err.msg);
+    check_verified(t, r, k, true, what);
+    rc_trace_close(t);
+    if (rc_trace_open_ex(path, RC_TRACE_OPEN_FAST, &t, &err) == RC_OK) {
+        check_no_garbage(t, what);
+        rc_trace_close(t);
+    }
+}
+
 START_TEST(test_rich_every_bit_flipped)
 {
-    rich_file r;
+    damage_file r;
     load_rich(&r);
-    const char *path = rc_test_tmp_path("rich-flip");
-    write_variant(path, r.bytes, r.len);
-    for (size_t at = 16; at < r.len; at++) {
-        for (int bit = 0; bit < 8; bit++) {
-            char what[64];
-            snprintf(what, sizeof what, "bit %d of byte %zu flipped", bit, at);
-            put_byte(path, at, r.bytes[at] ^ (uint8_t)(1u << bit), false);
-            rc_trace *t;
-            rc_error err;
-            ck_assert_msg(rc_trace_open(path, &t, &err) == RC_OK, "%s: %s", what, err.msg);
-            check_verified(t, &r, chunk_of(&r, at), true, what);
-            rc_trace_close(t);
-            if (rc_trace_open_ex(path, RC_TRACE_OPEN_FAST, &t, &err) == RC_OK) {
-                check_no_garbage(t, what);
-                rc_trace_close(t);
-            }
-        }
-        put_byte(path, at, r.bytes[at], false);
-    }
+    damage_each_bit_flip(&r, rc_test_tmp_path("rich-flip"), 16, check_flipped);
     free(r.bytes);
 }
 END_TEST
