@@ -15,13 +15,19 @@ static void one_cut(run *r, int64_t off_us)
     finish(r, 400 * S);
 }
 
+/* A fresh run of the scenario with that one cut. */
+static void one_cut_run(run *r, rc_scenario scenario, int64_t off_us)
+{
+    run_init(r, scenario);
+    one_cut(r, off_us);
+}
+
 /* ---- episodes -------------------------------------------------------------- */
 
 START_TEST(episode_from_events_exact)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 172 * S + 3);
+    one_cut_run(&r, RC_SCENARIO_TEST, 172 * S + 3);
     rc_analysis *a = analyze(&r);
     ck_assert(a->from_events);
     ck_assert_uint_eq(a->n_raw, 1);
@@ -95,8 +101,7 @@ END_TEST
 START_TEST(min_v_from_samples_inclusive)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 20 * S); /* 10 s .. 30 s */
+    one_cut_run(&r, RC_SCENARIO_TEST, 20 * S); /* 10 s .. 30 s */
     sample(&r, 9 * S, 0.5f, 0);   /* before: not counted */
     sample(&r, 10 * S, 7.0f, 0);  /* at start */
     sample(&r, 20 * S, NAN, 0);   /* unreadable sample is ignored */
@@ -248,22 +253,16 @@ END_TEST
 START_TEST(exactly_180s_owes_no_ad1)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 180 * S);
-    rc_analysis *a = analyze(&r);
-    const rc_check *c = check_named(a, "mp102a.ch");
-    ck_assert_int_eq(c->result, RC_CHECK_PASS);
-    assert_detail_has(c, "no interruption > 180 s, no AD1 (longest 180 s)");
-    rc_analysis_free(a);
-    run_free(&r);
+    one_cut_run(&r, RC_SCENARIO_TEST, 180 * S);
+    analyze_check(&r, "mp102a.ch", RC_CHECK_PASS,
+                  "no interruption > 180 s, no AD1 (longest 180 s)");
 }
 END_TEST
 
 START_TEST(exactly_180s_with_ad1_is_false_alert)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 180 * S);
+    one_cut_run(&r, RC_SCENARIO_TEST, 180 * S);
     ad1(&r, 190 * S);
     rc_analysis *a = analyze(&r);
     const rc_check *c = check_named(a, "mp102a.ch");
@@ -278,23 +277,17 @@ END_TEST
 START_TEST(over_180s_by_1us_owes_ad1)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 180 * S + 1);
-    rc_analysis *a = analyze(&r);
-    const rc_check *c = check_named(a, "mp102a.ch");
-    ck_assert_int_eq(c->result, RC_CHECK_FAIL);
-    assert_detail_has(c, "no AD1 for the interruption of 180.000001 s at 10 s "
-                         "(owed from 190 s to 250.000001 s)");
-    rc_analysis_free(a);
-    run_free(&r);
+    one_cut_run(&r, RC_SCENARIO_TEST, 180 * S + 1);
+    analyze_check(&r, "mp102a.ch", RC_CHECK_FAIL,
+                  "no AD1 for the interruption of 180.000001 s at 10 s "
+                  "(owed from 190 s to 250.000001 s)");
 }
 END_TEST
 
 START_TEST(ad1_at_qualification_passes)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 180 * S + 1);
+    one_cut_run(&r, RC_SCENARIO_TEST, 180 * S + 1);
     ad1(&r, 190 * S); /* last gasp: exactly start + 180 s */
     rc_analysis *a = analyze(&r);
     const rc_check *c = check_named(a, "mp102a.ch");
@@ -310,8 +303,7 @@ END_TEST
 START_TEST(ad1_1us_before_qualification_is_false)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 200 * S);
+    one_cut_run(&r, RC_SCENARIO_TEST, 200 * S);
     ad1(&r, 190 * S - 1);
     rc_analysis *a = analyze(&r);
     const rc_check *c = check_named(a, "mp102a.ch");
@@ -326,30 +318,19 @@ END_TEST
 START_TEST(ad1_latency_bound_inclusive)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 200 * S); /* ends at 210 s: on-restore AD1 owed until 270 s */
+    /* ends at 210 s: on-restore AD1 owed until 270 s */
+    one_cut_run(&r, RC_SCENARIO_TEST, 200 * S);
     ad1(&r, 270 * S);
-    rc_analysis *a = analyze(&r);
-    const rc_check *c = check_named(a, "mp102a.ch");
-    ck_assert_int_eq(c->result, RC_CHECK_PASS);
-    assert_detail_has(c, "AD1 at 270 s (+80 s)");
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "mp102a.ch", RC_CHECK_PASS, "AD1 at 270 s (+80 s)");
 }
 END_TEST
 
 START_TEST(ad1_latency_bound_plus_1us_fails)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 200 * S);
+    one_cut_run(&r, RC_SCENARIO_TEST, 200 * S);
     ad1(&r, 270 * S + 1);
-    rc_analysis *a = analyze(&r);
-    const rc_check *c = check_named(a, "mp102a.ch");
-    ck_assert_int_eq(c->result, RC_CHECK_FAIL);
-    assert_detail_has(c, "AD1 at 270.000001 s is outside the window");
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "mp102a.ch", RC_CHECK_FAIL, "AD1 at 270.000001 s is outside the window");
 }
 END_TEST
 
@@ -361,26 +342,18 @@ START_TEST(short_qualifying_latency_from_qualification)
     r.cfg.ad1_latency_max_us = 1 * S;
     one_cut(&r, 180 * S + 500000);
     ad1(&r, 191 * S + 500000);
-    rc_analysis *a = analyze(&r);
-    ck_assert_int_eq(check_named(a, "mp102a.ch")->result, RC_CHECK_PASS);
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "mp102a.ch", RC_CHECK_PASS, NULL);
 }
 END_TEST
 
 START_TEST(ad1_twice_fails)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 200 * S);
+    one_cut_run(&r, RC_SCENARIO_TEST, 200 * S);
     ad1(&r, 191 * S);
     ad1(&r, 211 * S);
-    rc_analysis *a = analyze(&r);
-    const rc_check *c = check_named(a, "mp102a.ch");
-    ck_assert_int_eq(c->result, RC_CHECK_FAIL);
-    assert_detail_has(c, "AD1 sent twice for the interruption at 10 s (AD1 at 191 s and 211 s)");
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "mp102a.ch", RC_CHECK_FAIL,
+                  "AD1 sent twice for the interruption at 10 s (AD1 at 191 s and 211 s)");
 }
 END_TEST
 
@@ -392,10 +365,7 @@ START_TEST(open_episode_last_gasp_ad1_passes)
     down(&r, 10 * S);
     ad1(&r, 195 * S);
     finish(&r, 400 * S);
-    rc_analysis *a = analyze(&r);
-    ck_assert_int_eq(check_named(a, "mp102a.ch")->result, RC_CHECK_PASS);
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "mp102a.ch", RC_CHECK_PASS, NULL);
 }
 END_TEST
 
@@ -425,16 +395,10 @@ END_TEST
 START_TEST(ad1_window_closes_latency_after_ready)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 200 * S);
+    one_cut_run(&r, RC_SCENARIO_TEST, 200 * S);
     ev(&r, 230 * S, RC_EV_CH_READY, 0, NULL);
     ad1(&r, 290 * S + 1); /* ready + 60 s + 1 us */
-    rc_analysis *a = analyze(&r);
-    const rc_check *c = check_named(a, "mp102a.ch");
-    ck_assert_int_eq(c->result, RC_CHECK_FAIL);
-    assert_detail_has(c, "owed from 190 s to 290 s");
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "mp102a.ch", RC_CHECK_FAIL, "owed from 190 s to 290 s");
 }
 END_TEST
 
@@ -496,8 +460,7 @@ END_TEST
 START_TEST(false_alert_names_longest)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 95 * S + 200000);
+    one_cut_run(&r, RC_SCENARIO_TEST, 95 * S + 200000);
     ad1(&r, 95 * S);
     rc_analysis *a = analyze(&r);
     assert_detail_has(check_named(a, "mp102a.ch"),
@@ -512,8 +475,7 @@ END_TEST
 START_TEST(esme_skipped_unless_ota)
 {
     run r;
-    run_init(&r, RC_SCENARIO_OUTAGE);
-    one_cut(&r, 300 * S);
+    one_cut_run(&r, RC_SCENARIO_OUTAGE, 300 * S);
     rc_analysis *a = analyze(&r);
     const rc_check *c = check_named(a, "mp102a.esme");
     ck_assert_int_eq(c->result, RC_CHECK_SKIP);
@@ -545,14 +507,9 @@ END_TEST
 START_TEST(esme_exactly_180s_passes)
 {
     run r;
-    run_init(&r, RC_SCENARIO_OTA);
-    one_cut(&r, 180 * S);
-    rc_analysis *a = analyze(&r);
-    const rc_check *c = check_named(a, "mp102a.esme");
-    ck_assert_int_eq(c->result, RC_CHECK_PASS);
-    assert_detail_has(c, "longest interruption without AC Lost 180 s (at 10 s)");
-    rc_analysis_free(a);
-    run_free(&r);
+    one_cut_run(&r, RC_SCENARIO_OTA, 180 * S);
+    analyze_check(&r, "mp102a.esme", RC_CHECK_PASS,
+                  "longest interruption without AC Lost 180 s (at 10 s)");
 }
 END_TEST
 
@@ -600,20 +557,12 @@ START_TEST(esme_ac_lost_late_leaves_long_piece)
     ev(&r, 190 * S + 1, RC_EV_AC_LOST_ON, 0, NULL);
     one_cut(&r, 250 * S);
     ad1(&r, 195 * S);
-    rc_analysis *a = analyze(&r);
-    const rc_check *c = check_named(a, "mp102a.esme");
-    ck_assert_int_eq(c->result, RC_CHECK_FAIL);
-    assert_detail_has(c, "(180.000001 s of it without AC Lost)");
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "mp102a.esme", RC_CHECK_FAIL, "(180.000001 s of it without AC Lost)");
     /* AC Lost from exactly 190 s: the remaining 180 s is within the limit. */
     run_init(&r, RC_SCENARIO_OTA);
     ev(&r, 190 * S, RC_EV_AC_LOST_ON, 0, NULL);
     one_cut(&r, 250 * S);
-    a = analyze(&r);
-    ck_assert_int_eq(check_named(a, "mp102a.esme")->result, RC_CHECK_PASS);
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "mp102a.esme", RC_CHECK_PASS, NULL);
 }
 END_TEST
 
@@ -704,10 +653,7 @@ START_TEST(expect_no_ad1_counts_observation_window)
     ev(&r, 100 * S, RC_EV_OBSERVE, 0, NULL);
     ad1(&r, 150 * S);
     finish(&r, 220 * S);
-    rc_analysis *a = analyze(&r);
-    ck_assert_int_eq(check_named(a, "expect:7")->result, RC_CHECK_FAIL);
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "expect:7", RC_CHECK_FAIL, NULL);
 }
 END_TEST
 
@@ -827,10 +773,7 @@ START_TEST(expect_name_in_include)
     add_expect(r.profile, RC_EXPECT_NO_AD1, "expect no ad1", 12);
     last_expect(r.profile)->file = 1;
     finish(&r, 10 * S);
-    rc_analysis *a = analyze(&r);
-    ck_assert_int_eq(check_named(a, "expect:common.rail:12")->result, RC_CHECK_PASS);
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "expect:common.rail:12", RC_CHECK_PASS, NULL);
 }
 END_TEST
 
@@ -841,17 +784,14 @@ START_TEST(waits_skip_pass_fail)
     run r;
     run_init(&r, RC_SCENARIO_TEST);
     finish(&r, 10 * S);
-    rc_analysis *a = analyze(&r);
-    ck_assert_int_eq(check_named(a, "profile.waits")->result, RC_CHECK_SKIP);
-    rc_analysis_free(a);
-    run_free(&r);
+    analyze_check(&r, "profile.waits", RC_CHECK_SKIP, NULL);
 
     run_init(&r, RC_SCENARIO_TEST);
     add_segment(r.profile, RC_SEG_HOLD, RC_WAIT_NONE, 5 * S, 2);
     add_segment(r.profile, RC_SEG_WAIT, RC_WAIT_READY, 30 * S, 3);
     ev(&r, 8 * S, RC_EV_WAIT_DONE, 1, NULL);
     finish(&r, 10 * S);
-    a = analyze(&r);
+    rc_analysis *a = analyze(&r);
     ck_assert_int_eq(check_named(a, "profile.waits")->result, RC_CHECK_PASS);
     ck_assert_str_eq(check_named(a, "profile.waits")->detail,
                      "1 of 1 waits completed, none timed out");
@@ -922,8 +862,7 @@ END_TEST
 START_TEST(verdict_pass_has_no_error)
 {
     run r;
-    run_init(&r, RC_SCENARIO_TEST);
-    one_cut(&r, 10 * S);
+    one_cut_run(&r, RC_SCENARIO_TEST, 10 * S);
     rc_analysis *a = analyze(&r);
     ck_assert_int_eq(a->verdict, RC_VERDICT_PASS);
     ck_assert_str_eq(a->error, "");

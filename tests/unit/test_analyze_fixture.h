@@ -140,6 +140,20 @@ static inline void assert_detail_has(const rc_check *c, const char *text)
                   c->detail);
 }
 
+/* Analyses the run, asserts the check's result and (unless NULL) a text of
+ * its detail, and frees the analysis and the run. */
+static inline void analyze_check(run *r, const char *name, rc_check_result result,
+                                 const char *text)
+{
+    rc_analysis *a = analyze(r);
+    const rc_check *c = check_named(a, name);
+    ck_assert_msg(c->result == result, "%s: result %d, want %d", name, c->result, result);
+    if (text)
+        assert_detail_has(c, text);
+    rc_analysis_free(a);
+    run_free(r);
+}
+
 static inline void add_expect(rc_profile *p, rc_expect_kind kind, const char *text, int line)
 {
     p->expects = realloc(p->expects, (p->n_expects + 1) * sizeof *p->expects);
