@@ -48,6 +48,8 @@ static rc_status agg_raw(rc_trace *t, size_t ch, uint64_t s0, uint64_t s1, agg *
             return st;
         const uint8_t *payload = t->block_cache.buf + RC_TRACE_CHUNK_HEADER_LEN;
         uint64_t end = s1 < b->first + b->count ? s1 : b->first + b->count;
+        /* Blocks of other writers may be longer than a fold takes at once. */
+        end = end - s0 > RC_FOLD_MAX ? s0 + RC_FOLD_MAX : end;
         /* Codes are folded first and scaled once (min and max swap when
          * the gain is negative). */
         const column *k = &t->cols[ch];
