@@ -10,8 +10,9 @@
 //
 // Skipping: rc_cosim_hw_quiet_ticks reads the registers cosim.vlt makes
 // public to decide that the gateware is idle, and rc_cosim_hw_skip moves
-// the counters that run while it idles (tick counter, sequencer entry,
-// watchdog, the reporter's block wait) by the skipped ticks. `quiet` counts
+// the counters that run while it idles (tick counter, sequencer entry and
+// the accumulator of a ramp between two code steps, watchdog, the
+// reporter's block wait) by the skipped ticks. `quiet` counts
 // the ticks since the last link byte or FIFO level change, so that records
 // being written or read between the public registers' changes are done.
 #include <cassert>
@@ -142,7 +143,19 @@ static uint64_t cap(uint64_t n, uint64_t room)
     return room < n ? room : n;
 }
 
-/* Ticks before the running entry could end or its ramp move. */
+/* Ticks a moving ramp keeps its DAC code: the accumulator's integer part
+ * changes (or the ramp stops at its end) only after them. */
+static uint64_t ramp_room(const rc_cosim_hw *hw)
+{
+    int64_t slope = (int32_t)CORE(hw, u_seq__DOT__slope);
+    int64_t acc = (int64_t)CORE(hw, u_seq__DOT__acc);
+    int64_t floor_code = acc & ~((int64_t)0xffffff);
+    int64_t ticks = slope > 0 ? (floor_code + 0x1000000 - acc + slope - 1) / slope
+                              : (acc - floor_code) / -slope + 1;
+    return ticks > (int64_t)SAFETY_TICKS ? (uint64_t)ticks - SAFETY_TICKS : 0;
+}
+
+/* Ticks before the running entry could end or its ramp change code. */
 static uint64_t sequencer_room(const rc_cosim_hw *hw, uint64_t n)
 {
     uint8_t state = CORE(hw, u_seq__DOT__state);
@@ -154,8 +167,12 @@ static uint64_t sequencer_room(const rc_cosim_hw *hw, uint64_t n)
         return 0;
     uint64_t acc = CORE(hw, u_seq__DOT__acc);
     uint64_t held = (uint64_t)CORE(hw, u_seq__DOT__end_code) << 24;
-    if (CORE(hw, u_seq__DOT__slope) != 0 && acc != held)
-        return 0;
+    if (CORE(hw, u_seq__DOT__slope) != 0 && acc != held) {
+        /* The guard shows a new code one tick after the ramp reached it. */
+        if (hw->top.dac_code != (acc >> 24))
+            return 0;
+        n = cap(n, ramp_room(hw));
+    }
     uint64_t remaining = CORE(hw, u_seq__DOT__remaining);
     return remaining > SAFETY_TICKS + 1 ? cap(n, remaining - SAFETY_TICKS - 1) : 0;
 }
@@ -211,8 +228,14 @@ extern "C" void rc_cosim_hw_skip(rc_cosim_hw *hw, uint64_t n)
     if (n == 0)
         return;
     CORE(hw, u_time__DOT__now) += n;
-    if (CORE(hw, u_seq__DOT__state) == SEQ_RUNNING)
+    if (CORE(hw, u_seq__DOT__state) == SEQ_RUNNING) {
         CORE(hw, u_seq__DOT__remaining) -= n;
+        uint64_t held = (uint64_t)CORE(hw, u_seq__DOT__end_code) << 24;
+        int64_t slope = (int32_t)CORE(hw, u_seq__DOT__slope);
+        if (slope != 0 && CORE(hw, u_seq__DOT__acc) != held)
+            CORE(hw, u_seq__DOT__acc) =
+                (CORE(hw, u_seq__DOT__acc) + (uint64_t)(slope * (int64_t)n)) & 0xffffffffffULL;
+    }
     if (CORE(hw, configured) && !CORE(hw, u_wd__DOT__tripped)) {
         uint64_t used = CORE(hw, u_wd__DOT__elapsed_ms) * TICKS_PER_MS +
                         CORE(hw, u_wd__DOT__sub) + n;

@@ -357,7 +357,7 @@ START_TEST(skipping_changes_nothing)
 {
     static capture stepped;
     rc_cosim_faults none = RC_COSIM_FAULTS_NONE;
-    const char *text = "level 12V\nrestore\nhold 150ms\nramp to 6V over 40ms\ncut\nhold 60ms\n"
+    const char *text = "level 12V\nrestore\nhold 150ms\nramp to 6V over 200ms\ncut\nhold 60ms\n"
                        "level 12V\nrestore\nhold 50ms\n";
     run_text(text, 1000, &none, false, &stepped);
     run_text(text, 1000, &none, true, &clean);

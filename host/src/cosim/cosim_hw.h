@@ -59,7 +59,7 @@ size_t rc_cosim_hw_tick(rc_cosim_hw *hw, const rc_cosim_hw_in *in, const uint8_t
 
 /* How many of the next ticks (at most limit) the gateware would spend
  * doing nothing but count: no link traffic, no record or event in flight,
- * no sequencer entry ending or ramp moving, no watchdog trip, no sample
+ * no sequencer entry ending or ramp changing its code, no watchdog trip, no sample
  * block closing, no DAC word going out. 0 when the next tick has work. */
 uint64_t rc_cosim_hw_quiet_ticks(const rc_cosim_hw *hw, uint64_t limit);
 
