@@ -75,20 +75,28 @@ int cli_analysis_option(const char *cmd, int opt, const char *arg, rc_analysis_c
     "  --restore-above V     restore threshold (9V)\n"
 
 /* Report outputs: --json FILE and --junit FILE, "-" meaning stdout. Files
- * are opened before a run starts, so a bad path never wastes a run. */
+ * are opened before a run starts, so a bad path never wastes a run. They
+ * are written as FILE.partial and renamed over FILE only when complete, so
+ * a run that fails or is refused leaves an earlier report intact. */
 typedef struct cli_reports {
     const char *json_path;
     const char *junit_path;
     FILE *json;
     FILE *junit;
     bool quiet;
+    char json_partial[4096];
+    char junit_partial[4096];
 } cli_reports;
 
 rc_status cli_reports_open(cli_reports *r, rc_error *err);
 /* Writes the text report (stdout, or stderr when a machine report goes to
- * stdout) and the JSON and JUnit reports; closes the files. */
+ * stdout) and the JSON and JUnit reports, then finishes them. */
 rc_status cli_reports_write(cli_reports *r, const rc_analysis *a, const rc_report_context *ctx,
                             rc_error *err);
+/* Closes the report files and, when written is RC_OK, moves them into
+ * place; otherwise removes the partial files. Returns the first failure. */
+rc_status cli_reports_finish(cli_reports *r, rc_status written, rc_error *err);
+/* Abandons the reports: no file is changed. */
 void cli_reports_close(cli_reports *r);
 
 /* Exit code for a finished analysis. */

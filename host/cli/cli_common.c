@@ -93,17 +93,27 @@ int cli_analysis_option(const char *cmd, int opt, const char *arg, rc_analysis_c
     }
 }
 
-static rc_status open_report(const char *path, FILE **out, rc_error *err)
+static rc_status open_report(const char *path, char *partial, size_t len, FILE **out,
+                             rc_error *err)
 {
+    partial[0] = '\0';
     if (!path)
         return RC_OK;
     if (strcmp(path, "-") == 0) {
         *out = stdout;
         return RC_OK;
     }
-    *out = fopen(path, "w");
-    if (!*out)
-        return rc_error_set(err, RC_ERR_IO, "cannot write report '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return rc_error_set(err, RC_ERR_IO, "cannot write report '%s': it is a directory", path);
+    if ((size_t)snprintf(partial, len, "%s.partial", path) >= len)
+        return rc_error_set(err, RC_ERR_IO, "cannot write report '%s': path too long", path);
+    *out = fopen(partial, "w");
+    if (!*out) {
+        rc_error_set(err, RC_ERR_IO, "cannot write report '%s': %s", path, strerror(errno));
+        partial[0] = '\0';
+        return RC_ERR_IO;
+    }
     return RC_OK;
 }
 
@@ -112,24 +122,50 @@ rc_status cli_reports_open(cli_reports *r, rc_error *err)
     if (r->json_path && r->junit_path && strcmp(r->json_path, "-") == 0 &&
         strcmp(r->junit_path, "-") == 0)
         return rc_error_set(err, RC_ERR_ARG, "--json - and --junit - cannot both use stdout");
-    rc_status st = open_report(r->json_path, &r->json, err);
+    rc_status st =
+        open_report(r->json_path, r->json_partial, sizeof r->json_partial, &r->json, err);
     if (st == RC_OK)
-        st = open_report(r->junit_path, &r->junit, err);
+        st = open_report(r->junit_path, r->junit_partial, sizeof r->junit_partial, &r->junit,
+                         err);
+    if (st != RC_OK)
+        cli_reports_close(r);
     return st;
 }
 
-static rc_status finish_report(FILE *f, const char *path, rc_error *err)
+/* Closes one report; a complete one replaces PATH, anything else is removed. */
+static rc_status finish_report(FILE **f, const char *path, char *partial, bool keep,
+                               rc_error *err)
 {
-    if (!f)
+    if (!*f)
         return RC_OK;
-    bool failed = ferror(f) != 0;
-    if (f == stdout)
-        failed |= fflush(f) != 0;
+    bool failed = ferror(*f) != 0;
+    if (*f == stdout)
+        failed |= fflush(*f) != 0;
     else
-        failed |= fclose(f) != 0;
-    if (failed)
+        failed |= fclose(*f) != 0;
+    *f = NULL;
+    if (partial[0]) {
+        if (keep && !failed && rename(partial, path) != 0)
+            failed = true;
+        if (!keep || failed)
+            unlink(partial);
+        partial[0] = '\0';
+    }
+    if (keep && failed)
         return rc_error_set(err, RC_ERR_IO, "error writing report '%s'", path);
     return RC_OK;
+}
+
+rc_status cli_reports_finish(cli_reports *r, rc_status written, rc_error *err)
+{
+    bool keep = written == RC_OK;
+    rc_status json =
+        finish_report(&r->json, r->json_path, r->json_partial, keep, keep ? err : NULL);
+    rc_status junit =
+        finish_report(&r->junit, r->junit_path, r->junit_partial, keep, keep ? err : NULL);
+    if (written != RC_OK)
+        return written;
+    return json != RC_OK ? json : junit;
 }
 
 rc_status cli_reports_write(cli_reports *r, const rc_analysis *a, const rc_report_context *ctx,
@@ -143,21 +179,12 @@ rc_status cli_reports_write(cli_reports *r, const rc_analysis *a, const rc_repor
         st = rc_report_json(r->json, a, ctx, err);
     if (st == RC_OK && r->junit)
         st = rc_report_junit(r->junit, a, ctx, err);
-    rc_status close_json = finish_report(r->json, r->json_path, st == RC_OK ? err : NULL);
-    rc_status close_junit = finish_report(r->junit, r->junit_path, st == RC_OK ? err : NULL);
-    r->json = r->junit = NULL;
-    if (st == RC_OK)
-        st = close_json != RC_OK ? close_json : close_junit;
-    return st;
+    return cli_reports_finish(r, st, err);
 }
 
 void cli_reports_close(cli_reports *r)
 {
-    if (r->json && r->json != stdout)
-        fclose(r->json);
-    if (r->junit && r->junit != stdout)
-        fclose(r->junit);
-    r->json = r->junit = NULL;
+    cli_reports_finish(r, RC_ERR_INTERRUPTED, NULL);
 }
 
 int cli_verdict_exit(const rc_analysis *a)

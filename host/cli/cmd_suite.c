@@ -234,21 +234,11 @@ static rc_status write_reports(cli_reports *rep, const rc_suite *s, const rc_cas
                                rc_error *err)
 {
     rc_status st = RC_OK;
-    if (rep->json) {
+    if (rep->json)
         st = rc_suite_report_json(rep->json, s, r, s->n_cases, err);
-        if (rep->json != stdout && fclose(rep->json) != 0 && st == RC_OK)
-            st = rc_error_set(err, RC_ERR_IO, "error writing report '%s'", rep->json_path);
-        rep->json = NULL;
-    }
-    if (rep->junit) {
-        rc_status jst = rc_suite_report_junit(rep->junit, s, r, s->n_cases, err);
-        if (rep->junit != stdout && fclose(rep->junit) != 0 && jst == RC_OK)
-            jst = rc_error_set(err, RC_ERR_IO, "error writing report '%s'", rep->junit_path);
-        rep->junit = NULL;
-        if (st == RC_OK)
-            st = jst;
-    }
-    return st;
+    if (st == RC_OK && rep->junit)
+        st = rc_suite_report_junit(rep->junit, s, r, s->n_cases, err);
+    return cli_reports_finish(rep, st, err);
 }
 
 static int exit_code(const rc_suite *s, const rc_case_result *r, const table *t,

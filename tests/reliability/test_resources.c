@@ -15,6 +15,7 @@
  */
 #include <check.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,15 +170,32 @@ START_TEST(test_repair_enospc)
 }
 END_TEST
 
-/* Each bad output: exit 3 with the path and the reason, no trace made. */
+/* Each bad output: exit 3 with the path and the reason, no trace made, and
+ * the report an earlier run left at JSON untouched. */
 static void check_refused(const char *trace, const char *json, const char *expect)
 {
+    static const char earlier[] = "{\"earlier\": true}\n";
+    FILE *f = fopen(json, "w");
+    bool json_writable = f != NULL;
+    if (f) {
+        fputs(earlier, f);
+        fclose(f);
+    }
     const char *argv[] = {"run", PROFILE, "--pace", "realtime", "--trace",
                           trace, "-q",    "--json", json,       NULL};
     rel_result r = rel_railcut(argv, NULL, NULL);
     ck_assert_msg(r.exit_code == 3, "%s: exit %d: %s", trace, r.exit_code, r.err);
     ck_assert_msg(strstr(r.err, expect), "expected '%s' in: %s", expect, r.err);
     rel_result_free(&r);
+    if (json_writable) {
+        char kept[64] = "";
+        f = fopen(json, "r");
+        ck_assert_ptr_nonnull(f);
+        size_t n = fread(kept, 1, sizeof kept - 1, f);
+        fclose(f);
+        kept[n] = '\0';
+        ck_assert_str_eq(kept, earlier);
+    }
 }
 
 START_TEST(test_unwritable_outputs)
