@@ -33,6 +33,7 @@
 namespace {
 
 constexpr int CLKS_PER_TICK = 4;
+static_assert(CLKS_PER_TICK == RC_COSIM_HW_BYTES_PER_TICK, "a link byte per clock");
 constexpr uint64_t TICKS_PER_MS = 1000;
 constexpr uint64_t FLUSH_TICKS = 20000;  // railcut_core's reporter default
 constexpr unsigned QUIET_TICKS_NEEDED = 3;

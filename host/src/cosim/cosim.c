@@ -33,7 +33,6 @@
  * the model jumps ahead with the outputs held, stopping at its first event,
  * and the gateware's counters move by the same number of ticks.
  */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +53,6 @@
 #define ADC_MAX_CODE 4095
 #define OVP_CODE 3750u /* 15 V */
 #define OCP_CODE 2000u /* 2 A */
-#define TX_ROOM 64
-#define NO_TICK UINT64_MAX
 
 struct rc_device {
     rc_rig_config cfg;
@@ -499,7 +496,7 @@ static void run_tick(rc_device *d, uint64_t skip_limit)
     }
     rc_cosim_hw_in in;
     bench_inputs(d, &in);
-    uint8_t tx[TX_ROOM];
+    uint8_t tx[RC_COSIM_HW_BYTES_PER_TICK];
     size_t tx_n;
     size_t used = rc_cosim_hw_tick(d->hw, &in, d->h2f, d->h2f_len, tx, &tx_n);
     memmove(d->h2f, d->h2f + used, d->h2f_len - used);
