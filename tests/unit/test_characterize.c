@@ -49,6 +49,19 @@ static void assert_recovers(const rc_char_result *r, const rc_char_stat *st, dou
                   st->estimate, truth, tol);
 }
 
+/* The mode with its defaults on a CH with one parameter set (or none):
+ * the interval holds `truth` and the estimate is within tol of it. */
+static void assert_mode_recovers(rc_char_mode mode, const char *param, const char *dir,
+                                 double truth, double tol)
+{
+    const char *const set[] = {param};
+    rc_char_config cfg;
+    config(&cfg, mode, param ? set : NULL, param ? 1 : 0, dir);
+    rc_char_result *r = run_mode(&cfg);
+    assert_recovers(r, &r->stat, truth, tol);
+    rc_char_result_free(r);
+}
+
 START_TEST(test_ad1_threshold_default)
 {
     rc_char_config cfg;
@@ -75,12 +88,8 @@ END_TEST
 
 START_TEST(test_ad1_threshold_timer_offset)
 {
-    static const char *const set[] = {"defect_timer_offset=-5s"};
-    rc_char_config cfg;
-    config(&cfg, RC_CHAR_AD1_THRESHOLD, set, 1, "thr-offset");
-    rc_char_result *r = run_mode(&cfg);
-    assert_recovers(r, &r->stat, 175.0, 0.1);
-    rc_char_result_free(r);
+    assert_mode_recovers(RC_CHAR_AD1_THRESHOLD, "defect_timer_offset=-5s", "thr-offset", 175.0,
+                         0.1);
 }
 END_TEST
 
@@ -120,12 +129,8 @@ END_TEST
 
 START_TEST(test_restore_reset_defect)
 {
-    static const char *const set[] = {"defect_short_restore=5s"};
-    rc_char_config cfg;
-    config(&cfg, RC_CHAR_RESTORE_RESET, set, 1, "restore-defect");
-    rc_char_result *r = run_mode(&cfg);
-    assert_recovers(r, &r->stat, 5.0, 0.01);
-    rc_char_result_free(r);
+    assert_mode_recovers(RC_CHAR_RESTORE_RESET, "defect_short_restore=5s", "restore-defect",
+                         5.0, 0.01);
 }
 END_TEST
 
@@ -145,17 +150,8 @@ END_TEST
 
 START_TEST(test_holdup)
 {
-    static const char *const set[] = {"holdup=3.5s"};
-    rc_char_config cfg;
-    config(&cfg, RC_CHAR_HOLDUP, set, 1, "holdup");
-    rc_char_result *r = run_mode(&cfg);
-    assert_recovers(r, &r->stat, 3.5, 0.01);
-    rc_char_result_free(r);
-
-    config(&cfg, RC_CHAR_HOLDUP, NULL, 0, "holdup-default");
-    r = run_mode(&cfg);
-    assert_recovers(r, &r->stat, 2.0, 0.01);
-    rc_char_result_free(r);
+    assert_mode_recovers(RC_CHAR_HOLDUP, "holdup=3.5s", "holdup", 3.5, 0.01);
+    assert_mode_recovers(RC_CHAR_HOLDUP, NULL, "holdup-default", 2.0, 0.01);
 }
 END_TEST
 
