@@ -14,6 +14,7 @@
 #   suite      suite --bench: hardware cases run on the bench (alert source,
 #              calibration in the header); a missing bench is refused
 #   sigint     Ctrl-C mid-run: exit 3, trace finalised, the rail in the safe state
+#   limits     the bench's safe state and trip limits reach the gateware
 #   flash      flash --bench runs the real iceprog against the emulated SPI flash:
 #              the flash holds the file afterwards; the new gateware's identity
 #              is checked (another board or protocol: exit 3)
@@ -225,6 +226,24 @@ sigint)
   tail -1 "$work/ev" | grep -q "run_end *1$" || { cat "$work/ev"; fail "Ctrl-C: trace not ended as stopped"; }
   [ "$(cat "$work/status")" = "state 1 rail off ac_lost off dac 0" ] \
     || { cat "$work/status"; fail "Ctrl-C: the gateware is not in its safe state"; }
+  ;;
+limits)
+  bench safe "[safe]" "rail = on" "rail_voltage = 5V"
+  bench low "[limits]" "max_rail = 11V"
+  (cd "$work" && emu --sigint-at 5000000 --status-out status -- "$railcut" run "$fixtures/profiles/ota-reboot.rail" \
+    --backend ftdi --bench safe -q --trace s.rct) > "$work/out" 2>&1
+  rc=$?
+  [ $rc -eq 3 ] || { cat "$work/out"; fail "safe state: exit $rc, not 3"; }
+  # 5 V through the nominal DAC (0.25 mV per code) is code 20000.
+  [ "$(cat "$work/status")" = "state 1 rail on ac_lost off dac 20000" ] \
+    || { cat "$work/status"; fail "the bench's safe state was not applied"; }
+  (cd "$work" && emu --status-out status -- "$railcut" run "$short" --backend ftdi --bench low -q --trace l.rct) \
+    > "$work/out" 2>&1
+  rc=$?
+  [ $rc -eq 3 ] || { cat "$work/out"; fail "over-voltage: exit $rc, not 3"; }
+  grep -q "the gateware reported an over-voltage trip" "$work/out" || { cat "$work/out"; fail "over-voltage: no message"; }
+  [ "$(cat "$work/status")" = "state 5 rail off ac_lost off dac 0" ] \
+    || { cat "$work/status"; fail "over-voltage: the gateware is not tripped with the rail off"; }
   ;;
 flash)
   command -v iceprog > /dev/null || { echo "SKIP: iceprog (fpga-icestorm) is not installed"; exit 77; }

@@ -420,6 +420,42 @@ START_TEST(test_uart_lines)
 }
 END_TEST
 
+/* Over-voltage: the rail, set to 12 V, passes an 11 V trip level (code
+ * 44000) on its way up: TRIP with arg 2, the rail forced off although the
+ * safe state has it on, and TRIPPED. */
+START_TEST(test_over_voltage_trip)
+{
+    fixture fx;
+    setup(&fx);
+    rc_link_msg m = {.type = RC_LINK_CONFIGURE};
+    m.u.config = (rc_link_config){.block_ticks = 1000,
+                                  .fall_code = 32000,
+                                  .rise_code = 36000,
+                                  .ovp_code = 44000,
+                                  .ocp_code = 60000,
+                                  .watchdog_ms = 1000,
+                                  .safe_dac_code = 20000,
+                                  .safe_pins = RC_LINK_PIN_RAIL_EN};
+    put(&fx, &m);
+    segment(&fx, 0, 100000, 48000, 48000, 0, RC_LINK_PIN_RAIL_EN | RC_LINK_SEG_LAST, 0);
+    put_empty(&fx, RC_LINK_ARM);
+    put_empty(&fx, RC_LINK_START);
+    run_to(&fx, 50000);
+    const rc_link_event *t = event_of(&fx, RC_LINK_EV_TRIP);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(t->arg, 2);
+    ck_assert_uint_ge(t->value, 44000);
+    ck_assert_ptr_null(event_of(&fx, RC_LINK_EV_RUN_END));
+    rc_link_status st;
+    rc_linkdev_status(fx.dev, &st);
+    ck_assert_int_eq(st.state, RC_LINK_STATE_TRIPPED);
+    ck_assert_uint_eq(st.trips, RC_LINK_TRIP_OVP);
+    ck_assert_uint_eq(st.io & RC_LINK_PIN_RAIL_EN, 0);
+    ck_assert_uint_eq(st.dac_code, 20000);
+    rc_linkdev_free(fx.dev);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("linkdev");
@@ -434,6 +470,7 @@ int main(void)
     tcase_add_test(tc, test_corrupt_frame_ignored);
     tcase_add_test(tc, test_converters_and_dummy_load);
     tcase_add_test(tc, test_uart_lines);
+    tcase_add_test(tc, test_over_voltage_trip);
     suite_add_tcase(s, tc);
     return rc_test_run(s);
 }

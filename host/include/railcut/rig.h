@@ -50,6 +50,11 @@ typedef struct rc_rig_config {
     const char *uart_pattern; /* ftdi: a CH debug-UART line matching this POSIX ERE is AD1 */
     uint32_t uart_baud;       /* ftdi: the CH debug UART's rate; 0 = 115200 */
     bool alert_pin_unwired;   /* ftdi: edges of the alert input are not AD1 */
+    int32_t max_rail_mv;      /* ftdi: over-voltage trip; 0 = 15 V */
+    int32_t max_current_ma;   /* ftdi: over-current trip; 0 = 2 A */
+    bool safe_rail_on;        /* ftdi: the gateware's safe state (watchdog, stop): */
+    int32_t safe_rail_mv;     /*   rail switch, setpoint and AC Lost; all off */
+    bool safe_ac_lost;        /*   by default */
 } rc_rig_config;
 
 void rc_rig_config_default(rc_rig_config *cfg);

@@ -22,6 +22,11 @@
  * of host-bound bytes never overflows (a real link's overruns are not
  * modelled).
  *
+ * Over-voltage and over-current trips are checked on the emulated ADC codes
+ * at every tick the loop stops at (at least each block's two ends), not at
+ * every ADC sample; a trip forces the rail off whatever the safe state says
+ * (docs/protocol.md, open question 2).
+ *
  * The converters follow the parameters' transfer (value = gain * code +
  * offset), so a known calibration error can be injected. The CH's debug
  * UART prints a line at each CH event when the sniffer is configured; the
@@ -552,10 +557,29 @@ static void trip_watchdog(rc_linkdev *d, bool *changed)
     set_state(d, RC_LINK_STATE_TRIPPED, changed);
 }
 
+static void check_limits(rc_linkdev *d, bool *changed)
+{
+    if (!d->model || !watchdog_armed(d))
+        return;
+    rc_sample s;
+    rc_bench_model_sample(d->model, &s);
+    uint16_t v = rail_v_code(d, &s), i = rail_a_code(d, &s);
+    uint8_t why = v >= d->cfg.ovp_code ? 2 : i >= d->cfg.ocp_code ? 3 : 0;
+    if (!why)
+        return;
+    d->trips |= why == 2 ? RC_LINK_TRIP_OVP : RC_LINK_TRIP_OCP;
+    send_event(d, d->tick, RC_LINK_EV_TRIP, why, why == 2 ? v : i);
+    clear_fifo(d);
+    apply_safe_state(d);
+    set_outputs(d, d->dac_code, (uint8_t)(d->pins & ~RC_LINK_PIN_RAIL_EN));
+    set_state(d, RC_LINK_STATE_TRIPPED, changed);
+}
+
 /* Everything due at the current tick. */
 static void at_tick(rc_linkdev *d)
 {
     bool changed = false;
+    check_limits(d, &changed);
     if (d->block_open) {
         if (d->tick == d->block_start + d->cfg.block_ticks)
             close_block(d);

@@ -50,8 +50,8 @@ static rc_rig_cal rig_cal(const rc_bench_cal *c)
     return c->set ? (rc_rig_cal){.gain = c->gain, .offset = c->offset} : (rc_rig_cal){0};
 }
 
-/* What a hardware backend takes from the bench file: its calibration and
- * where AD1 comes from. */
+/* What a hardware backend takes from the bench file: its calibration,
+ * where AD1 comes from, its trip limits and its safe state. */
 static void bench_to_rig(const rc_bench *b, rc_rig_config *rig)
 {
     rig->dac_cal = rig_cal(&b->cal[RC_BENCH_CAL_DAC]);
@@ -60,6 +60,11 @@ static void bench_to_rig(const rc_bench *b, rc_rig_config *rig)
     rig->uart_pattern = b->uart_pattern[0] ? b->uart_pattern : NULL;
     rig->uart_baud = b->uart_baud;
     rig->alert_pin_unwired = !b->alert_pin;
+    rig->max_rail_mv = b->max_rail_mv;
+    rig->max_current_ma = b->max_current_ma;
+    rig->safe_rail_on = b->safe_rail_on;
+    rig->safe_rail_mv = b->safe_rail_mv;
+    rig->safe_ac_lost = b->safe_ac_lost;
 }
 
 static rc_status load_model(const rc_job *job, rc_rig_config *rig, rc_error *err)

@@ -773,6 +773,14 @@ static uint16_t sniff_bit_clocks(const rc_device *d)
     return clocks > 65535u ? 65535u : (uint16_t)clocks;
 }
 
+static rc_link_dac_cal dac_cal(const rc_device *d)
+{
+    return (rc_link_dac_cal){.offset_mv = (int32_t)lround(d->dac.offset),
+                             .nv_per_code = (uint32_t)lround(d->dac.gain * 1e6),
+                             .max_code = d->id.max_dac_code,
+                             .tick_hz = d->id.tick_hz};
+}
+
 static rc_status configure(rc_device *d, rc_error *err)
 {
     if (d->cfg.sample_rate_hz == 0 || 1000000u % d->cfg.sample_rate_hz != 0)
@@ -784,8 +792,11 @@ static rc_status configure(rc_device *d, rc_error *err)
         .block_ticks = 1000000u / d->cfg.sample_rate_hz,
         .fall_code = value_code(&d->adc_v, d->cfg.outage_below_mv),
         .rise_code = value_code(&d->adc_v, d->cfg.restore_above_mv),
-        .ovp_code = value_code(&d->adc_v, OVP_MV),
-        .ocp_code = value_code(&d->adc_a, OCP_MA),
+        .ovp_code = value_code(&d->adc_v, d->cfg.max_rail_mv ? d->cfg.max_rail_mv : OVP_MV),
+        .ocp_code =
+            value_code(&d->adc_a, d->cfg.max_current_ma ? d->cfg.max_current_ma : OCP_MA),
+        .safe_pins = (uint8_t)((d->cfg.safe_rail_on ? RC_LINK_PIN_RAIL_EN : 0u) |
+                               (d->cfg.safe_ac_lost ? RC_LINK_PIN_AC_LOST : 0u)),
         .watchdog_ms = WATCHDOG_MS,
         .sniff_bit_clocks = sniff_bit_clocks(d),
         .flags = RC_LINK_CFG_SAMPLES,
@@ -805,7 +816,14 @@ static rc_status configure(rc_device *d, rc_error *err)
         return rc_error_set(err, RC_ERR_ARG,
                             "ftdi: the rail-volts calibration maps the outage threshold above "
                             "the restore threshold");
-    rc_status st = rc_link_check_limits(&m, &d->id, err);
+    rc_link_dac_cal cal = dac_cal(d);
+    rc_status st = rc_link_mv_to_code(&cal, d->cfg.safe_rail_mv > cal.offset_mv
+                                                ? d->cfg.safe_rail_mv
+                                                : cal.offset_mv,
+                                      &m.u.config.safe_dac_code, err);
+    if (st != RC_OK)
+        return rc_error_prefix(err, st, "ftdi: the safe state's rail");
+    st = rc_link_check_limits(&m, &d->id, err);
     if (st != RC_OK)
         return rc_error_prefix(err, st, "ftdi");
     return command_ack(d, &m, COMMAND_TRIES, NULL, err);
@@ -897,14 +915,6 @@ static rc_status ftdi_open(const rc_rig_config *cfg, rc_device **out, rc_error *
     }
     *out = d;
     return RC_OK;
-}
-
-static rc_link_dac_cal dac_cal(const rc_device *d)
-{
-    return (rc_link_dac_cal){.offset_mv = (int32_t)lround(d->dac.offset),
-                             .nv_per_code = (uint32_t)lround(d->dac.gain * 1e6),
-                             .max_code = d->id.max_dac_code,
-                             .tick_hz = d->id.tick_hz};
 }
 
 /* A DAC whose code 0 gives more than 0 V (a positive calibrated offset)
@@ -1219,6 +1229,11 @@ rc_status rc_bench_link_open(const rc_bench *b, rc_bench_link **out, rc_error *e
     cfg.dac_cal = rig_cal(&b->cal[RC_BENCH_CAL_DAC]);
     cfg.rail_v_cal = rig_cal(&b->cal[RC_BENCH_CAL_RAIL_V]);
     cfg.rail_a_cal = rig_cal(&b->cal[RC_BENCH_CAL_RAIL_A]);
+    cfg.max_rail_mv = b->max_rail_mv;
+    cfg.max_current_ma = b->max_current_ma;
+    cfg.safe_rail_on = b->safe_rail_on;
+    cfg.safe_rail_mv = b->safe_rail_mv;
+    cfg.safe_ac_lost = b->safe_ac_lost;
     rc_status st = ftdi_open(&cfg, &l->d, err);
     if (st != RC_OK) {
         free(l);
