@@ -527,11 +527,12 @@ static rc_status repeated(runner *r, rc_error *err)
 
 static void describe_mode(rc_char_result *res)
 {
+    static const char cut_staircase[] = "1-up/1-down staircase on the cut length; logistic fit "
+                                        "to every outage length, slope integrated out";
     switch (res->mode) {
     case RC_CHAR_AD1_THRESHOLD:
         res->quantity = "outage length at which AD1 starts to appear";
-        res->method = "1-up/1-down staircase on the cut length; logistic fit to every "
-                      "outage length, slope integrated out";
+        res->method = cut_staircase;
         break;
     case RC_CHAR_RESTORE_RESET:
         res->quantity = "shortest restore that resets the outage timer";
@@ -540,8 +541,7 @@ static void describe_mode(rc_char_result *res)
         break;
     case RC_CHAR_HOLDUP:
         res->quantity = "longest outage ridden through without a reboot";
-        res->method = "1-up/1-down staircase on the cut length; logistic fit to every "
-                      "outage length, slope integrated out";
+        res->method = cut_staircase;
         break;
     case RC_CHAR_UVLO:
         res->quantity = "rail voltage at which the CH drops out";
