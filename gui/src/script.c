@@ -169,7 +169,7 @@ static rc_status mouse(script *sc, char **w, int n, rc_error *err)
     int p[4], steps = 1;
     const char *a = w[0];
     if (strcmp(a, "wheel") == 0) {
-        int dir = n >= 2 && strcmp(w[1], "up") == 0 ? 1 : n >= 2 && strcmp(w[1], "down") == 0 ? -1 : 0;
+        int dir = n < 2 ? 0 : strcmp(w[1], "up") == 0 ? 1 : strcmp(w[1], "down") == 0 ? -1 : 0;
         if (dir == 0 || (n != 4 && n != 5) || !ints(w + 2, 2, p) ||
             (n == 5 && (!ints(w + 4, 1, &steps) || steps < 1 || steps > 1000)))
             return bad(sc, "%s: want 'wheel up|down X Y [STEPS]'", a, err);
@@ -208,7 +208,8 @@ static rc_status run_line(script *sc, char *text, rc_error *err)
         return RC_OK;
     if (strcmp(w[0], "key") == 0)
         return keys(sc, w, n, err);
-    static const char *const pointer[] = {"move", "click", "dblclick", "rclick", "drag", "wheel"};
+    static const char *const pointer[] = {"move",   "click", "dblclick",
+                                          "rclick", "drag",  "wheel"};
     for (size_t i = 0; i < sizeof pointer / sizeof pointer[0]; i++)
         if (strcmp(w[0], pointer[i]) == 0)
             return mouse(sc, w, n, err);
@@ -294,7 +295,8 @@ static void cursors_json(dash_app *app, cJSON *root)
         cJSON_AddItemToArray(cur, c);
     }
     if (v->cursor_set[0] && v->cursor_set[1])
-        cJSON_AddNumberToObject(root, "delta_t_us", (double)(v->cursor_us[1] - v->cursor_us[0]));
+        cJSON_AddNumberToObject(root, "delta_t_us",
+                                (double)(v->cursor_us[1] - v->cursor_us[0]));
     else
         cJSON_AddNullToObject(root, "delta_t_us");
     if (ro.have_v[0] && ro.have_v[1])
@@ -344,5 +346,6 @@ rc_status dash_state_dump(dash_app *app, const char *path, rc_error *err)
         ok = (to_stdout ? fflush(f) : fclose(f)) == 0 && ok;
     }
     free(text);
-    return ok ? RC_OK : rc_error_set(err, RC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    return ok ? RC_OK
+              : rc_error_set(err, RC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
 }

@@ -130,9 +130,9 @@ static shot run_in(const char *dir, const char *trace, const char *opts, const c
         write_file(sp, script);
         snprintf(script_opt, sizeof script_opt, "--script %s", sp);
     }
-    s.exit_code = sh("cd %s && %s --screenshot %s --dump-state %s %s %s %s >/dev/null 2>%s",
-                     dir ? dir : RC_GUI_TMP_DIR, DASH_BIN, s.png, state, script_opt, opts, trace,
-                     err);
+    s.exit_code =
+        sh("cd %s && %s --screenshot %s --dump-state %s %s %s %s >/dev/null 2>%s",
+           dir ? dir : RC_GUI_TMP_DIR, DASH_BIN, s.png, state, script_opt, opts, trace, err);
     char *e = slurp(err);
     snprintf(s.err, sizeof s.err, "%s", e ? e : "");
     free(e);
@@ -466,7 +466,8 @@ START_TEST(two_cursors_and_their_readout)
              p.x + 100, y);
     s = run_ok(ad1_trace, opts, script);
     ck_assert_int_eq(num(s.state, "delta_t_us"), -50000000);
-    ck_assert_str_eq(str(s.state, "delta_readout"), "\xce\x94t -50.000000 s  \xce\x94V +12.000 V");
+    ck_assert_str_eq(str(s.state, "delta_readout"),
+                     "\xce\x94t -50.000000 s  \xce\x94V +12.000 V");
     shot_free(&s);
 
     /* a double click places A; c clears both */
@@ -502,8 +503,8 @@ END_TEST
 START_TEST(channel_toggles)
 {
     static const char *const keys = "valseo";
-    static const char *const names[] = {"volts", "amps", "ac_lost", "ch_state", "events",
-                                        "overlay"};
+    static const char *const names[] = {"volts",    "amps",   "ac_lost",
+                                        "ch_state", "events", "overlay"};
     for (int i = 0; i < 6; i++) {
         char script[32];
         snprintf(script, sizeof script, "key %c\n", keys[i]);
@@ -525,7 +526,8 @@ END_TEST
 START_TEST(toggled_channels_are_not_drawn)
 {
     shot s = run_ok(ad1_trace, "", NULL);
-    rect pv = below_title(layout_rect(s.state, "plot_v")), lane = layout_rect(s.state, "lane_ch");
+    rect pv = below_title(layout_rect(s.state, "plot_v")),
+         lane = layout_rect(s.state, "lane_ch");
     SDL_Surface *img = load_png(s.png);
     ck_assert_int_gt(count_in_rect(img, pv, VOLTS), 500);
     ck_assert_int_gt(count_in_rect(img, pv, AD1), 20);
@@ -573,8 +575,8 @@ START_TEST(overlay_alignment)
     SDL_FreeSurface(img);
     shot_free(&s);
 
-    long long shift = first_event_us(ad1_trace, RC_EV_RAIL_FALL) -
-                      first_event_us(bad_trace, RC_EV_RAIL_FALL);
+    long long shift =
+        first_event_us(ad1_trace, RC_EV_RAIL_FALL) - first_event_us(bad_trace, RC_EV_RAIL_FALL);
     snprintf(opts, sizeof opts, "--overlay %s --align rail_fall --at 200 --span 60", bad_trace);
     s = run_ok(ad1_trace, opts, NULL);
     ck_assert_int_eq(num(get(s.state, "overlay"), "shift_us"), shift);
@@ -695,7 +697,8 @@ END_TEST
 START_TEST(pointer_motion_changes_nothing)
 {
     shot a = run_ok(ad1_trace, "--at 10 --span 30", NULL);
-    shot b = run_ok(ad1_trace, "--at 10 --span 30", "move 300 300\nmove 500 400\nmove 1200 20\n");
+    shot b =
+        run_ok(ad1_trace, "--at 10 --span 30", "move 300 300\nmove 500 400\nmove 1200 20\n");
     char *ta = cJSON_Print(a.state), *tb = cJSON_Print(b.state);
     ck_assert_str_eq(ta, tb);
     free(ta);
@@ -727,9 +730,9 @@ START_TEST(hidpi_scale_doubles_the_layout_and_the_pointer)
     /* the click at point x is pixel 2x */
     ck_assert_int_eq(num(cursor(two.state, 0), "t_us"),
                      x_to_us(0, 100000000, p2, 2 * (p1.x + 300)));
-    ck_assert_int_le(llabs(num(cursor(two.state, 0), "t_us") -
-                           x_to_us(0, 100000000, p1, p1.x + 300)),
-                     100000000 / p1.w);
+    ck_assert_int_le(
+        llabs(num(cursor(two.state, 0), "t_us") - x_to_us(0, 100000000, p1, p1.x + 300)),
+        100000000 / p1.w);
     SDL_Surface *img = load_png(two.png);
     ck_assert_int_eq(img->w, 2560);
     SDL_FreeSurface(img);
@@ -742,10 +745,12 @@ END_TEST
 START_TEST(type_size_follows_the_height)
 {
     shot s = run_ok(ad1_trace, "--size 1920x1080", NULL);
-    ck_assert_int_eq(cJSON_GetArrayItem(get(get(s.state, "layout"), "font_px"), 1)->valueint, 16);
+    ck_assert_int_eq(cJSON_GetArrayItem(get(get(s.state, "layout"), "font_px"), 1)->valueint,
+                     16);
     shot_free(&s);
     s = run_ok(ad1_trace, "--size 1280x720", NULL);
-    ck_assert_int_eq(cJSON_GetArrayItem(get(get(s.state, "layout"), "font_px"), 1)->valueint, 13);
+    ck_assert_int_eq(cJSON_GetArrayItem(get(get(s.state, "layout"), "font_px"), 1)->valueint,
+                     13);
     shot_free(&s);
     /* a 1280x720 window on a 1.5x display */
     s = run_ok(ad1_trace, "--size 1920x1080 --scale 1.5", NULL);
@@ -775,9 +780,9 @@ START_TEST(script_errors_name_file_and_line)
     s = run_in(NULL, ad1_trace, "", "key\n");
     ck_assert_int_eq(s.exit_code, 2);
     ck_assert_ptr_nonnull(strstr(s.err, ":1: key needs a key name"));
-    static const char *const bad_mouse[] = {"wheel left 3 4\n", "wheel up 3\n",
-                                            "wheel up 3 4 0\n", "click 3\n", "click a b\n",
-                                            "drag 1 2 3\n", "move 1 2 3\n"};
+    static const char *const bad_mouse[] = {
+        "wheel left 3 4\n", "wheel up 3\n", "wheel up 3 4 0\n", "click 3\n",
+        "click a b\n",      "drag 1 2 3\n", "move 1 2 3\n"};
     for (size_t i = 0; i < sizeof bad_mouse / sizeof bad_mouse[0]; i++) {
         s = run_in(NULL, ad1_trace, "", bad_mouse[i]);
         ck_assert_msg(s.exit_code == 2, "'%s' exited %d", bad_mouse[i], s.exit_code);
