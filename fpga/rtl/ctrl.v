@@ -112,9 +112,22 @@ module ctrl #(
     wire [47:0] u48_4  = {pb[9], pb[8], pb[7], pb[6], pb[5], pb[4]};
     wire [31:0] u32_14 = {pb[17], pb[16], pb[15], pb[14]};
 
+    // a > b, decided one bit at a time from the least significant end. With
+    // a constant operand this folds into a few LUTs, where a plain compare
+    // costs a carry chain as wide as its operands (one logic cell a bit).
+    function greater(input [31:0] a, input [31:0] b);
+        integer k;
+        begin
+            greater = 1'b0;
+            for (k = 0; k < 32; k = k + 1) begin
+                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
+            end
+        end
+    endfunction
+
     // Compared at 17 bits so the check stays real for any MAX_DAC_CODE.
     function over_max(input [15:0] c);
-        over_max = {1'b0, c} > {1'b0, MAX_DAC_CODE};
+        over_max = greater({16'd0, c}, {16'd0, MAX_DAC_CODE});
     endfunction
 
     // Expected payload length per type; 0xFF for an unknown type.
@@ -155,7 +168,7 @@ module ctrl #(
         f_offset = 8'hff;
         case (frame_type)
             T_CONFIGURE: begin
-                if (u32_0 < {16'd0, MIN_BLOCK_TICKS} || u32_0 > 32'd1_000_000) begin
+                if (greater({16'd0, MIN_BLOCK_TICKS}, u32_0) || greater(u32_0, 32'd1_000_000)) begin
                     f_reason = R_RANGE; f_offset = 8'd0;
                 end else if (u16_4 > u16_6) begin
                     f_reason = R_RANGE; f_offset = 8'd4;
@@ -167,11 +180,11 @@ module ctrl #(
                     f_reason = R_CLAMP; f_offset = 8'd12;
                 end else if (u16_14 == 16'd0) begin
                     f_reason = R_RANGE; f_offset = 8'd14;
-                end else if (u16_18 != 16'd0 && (u16_18 < 16'd4 || !SNIFFER)) begin
+                end else if (u16_18 != 16'd0 && (greater(32'd4, {16'd0, u16_18}) || !SNIFFER)) begin
                     f_reason = R_RANGE; f_offset = 8'd18;
-                end else if (b20 > 8'd3) begin
+                end else if (greater({24'd0, b20}, 32'd3)) begin
                     f_reason = R_RANGE; f_offset = 8'd20;
-                end else if (b21 > (SNIFFER ? 8'd3 : 8'd1)) begin
+                end else if (greater({24'd0, b21}, SNIFFER ? 32'd3 : 32'd1)) begin
                     f_reason = R_RANGE; f_offset = 8'd21;
                 end
             end
@@ -184,9 +197,9 @@ module ctrl #(
                     f_reason = R_CLAMP; f_offset = 8'd12;
                 end else if ((b18 & 8'h7c) != 8'd0) begin
                     f_reason = R_RANGE; f_offset = 8'd18;
-                end else if (b19 > 8'd5) begin
+                end else if (greater({24'd0, b19}, 32'd5)) begin
                     f_reason = R_RANGE; f_offset = 8'd19;
-                end else if (fifo_level >= DEPTH) begin
+                end else if (!greater({{(32 - LW){1'b0}}, DEPTH}, {{(32 - LW){1'b0}}, fifo_level})) begin
                     f_reason = R_FIFO_FULL;
                 end
             end
@@ -194,7 +207,7 @@ module ctrl #(
             T_PINS: begin
                 if (over_max(u16_0)) begin
                     f_reason = R_CLAMP; f_offset = 8'd0;
-                end else if (b2 > 8'd3) begin
+                end else if (greater({24'd0, b2}, 32'd3)) begin
                     f_reason = R_RANGE; f_offset = 8'd2;
                 end
             end

@@ -50,6 +50,19 @@ module frame_rx #(
         end
     endgenerate
 
+    // a > b, decided one bit at a time from the least significant end. With
+    // a constant operand this folds into a few LUTs, where a plain compare
+    // costs a carry chain as wide as its operands (one logic cell a bit).
+    function greater(input [7:0] a, input [7:0] b);
+        integer k;
+        begin
+            greater = 1'b0;
+            for (k = 0; k < 8; k = k + 1) begin
+                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
+            end
+        end
+    endfunction
+
     wire [15:0] crc_next;
     crc16 u_crc (.crc_in(crc), .data(in_data), .crc_out(crc_next));
 
@@ -86,7 +99,7 @@ module frame_rx #(
                 LEN: begin
                     frame_len <= in_data[6:0];
                     index     <= 7'd0;
-                    if (in_data > 8'd64) begin
+                    if (greater(in_data, 8'd64)) begin
                         state   <= HUNT;
                         dropped <= 1'b1;
                     end else begin
@@ -94,7 +107,7 @@ module frame_rx #(
                     end
                 end
                 PAYLOAD: begin
-                    if (index < KEEP_N) bytes[index[IW-1:0]] <= in_data;
+                    if (greater({1'b0, KEEP_N}, {1'b0, index})) bytes[index[IW-1:0]] <= in_data;
                     index <= index + 1'b1;
                     if (index + 1'b1 == frame_len) state <= CRC_HI;
                 end

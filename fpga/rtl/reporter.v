@@ -123,9 +123,24 @@ module reporter #(
     // multiplexer over held bits would need about twice that).
     reg [207:0] status;
 
+    // a > b, decided one bit at a time from the least significant end. With
+    // a constant operand this folds into a few LUTs, where a plain compare
+    // costs a carry chain as wide as its operands (one logic cell a bit).
+    function greater(input [15:0] a, input [15:0] b);
+        integer k;
+        begin
+            greater = 1'b0;
+            for (k = 0; k < 16; k = k + 1) begin
+                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
+            end
+        end
+    endfunction
+
     wire ev_ready  = ev_recs != 7'd0;
-    wire ch_ready  = (ch_recs >= 8'd19) || (ch_recs != 8'd0 && ch_quiet);
-    wire blk_ready = (blk_recs >= 7'd7) || (blk_recs != 7'd0 && blk_wait >= FLUSH[15:0]);
+    wire ch_full   = !greater(16'd19, {8'd0, ch_recs});
+    wire blk_full  = !greater(16'd7, {9'd0, blk_recs});
+    wire ch_ready  = ch_full || (ch_recs != 8'd0 && ch_quiet);
+    wire blk_ready = blk_full || (blk_recs != 7'd0 && !greater(FLUSH[15:0], blk_wait));
 
     wire [1:0] src = (fkind == F_EVENTS) ? SRC_EV : (fkind == F_UART) ? SRC_CH : SRC_BLK;
     wire issuing   = (rstate == R_FETCH) && to_read != 3'd0;
@@ -159,9 +174,9 @@ module reporter #(
 
     // Where the byte at pl_index comes from: the stream FIFO (header tick
     // bytes and record bytes), or a byte made here.
-    wire in_recs   = (fkind == F_UART || fkind == F_SAMPLES) && pl_index >= 7'd7;
+    wire in_recs   = (fkind == F_UART || fkind == F_SAMPLES) && greater({9'd0, pl_index}, 16'd6);
     wire from_fifo = (fkind == F_EVENTS) ? (pl_index != 7'd0) :
-                     (fkind == F_UART) ? (pl_index < 7'd6 || (in_recs && roff == 3'd0)) :
+                     (fkind == F_UART) ? (greater(16'd6, {9'd0, pl_index}) || (in_recs && roff == 3'd0)) :
                      (fkind == F_SAMPLES) ? (pl_index != 7'd6) : 1'b0;
     // A later UART or SAMPLES record starts with its 6 tick bytes to read first.
     wire skip_tick = in_recs && roff == 3'd0 && later;
@@ -188,7 +203,7 @@ module reporter #(
     // prev_ts; a later record's (to_get 7..4 for bytes 0..3) also give the
     // gap, low bytes first.
     wire       skipping = to_get > 3'd1;
-    wire       ts_low   = fkind == F_UART && (skipping ? (to_get >= 3'd4) : (pl_index < 7'd4));
+    wire       ts_low   = fkind == F_UART && (skipping ? to_get[2] : greater(16'd4, {9'd0, pl_index}));
     wire [8:0] diff     = {1'b0, rbyte} - {1'b0, prev_ts[7:0]} - {8'd0, borrow};
 
     task take_byte(input [7:0] b);
@@ -207,8 +222,8 @@ module reporter #(
     wire       take_ch  = rstate == R_IDLE && reply_empty && !status_due && !ev_ready && ch_ready;
     wire       take_blk = rstate == R_IDLE && reply_empty && !status_due && !ev_ready && !ch_ready &&
                           blk_ready;
-    wire [4:0] ch_n     = (ch_recs >= 8'd19) ? 5'd19 : ch_recs[4:0];
-    wire [4:0] blk_n    = (blk_recs >= 7'd7) ? 5'd7 : blk_recs[4:0];
+    wire [4:0] ch_n     = ch_full ? 5'd19 : ch_recs[4:0];
+    wire [4:0] blk_n    = blk_full ? 5'd7 : blk_recs[4:0];
 
     always @(posedge clk) begin
         if (rst) begin
