@@ -58,10 +58,26 @@ module event_queue #(
         end
     end
 
-    wire [ST_W-1:0] age       = now[ST_W-1:0] - picked[ST_W-1:0];
-    wire [TS_W-1:0] full_tick = now - {{(TS_W - ST_W){1'b0}}, age};
+    // now minus the age is the stamp under now's high bits, one less when
+    // the low bits wrapped since the stamp (a stamp above now's low bits).
+    wire            wrapped   = picked[ST_W-1:0] > now[ST_W-1:0];
+    wire [TS_W-1:0] full_tick = {now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped},
+                                 picked[ST_W-1:0]};
 
-    wire         room  = fifo_free >= {{(LW - 4){1'b0}}, 4'd12};
+    // a > b, decided one bit at a time from the least significant end. With
+    // a constant operand this folds into a few LUTs, where a plain compare
+    // costs a carry chain as wide as its operands (one logic cell a bit).
+    function greater(input [LW-1:0] a, input [LW-1:0] b);
+        integer k;
+        begin
+            greater = 1'b0;
+            for (k = 0; k < LW; k = k + 1) begin
+                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
+            end
+        end
+    endfunction
+
+    wire         room  = !greater({{(LW - 4){1'b0}}, 4'd12}, fifo_free);
     wire         start = (left == 4'd0) && !wr_en && room;
     wire [N-1:0] taken = (start && lost == 16'd0) ? first : {N{1'b0}};
     wire         clash = (src_valid & pending & ~taken) != {N{1'b0}};

@@ -48,7 +48,10 @@ module sampler #(
     wire [TS_W-1:0] len    = {{(TS_W - ST_W){1'b0}}, block_ticks};
     wire [ST_W-1:0] offset = in_ts - t_start[ST_W-1:0];
     wire            beyond = offset >= block_ticks;
-    wire [ST_W-1:0] age    = now[ST_W-1:0] - in_ts;
+    // The sample's full tick, now minus its age: in_ts under now's high
+    // bits, one less when the low bits wrapped since the sample.
+    wire            wrapped = in_ts > now[ST_W-1:0];
+    wire [TS_W-1:0] in_tick = {now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped}, in_ts};
 
     always @(posedge clk) begin
         blk_valid <= 1'b0;
@@ -68,7 +71,7 @@ module sampler #(
                     out_codes <= {ah, al, vh, vl};
                     t_start   <= t_start + len;
                 end else begin
-                    t_start <= now - {{(TS_W - ST_W){1'b0}}, age};
+                    t_start <= in_tick;
                 end
                 open <= 1'b1;
                 {vl, vh, al, ah} <= {in_v, in_v, in_a, in_a};
