@@ -23,9 +23,9 @@ module adc_spi #(
     input  wire            miso_v,
     input  wire            miso_a,
     output reg             valid,   // one-clock pulse with a new sample pair
-    output reg  [11:0]     volts,
-    output reg  [11:0]     amps,
-    output reg  [TS_W-1:0] ts       // time of the conversion (CS falling)
+    output wire [11:0]     volts,   // volts, amps and ts are valid with valid
+    output wire [11:0]     amps,
+    output wire [TS_W-1:0] ts       // time of the conversion (CS falling)
 );
     localparam integer HW = (HALF_CLKS > 1) ? $clog2(HALF_CLKS) : 1;
     localparam [HW-1:0] HALF_LAST = HALF_CLKS[HW-1:0] - 1'b1;
@@ -45,6 +45,13 @@ module adc_spi #(
     reg [11:0]     shift_a;
     reg [TS_W-1:0] ts_conv;
 
+    // The shift registers are the outputs: they stay still from the last
+    // rising edge of a conversion until the first of the next, and every
+    // user takes the sample with valid, so no copy is kept.
+    assign volts = shift_v;
+    assign amps  = shift_a;
+    assign ts    = ts_conv;
+
     always @(posedge clk) begin
         valid <= 1'b0;
         if (rst) begin
@@ -55,9 +62,6 @@ module adc_spi #(
             sclk        <= 1'b1;
             shift_v     <= 12'd0;
             shift_a     <= 12'd0;
-            volts       <= 12'd0;
-            amps        <= 12'd0;
-            ts          <= {TS_W{1'b0}};
             ts_conv     <= {TS_W{1'b0}};
         end else begin
             period <= (period == CONV_LAST) ? {PW{1'b0}} : period + 1'b1;
@@ -74,9 +78,6 @@ module adc_spi #(
                     if (rising_left == 5'd0) begin
                         cs_n  <= 1'b1;
                         valid <= 1'b1;
-                        volts <= shift_v;
-                        amps  <= shift_a;
-                        ts    <= ts_conv;
                     end else if (sclk) begin
                         sclk <= 1'b0;
                     end else begin
