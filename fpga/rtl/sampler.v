@@ -3,10 +3,13 @@
 // Min/max decimation of the two ADC channels into sample blocks of
 // block_ticks ticks each (the SAMPLES message, docs/protocol.md).
 //
-// Samples carry the low ST_W bits of their tick; the first block's full
-// tick is rebuilt from now (the sample is a few ticks old), later ones add
-// block_ticks, and a sample's offset into the block is taken modulo 2^ST_W
-// (blocks are at most 10^6 ticks, under 2^20).
+// Samples carry the low ST_W bits of their tick, and block starts are kept
+// in the same ST_W bits: the first block starts at its first sample's
+// stamp, later ones add block_ticks, and a sample's offset into the block
+// is taken modulo 2^ST_W. A closed block's full tick is rebuilt from now
+// while the record is read, exact because the block started less than
+// 2^ST_W ticks before (blocks are at most 10^6 ticks, under 2^20, and the
+// record is read within a few ticks of the block's end).
 //
 // Blocks tile time: the first starts at the tick of the first sample after
 // restart, block k covers [t0 + k * block_ticks, t0 + (k + 1) * block_ticks),
@@ -36,42 +39,43 @@ module sampler #(
     output wire [111:0]    blk_rec
 );
     reg            open;
-    reg [TS_W-1:0] t_start;
+    reg [ST_W-1:0] t_start;
     reg [11:0]     vl, vh, al, ah;
-    reg [TS_W-1:0] out_tick;
+    reg [ST_W-1:0] out_start;
     reg [47:0]     out_codes;  // {a_max, a_min, v_max, v_min}
+
+    // now minus the closed block's age: its start under now's high bits,
+    // one less when the low bits wrapped since.
+    wire            wrapped  = out_start > now[ST_W-1:0];
+    wire [TS_W-1:0] out_tick = {now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped},
+                                out_start};
 
     assign blk_rec = {4'd0, out_codes[47:36], 4'd0, out_codes[35:24],
                       4'd0, out_codes[23:12], 4'd0, out_codes[11:0],
                       out_tick[47:0]};
 
-    wire [TS_W-1:0] len    = {{(TS_W - ST_W){1'b0}}, block_ticks};
-    wire [ST_W-1:0] offset = in_ts - t_start[ST_W-1:0];
+    wire [ST_W-1:0] offset = in_ts - t_start;
     wire            beyond = offset >= block_ticks;
-    // The sample's full tick, now minus its age: in_ts under now's high
-    // bits, one less when the low bits wrapped since the sample.
-    wire            wrapped = in_ts > now[ST_W-1:0];
-    wire [TS_W-1:0] in_tick = {now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped}, in_ts};
 
     always @(posedge clk) begin
         blk_valid <= 1'b0;
         if (rst || restart || !enable) begin
             open <= 1'b0;
             if (rst) begin
-                t_start   <= {TS_W{1'b0}};
+                t_start   <= {ST_W{1'b0}};
                 {vl, vh, al, ah} <= 48'd0;
-                out_tick  <= {TS_W{1'b0}};
+                out_start <= {ST_W{1'b0}};
                 out_codes <= 48'd0;
             end
         end else if (in_valid) begin
             if (!open || beyond) begin
                 if (open) begin
                     blk_valid <= 1'b1;
-                    out_tick  <= t_start;
+                    out_start <= t_start;
                     out_codes <= {ah, al, vh, vl};
-                    t_start   <= t_start + len;
+                    t_start   <= t_start + block_ticks;
                 end else begin
-                    t_start <= in_tick;
+                    t_start <= in_ts;
                 end
                 open <= 1'b1;
                 {vl, vh, al, ah} <= {in_v, in_v, in_a, in_a};
