@@ -39,7 +39,7 @@ module sampler #(
     output wire [111:0]    blk_rec
 );
     reg            open;
-    reg [ST_W-1:0] t_start;
+    reg [ST_W-1:0] start_lo;
     reg [11:0]     vl, vh, al, ah;
     reg [ST_W-1:0] out_start;
     reg [47:0]     out_codes;  // {a_max, a_min, v_max, v_min}
@@ -54,7 +54,16 @@ module sampler #(
                       4'd0, out_codes[23:12], 4'd0, out_codes[11:0],
                       out_tick[47:0]};
 
-    wire [ST_W-1:0] offset = in_ts - t_start;
+    // The open block's full start tick, read by name by the cosimulation
+    // shim (fpga/cosim/cosim_hw.cpp) to know when the block ends; the
+    // gateware itself has no use for it.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire            open_wrapped = start_lo > now[ST_W-1:0];
+    wire [TS_W-1:0] t_start      = {now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, open_wrapped},
+                                    start_lo};
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    wire [ST_W-1:0] offset = in_ts - start_lo;
     wire            beyond = offset >= block_ticks;
 
     always @(posedge clk) begin
@@ -62,7 +71,7 @@ module sampler #(
         if (rst || restart || !enable) begin
             open <= 1'b0;
             if (rst) begin
-                t_start   <= {ST_W{1'b0}};
+                start_lo  <= {ST_W{1'b0}};
                 {vl, vh, al, ah} <= 48'd0;
                 out_start <= {ST_W{1'b0}};
                 out_codes <= 48'd0;
@@ -71,11 +80,11 @@ module sampler #(
             if (!open || beyond) begin
                 if (open) begin
                     blk_valid <= 1'b1;
-                    out_start <= t_start;
+                    out_start <= start_lo;
                     out_codes <= {ah, al, vh, vl};
-                    t_start   <= t_start + block_ticks;
+                    start_lo  <= start_lo + block_ticks;
                 end else begin
-                    t_start <= in_ts;
+                    start_lo <= in_ts;
                 end
                 open <= 1'b1;
                 {vl, vh, al, ah} <= {in_v, in_v, in_a, in_a};
