@@ -233,9 +233,11 @@ static void section_checks(pen *p)
         line(p, DASH_SMALL, DASH_C_MARGINAL, "provisional: the run has not ended");
     for (size_t i = 0; i < a->n_checks; i++) {
         const rc_check *c = &a->checks[i];
-        SDL_Color col = c->result == RC_CHECK_PASS ? DASH_C_PASS
+        SDL_Color col = c->inconclusive             ? DASH_C_MARGINAL
+                        : c->result == RC_CHECK_PASS ? DASH_C_PASS
                         : c->result == RC_CHECK_FAIL ? DASH_C_FAIL : DASH_C_DIM;
-        const char *word = c->result == RC_CHECK_PASS ? "pass"
+        const char *word = c->inconclusive             ? "?"
+                           : c->result == RC_CHECK_PASS ? "pass"
                            : c->result == RC_CHECK_FAIL ? "FAIL" : "skip";
         int w = dash_text_draw(p->app->text, DASH_BOLD, p->x, p->y, col, DASH_LEFT, word);
         char name[96];

@@ -25,7 +25,8 @@ static const char export_help[] =
     "  --format F            csv (default), vcd or sr\n"
     "  -o, --output FILE     output file (required)\n"
     "  --from T, --to T      export only from T (inclusive) to T (exclusive), e.g. 30s\n"
-    "  --channels LIST       some of rail_v,rail_a,ac_lost,ch_state,events (default all)\n"
+    "  --channels LIST       some of rail_v,rail_a,ac_lost,ch_state,events and, in a\n"
+    "                        replayed trace, ref_rail_v (default all)\n"
     "\n"
     "exit codes: 0 written, 2 bad input or usage, 3 I/O failure\n";
 

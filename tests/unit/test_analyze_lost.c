@@ -76,6 +76,9 @@ START_TEST(losses_make_checks_inconclusive)
     const rc_check *waits = check_named(a, "profile.waits");
     ck_assert_int_eq(waits->result, RC_CHECK_SKIP);
     ck_assert(!waits->inconclusive);
+    ck_assert_str_eq(rc_check_state_name(ch), "inconclusive");
+    ck_assert_str_eq(rc_check_state_name(waits), "skip");
+    ck_assert_str_eq(rc_check_result_name(ch->result), "pass");
     rc_analysis_free(a);
     run_free(&r);
 }

@@ -84,6 +84,10 @@ typedef enum rc_verdict {
 } rc_verdict;
 
 const char *rc_verdict_name(rc_verdict v);
+/* "pass", "fail" or "skip". */
+const char *rc_check_result_name(rc_check_result r);
+/* What a report says of a check: its result's name, or "inconclusive". */
+const char *rc_check_state_name(const rc_check *c);
 
 typedef struct rc_analysis {
     rc_scenario scenario;

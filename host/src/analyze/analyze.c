@@ -41,6 +41,24 @@ const char *rc_verdict_name(rc_verdict v)
     return "unknown";
 }
 
+const char *rc_check_result_name(rc_check_result r)
+{
+    switch (r) {
+    case RC_CHECK_PASS:
+        return "pass";
+    case RC_CHECK_FAIL:
+        return "fail";
+    case RC_CHECK_SKIP:
+        return "skip";
+    }
+    return "unknown";
+}
+
+const char *rc_check_state_name(const rc_check *c)
+{
+    return c->inconclusive ? "inconclusive" : rc_check_result_name(c->result);
+}
+
 void rc_analysis_free(rc_analysis *a)
 {
     if (!a)

@@ -24,11 +24,6 @@ static const char *outcome_name(rc_case_outcome o)
     return "?";
 }
 
-static const char *check_result_name(rc_check_result r)
-{
-    return r == RC_CHECK_PASS ? "pass" : r == RC_CHECK_FAIL ? "fail" : "skip";
-}
-
 typedef struct tally {
     size_t run, matched, mismatched, errors;
 } tally;
@@ -69,7 +64,8 @@ static cJSON *expected_json(const rc_suite_case *c)
     cJSON_AddStringToObject(e, "verdict", rc_verdict_name(c->verdict));
     cJSON *checks = cJSON_AddObjectToObject(e, "checks");
     for (size_t i = 0; i < c->n_checks; i++)
-        cJSON_AddStringToObject(checks, c->checks[i].name, check_result_name(c->checks[i].result));
+        cJSON_AddStringToObject(checks, c->checks[i].name,
+                                rc_check_result_name(c->checks[i].result));
     return e;
 }
 
@@ -85,7 +81,7 @@ static void add_analysis(cJSON *o, const rc_analysis *a)
     for (size_t i = 0; i < a->n_checks; i++) {
         cJSON *chk = cJSON_CreateObject();
         cJSON_AddStringToObject(chk, "name", a->checks[i].name);
-        cJSON_AddStringToObject(chk, "result", check_result_name(a->checks[i].result));
+        cJSON_AddStringToObject(chk, "result", rc_check_state_name(&a->checks[i]));
         cJSON_AddBoolToObject(chk, "marginal", a->checks[i].marginal);
         cJSON_AddStringToObject(chk, "detail", a->checks[i].detail);
         cJSON_AddItemToArray(checks, chk);
@@ -193,7 +189,7 @@ static void junit_system_out(FILE *out, const rc_case_result *r)
     if (a) {
         fprintf(out, "\nverdict: %s", rc_verdict_name(a->verdict));
         for (size_t i = 0; i < a->n_checks; i++) {
-            fprintf(out, "\n%s %s: ", check_result_name(a->checks[i].result), a->checks[i].name);
+            fprintf(out, "\n%s %s: ", rc_check_state_name(&a->checks[i]), a->checks[i].name);
             xml_escaped(out, a->checks[i].detail);
         }
     }

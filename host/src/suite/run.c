@@ -48,16 +48,6 @@ static void diff_add(diff_buf *d, const char *fmt, ...)
         d->used = d->len - 1;
 }
 
-static const char *result_name(rc_check_result r)
-{
-    switch (r) {
-    case RC_CHECK_PASS: return "pass";
-    case RC_CHECK_FAIL: return "fail";
-    case RC_CHECK_SKIP: return "skip";
-    }
-    return "?";
-}
-
 static const rc_check *find_check(const rc_analysis *a, const char *name)
 {
     for (size_t i = 0; i < a->n_checks; i++)
@@ -100,11 +90,12 @@ bool rc_suite_case_compare(const rc_suite_case *c, const rc_analysis *a, char *d
         if (!got) {
             ok = false;
             diff_add(&d, "expected %s=%s, but the run has no check %s", want->name,
-                     result_name(want->result), want->name);
-        } else if (got->result != want->result) {
+                     rc_check_result_name(want->result), want->name);
+        } else if (got->result != want->result || got->inconclusive) {
             ok = false;
-            diff_add(&d, "expected %s=%s, got %s: %s", want->name, result_name(want->result),
-                     result_name(got->result), got->detail);
+            diff_add(&d, "expected %s=%s, got %s: %s", want->name,
+                     rc_check_result_name(want->result), rc_check_state_name(got),
+                     got->detail);
         }
     }
     return ok;
