@@ -627,7 +627,7 @@ static Suite *interop_suite(void)
     tcase_add_test(tc, sr_truncated_file);
     suite_add_tcase(s, tc);
     tc = tcase_create("memory");
-    tcase_set_timeout(tc, 120);
+    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, exports_and_imports_stream);
     suite_add_tcase(s, tc);
     return s;
