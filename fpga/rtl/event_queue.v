@@ -16,6 +16,10 @@
 // A pending bit per source remembers the event; the lowest pending source
 // is copied and written (twelve clocks, one byte each) whenever the FIFO
 // has room for a whole record; push pulses once the record is complete.
+// The record is loaded with the bare stamp, and its tick's high bits are
+// rebuilt from that register on the next clock, before the first byte
+// leaves (the picking and the rebuild in one clock were the design's
+// longest path).
 // While the FIFO is full events wait in their pending bits; only a source
 // that fires again while still pending loses its older event. Losses are
 // counted, and an OVERRUN record (arg 2, value = events lost) goes in ahead
@@ -60,9 +64,10 @@ module event_queue #(
 
     // now minus the age is the stamp under now's high bits, one less when
     // the low bits wrapped since the stamp (a stamp above now's low bits).
-    wire            wrapped   = picked[ST_W-1:0] > now[ST_W-1:0];
-    wire [TS_W-1:0] full_tick = {now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped},
-                                 picked[ST_W-1:0]};
+    // Applied to a whole tick (an OVERRUN record's) it gives that tick back.
+    wire [ST_W-1:0]      stamp   = rec[ST_W-1:0];
+    wire                 wrapped = stamp > now[ST_W-1:0];
+    wire [TS_W-ST_W-1:0] tick_hi = now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped};
 
     // a > b, decided one bit at a time from the least significant end. With
     // a constant operand this folds into a few LUTs, where a plain compare
@@ -100,6 +105,7 @@ module event_queue #(
                 wr_en <= 1'b1;
                 left  <= left - 1'b1;
                 if (wr_en) rec <= rec >> 8;
+                if (left == 4'd12) rec[TS_W-1:ST_W] <= tick_hi;
             end else if (wr_en) begin
                 rec  <= rec >> 8;
                 push <= 1'b1;
@@ -110,7 +116,7 @@ module event_queue #(
                 lost <= clash ? 16'd1 : 16'd0;
             end else begin
                 if (start && any) begin
-                    rec  <= {picked[SW-1:ST_W], full_tick};
+                    rec  <= {picked[SW-1:ST_W], {(TS_W - ST_W){1'b0}}, picked[ST_W-1:0]};
                     left <= 4'd12;
                 end
                 if (clash && lost != 16'hffff) lost <= lost + 1'b1;
