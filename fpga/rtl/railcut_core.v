@@ -164,7 +164,7 @@ module railcut_core #(
     sync_fifo #(.WIDTH(150), .DEPTH(FIFO_DEPTH)) u_seg_fifo (
         .clk(clk), .rst(rst), .clear(fifo_clear), .wr_data(fifo_rec), .wr_en(fifo_wr),
         .rd_en(seg_rd), .rd_data(seg_data), .rd_valid(seg_rvalid), .empty(seg_empty),
-        .full(), .level(seg_level), .overflow(), .underflow()
+        .full(), .level(seg_level), .free(), .overflow(), .underflow()
     );
 
     wire            alert_level, alert_edge, chp_level, chp_edge;
@@ -291,7 +291,12 @@ module railcut_core #(
     localparam integer SW_DEPTH = 1024;
     localparam integer SFW      = $clog2(SW_DEPTH) + 1;
     localparam [SFW-1:0] SW_ALL = SW_DEPTH[SFW-1:0];
-    wire [SFW-1:0] blk_level, ch_level, ev_level;
+    wire [SFW-1:0] blk_free, ch_free, ev_free;
+    // The levels are read by name by the cosimulation shim
+    // (fpga/cosim/cosim_hw.cpp); the writers use the free counts.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [SFW-1:0] blk_level, ev_level;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire        blk_wr, ch_wr, ev_wr;
     wire [7:0]  blk_wdata, ch_wdata, ev_wdata;
     wire        blk_push, ch_push, ev_push;
@@ -301,7 +306,7 @@ module railcut_core #(
 
     rec_writer #(.BYTES(14), .DRAIN(1), .LW(SFW)) u_blk_wr (
         .clk(clk), .rst(rst), .in_valid(blk_valid), .in_rec(blk_rec),
-        .fifo_free(SW_ALL - blk_level), .fifo_empty(blk_empty),
+        .fifo_free(blk_free), .fifo_empty(blk_empty),
         .wr_en(blk_wr), .wr_data(blk_wdata), .push(blk_push), .overrun(blk_over),
         .lost(blk_lost)
     );
@@ -383,7 +388,7 @@ module railcut_core #(
     wire [15:0] ev_lost;
     event_queue #(.N(NEV), .TS_W(TS_W), .ST_W(ST_W), .LW(SFW)) u_events (
         .clk(clk), .rst(rst), .now(now), .src_valid(ev_valid), .src_rec(ev_recs),
-        .fifo_free(SW_ALL - ev_level), .wr_en(ev_wr), .wr_data(ev_wdata), .push(ev_push),
+        .fifo_free(ev_free), .wr_en(ev_wr), .wr_data(ev_wdata), .push(ev_push),
         .lost_total(ev_lost)
     );
 
@@ -392,7 +397,7 @@ module railcut_core #(
     sync_fifo #(.WIDTH(8), .DEPTH(SW_DEPTH)) u_ev_fifo (
         .clk(clk), .rst(rst), .clear(1'b0), .wr_data(ev_wdata), .wr_en(ev_wr),
         .rd_en(ev_rd), .rd_data(ev_byte), .rd_valid(ev_rvalid), .empty(), .full(),
-        .level(ev_level), .overflow(), .underflow()
+        .level(ev_level), .free(ev_free), .overflow(), .underflow()
     );
 
     // The CH debug-UART sniffer and its byte stream; a build without it
@@ -408,14 +413,14 @@ module railcut_core #(
             );
             rec_writer #(.BYTES(7), .DRAIN(0), .LW(SFW)) u_ch_wr (
                 .clk(clk), .rst(rst), .in_valid(ch_byte_valid && flags[1]),
-                .in_rec(ch_byte_rec), .fifo_free(SW_ALL - ch_level), .fifo_empty(1'b0),
+                .in_rec(ch_byte_rec), .fifo_free(ch_free), .fifo_empty(1'b0),
                 .wr_en(ch_wr), .wr_data(ch_wdata), .push(ch_push), .overrun(ch_over),
                 .lost(ch_lost)
             );
             sync_fifo #(.WIDTH(8), .DEPTH(SW_DEPTH)) u_ch_fifo (
                 .clk(clk), .rst(rst), .clear(1'b0), .wr_data(ch_wdata), .wr_en(ch_wr),
                 .rd_en(ch_rd), .rd_data(ch_byte), .rd_valid(ch_rvalid), .empty(), .full(),
-                .level(ch_level), .overflow(), .underflow()
+                .level(), .free(ch_free), .overflow(), .underflow()
             );
         end else begin : g_no_sniffer
             assign ch_byte_valid = 1'b0;
@@ -429,13 +434,13 @@ module railcut_core #(
             assign ch_lost       = 16'd0;
             assign ch_byte       = 8'd0;
             assign ch_rvalid     = 1'b0;
-            assign ch_level      = {SFW{1'b0}};
+            assign ch_free       = SW_ALL;
         end
     endgenerate
     sync_fifo #(.WIDTH(8), .DEPTH(SW_DEPTH)) u_blk_fifo (
         .clk(clk), .rst(rst), .clear(1'b0), .wr_data(blk_wdata), .wr_en(blk_wr),
         .rd_en(blk_rd), .rd_data(blk_byte), .rd_valid(blk_rvalid), .empty(blk_empty), .full(),
-        .level(blk_level), .overflow(), .underflow()
+        .level(blk_level), .free(blk_free), .overflow(), .underflow()
     );
 
     // ---- counters for STATUS -------------------------------------------
@@ -465,7 +470,7 @@ module railcut_core #(
     sync_fifo #(.WIDTH(34), .DEPTH(16)) u_reply_fifo (
         .clk(clk), .rst(rst), .clear(1'b0), .wr_data(reply), .wr_en(reply_valid),
         .rd_en(reply_rd), .rd_data(reply_data), .rd_valid(reply_rvalid), .empty(reply_empty),
-        .full(), .level(), .overflow(), .underflow()
+        .full(), .level(), .free(), .overflow(), .underflow()
     );
 
     wire       send, tx_busy, pl_req, pl_ack;

@@ -22,6 +22,7 @@ module sync_fifo #(
     output wire                   empty,
     output wire                   full,
     output wire [$clog2(DEPTH):0] level,
+    output wire [$clog2(DEPTH):0] free,   // DEPTH - level
     output reg                    overflow,
     output reg                    underflow
 );
@@ -38,6 +39,9 @@ module sync_fifo #(
     reg [AW:0]      rd_ptr;
 
     assign level = wr_ptr - rd_ptr;
+    // DEPTH - level in one subtraction (DEPTH is the pointers' top bit), so
+    // a writer's room check does not wait on two carry chains.
+    assign free  = {~rd_ptr[AW], rd_ptr[AW-1:0]} - wr_ptr;
     assign empty = (wr_ptr == rd_ptr);
     assign full  = (wr_ptr[AW] != rd_ptr[AW]) && (wr_ptr[AW-1:0] == rd_ptr[AW-1:0]);
 
