@@ -82,7 +82,15 @@ module event_queue #(
         end
     endfunction
 
-    wire         room  = !greater({{(LW - 4){1'b0}}, 4'd12}, fifo_free);
+    // Room for a whole record, registered to keep the FIFO's free count off
+    // the path into the pick and the loss count: last clock's free count,
+    // less the byte written at its end, is a lower bound for this clock's
+    // (reads only add room), so a record never meets a full FIFO.
+    reg          room;
+    always @(posedge clk) begin
+        room <= !rst && !greater(wr_en ? {{(LW - 4){1'b0}}, 4'd13} : {{(LW - 4){1'b0}}, 4'd12},
+                                 fifo_free);
+    end
     wire         start = (left == 4'd0) && !wr_en && room;
     wire [N-1:0] taken = (start && lost == 16'd0) ? first : {N{1'b0}};
     wire         clash = (src_valid & pending & ~taken) != {N{1'b0}};
