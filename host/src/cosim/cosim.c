@@ -32,6 +32,11 @@
  * Idle ticks are skipped: when the gateware is idle (rc_cosim_hw_quiet_ticks)
  * the model jumps ahead with the outputs held, stopping at its first event,
  * and the gateware's counters move by the same number of ticks.
+ *
+ * The "cosim-12m" driver runs the board build instead (cosim_pins.h: 12 MHz,
+ * the link through the UART, the converters through SPI) under the same
+ * loop, clocking every tick; only the calls below marked hw_ choose between
+ * the two models.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +44,7 @@
 
 #include "cosim/cosim_hw.h"
 #include "cosim/cosim_internal.h"
+#include "cosim/cosim_pins.h"
 #include "model/model_internal.h"
 
 #define ANSWER_TICKS 20000u     /* a command unanswered this long: the gateware is stuck */
@@ -56,7 +62,8 @@
 
 struct rc_device {
     rc_rig_config cfg;
-    rc_cosim_hw *hw;
+    rc_cosim_hw *hw;     /* the cosimulation build, or */
+    rc_cosim_pins *pins; /* the board build (cosim-12m) */
     rc_bench_model *model;
     bool model_on;
     uint64_t t0;
@@ -104,7 +111,22 @@ struct rc_device {
 
 static uint64_t now_tick(const rc_device *d)
 {
-    return rc_cosim_hw_now(d->hw);
+    return d->pins ? rc_cosim_pins_now(d->pins) : rc_cosim_hw_now(d->hw);
+}
+
+static void hw_outputs(const rc_device *d, rc_cosim_hw_out *o)
+{
+    if (d->pins)
+        rc_cosim_pins_outputs(d->pins, o);
+    else
+        rc_cosim_hw_outputs(d->hw, o);
+}
+
+static size_t hw_tick(rc_device *d, const rc_cosim_hw_in *in, uint8_t *tx, size_t *tx_n)
+{
+    if (d->pins)
+        return rc_cosim_pins_tick(d->pins, in, d->h2f, d->h2f_len, tx, tx_n);
+    return rc_cosim_hw_tick(d->hw, in, d->h2f, d->h2f_len, tx, tx_n);
 }
 
 static rc_status send_msg(rc_device *d, const rc_link_msg *m, uint8_t *seq, rc_error *err);
@@ -196,7 +218,7 @@ static void on_model_event(void *ctx, const rc_event *ev)
 static void model_inputs(rc_device *d)
 {
     rc_cosim_hw_out o;
-    rc_cosim_hw_outputs(d->hw, &o);
+    hw_outputs(d, &o);
     if (!d->model_on && o.seq_active) {
         d->model_on = true;
         d->t0 = now_tick(d);
@@ -498,7 +520,7 @@ static void run_tick(rc_device *d, uint64_t skip_limit)
     bench_inputs(d, &in);
     uint8_t tx[RC_COSIM_HW_BYTES_PER_TICK];
     size_t tx_n;
-    size_t used = rc_cosim_hw_tick(d->hw, &in, d->h2f, d->h2f_len, tx, &tx_n);
+    size_t used = hw_tick(d, &in, tx, &tx_n);
     memmove(d->h2f, d->h2f + used, d->h2f_len - used);
     d->h2f_len -= used;
     receive(d, tx, tx_n);
@@ -641,6 +663,7 @@ static void cosim_close(rc_device *d)
     if (!d)
         return;
     rc_cosim_hw_free(d->hw);
+    rc_cosim_pins_free(d->pins);
     rc_bench_model_free(d->model);
     free(d->h2f);
     free(d->segs);
@@ -651,13 +674,14 @@ static void cosim_close(rc_device *d)
     free(d);
 }
 
-static rc_status cosim_open(const rc_rig_config *cfg, rc_device **out, rc_error *err)
+static rc_status open_model(const rc_rig_config *cfg, bool board, rc_device **out,
+                            rc_error *err)
 {
     rc_device *d = calloc(1, sizeof *d);
     if (!d)
         return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     d->cfg = *cfg;
-    d->skipping = true;
+    d->skipping = !board; /* the board build clocks every tick */
     d->faults = (rc_cosim_faults)RC_COSIM_FAULTS_NONE;
     rc_link_decoder_init(&d->dec);
     rc_status st = rc_bench_model_new(&cfg->ch, &cfg->supply, cfg->outage_below_mv,
@@ -666,8 +690,11 @@ static rc_status cosim_open(const rc_rig_config *cfg, rc_device **out, rc_error 
         cosim_close(d);
         return rc_error_prefix(err, st, "cosim");
     }
-    d->hw = rc_cosim_hw_new();
-    if (!d->hw)
+    if (board)
+        d->pins = rc_cosim_pins_new();
+    else
+        d->hw = rc_cosim_hw_new();
+    if (!d->hw && !d->pins)
         st = rc_error_set(err, RC_ERR_NOMEM, "out of memory");
     if (st == RC_OK)
         st = identify(d, err);
@@ -679,6 +706,16 @@ static rc_status cosim_open(const rc_rig_config *cfg, rc_device **out, rc_error 
     }
     *out = d;
     return RC_OK;
+}
+
+static rc_status cosim_open(const rc_rig_config *cfg, rc_device **out, rc_error *err)
+{
+    return open_model(cfg, false, out, err);
+}
+
+static rc_status cosim_12m_open(const rc_rig_config *cfg, rc_device **out, rc_error *err)
+{
+    return open_model(cfg, true, out, err);
 }
 
 static rc_status compile(rc_device *d, rc_error *err)
@@ -903,7 +940,7 @@ rc_status rc_cosim_command(rc_device *d, const rc_link_msg *m, rc_link_msg *answ
 
 uint64_t rc_cosim_cycles(const rc_device *d)
 {
-    return rc_cosim_hw_cycles(d->hw);
+    return d->pins ? rc_cosim_pins_cycles(d->pins) : rc_cosim_hw_cycles(d->hw);
 }
 
 uint64_t rc_cosim_skipped_ticks(const rc_device *d)
@@ -913,13 +950,25 @@ uint64_t rc_cosim_skipped_ticks(const rc_device *d)
 
 void rc_cosim_set_skipping(rc_device *d, bool on)
 {
-    d->skipping = on;
+    d->skipping = on && !d->pins;
 }
 
 const rc_driver rc_driver_cosim = {
     .name = "cosim",
     .description = "the gateware RTL (Verilator) with the sim's supply and CH behind its pins",
     .open = cosim_open,
+    .close = cosim_close,
+    .load = cosim_load,
+    .start = cosim_start,
+    .poll = cosim_poll,
+    .stop = cosim_stop,
+};
+
+const rc_driver rc_driver_cosim_12m = {
+    .name = "cosim-12m",
+    .description = "the gateware's 12 MHz board build (UART and SPI pins) with the sim's supply "
+                   "and CH",
+    .open = cosim_12m_open,
     .close = cosim_close,
     .load = cosim_load,
     .start = cosim_start,

@@ -36,9 +36,11 @@ rc_status rc_cosim_command(rc_device *dev, const rc_link_msg *m, rc_link_msg *an
 uint64_t rc_cosim_cycles(const rc_device *dev);
 uint64_t rc_cosim_skipped_ticks(const rc_device *dev);
 
-/* Off: clock every tick (the reference the skipping is checked against). */
+/* Off: clock every tick (the reference the skipping is checked against).
+ * The board build (cosim-12m) never skips. */
 void rc_cosim_set_skipping(rc_device *dev, bool on);
 
 extern const rc_driver rc_driver_cosim;
+extern const rc_driver rc_driver_cosim_12m; /* the board build, 12 MHz through the pins */
 
 #endif

@@ -13,6 +13,7 @@ static const rc_driver *const drivers[] = {
     &rc_driver_ftdi,
 #ifdef RAILCUT_COSIM
     &rc_driver_cosim,
+    &rc_driver_cosim_12m,
 #endif
 };
 

@@ -10,6 +10,7 @@
 extern const rc_driver rc_driver_sim;
 extern const rc_driver rc_driver_ftdi;
 extern const rc_driver rc_driver_cosim; /* only when the gateware is built */
+extern const rc_driver rc_driver_cosim_12m; /* the same, its board build at 12 MHz */
 
 /* sim: step every microsecond (ramps included) instead of jumping over
  * quiet spans; the brute-force reference for the tests. */
