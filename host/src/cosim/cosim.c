@@ -35,7 +35,7 @@
  *
  * The "cosim-12m" driver runs the board build instead (cosim_pins.h: 12 MHz,
  * the link through the UART, the converters through SPI) under the same
- * loop, clocking every tick; only the calls below marked hw_ choose between
+ * loop, clocking every tick; only now_tick and the hw_ calls choose between
  * the two models.
  */
 #include <stdio.h>
