@@ -15,7 +15,11 @@ int cmd_backends(int argc, char **argv)
         return cli_usage_error("backends", "takes no arguments");
     size_t n;
     const rc_driver *const *drivers = rc_driver_list(&n);
+    int width = 0;
     for (size_t i = 0; i < n; i++)
-        printf("%-8s %s\n", drivers[i]->name, drivers[i]->description);
+        if ((int)strlen(drivers[i]->name) > width)
+            width = (int)strlen(drivers[i]->name);
+    for (size_t i = 0; i < n; i++)
+        printf("%-*s  %s\n", width, drivers[i]->name, drivers[i]->description);
     return RC_EXIT_PASS;
 }
