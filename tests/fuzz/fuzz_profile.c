@@ -14,6 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const set[] = {"off=179.9s", "n=2"};
     rc_profile_options opt = RC_PROFILE_OPTIONS_INIT;
+    /* the default limit (4 M commands) is covered by unit tests; a low one
+     * keeps each execution fast so the fuzzer explores the grammar */
+    opt.max_steps = 20000;
     rc_profile *p = NULL;
     rc_error err;
     const char *text = (const char *)data;

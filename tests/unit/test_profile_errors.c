@@ -104,6 +104,14 @@ START_TEST(expansion_is_bounded)
                 "t.rail:3:1: profile expands to more than 1000000 segments\n  hold 1us\n  ^");
     check_error("repeat 1000000\nrepeat 1000000\nlevel 1V\nend\nend\n",
                 "t.rail:3:1: profile expands to more than 4000000 commands\n  level 1V\n  ^");
+    /* a caller may lower the limit, never raise it */
+    rc_profile_options opt = RC_PROFILE_OPTIONS_INIT;
+    opt.max_steps = 100;
+    check_error_opt("repeat 60\nlevel 1V\nend\n", &opt, RC_ERR_PARSE,
+                    "t.rail:2:1: profile expands to more than 100 commands\n  level 1V\n  ^");
+    opt.max_steps = 5000000;
+    check_error_opt("repeat 1000000\nrepeat 1000000\nlevel 1V\nend\nend\n", &opt, RC_ERR_PARSE,
+                    "t.rail:3:1: profile expands to more than 4000000 commands\n  level 1V\n  ^");
 }
 END_TEST
 

@@ -121,9 +121,11 @@ typedef struct rc_profile_options {
     const char *const *set;   /* "name=value" strings */
     size_t n_set;
     int64_t observe_us;       /* > = 0 overrides the profile's "observe"; -1 keeps it */
+    long max_steps;           /* > 0 lowers the limit on commands executed with repeats
+                               * expanded (default and ceiling 4000000); fuzzing uses it */
 } rc_profile_options;
 
-#define RC_PROFILE_OPTIONS_INIT {NULL, 0, -1}
+#define RC_PROFILE_OPTIONS_INIT {NULL, 0, -1, 0}
 #define RC_DEFAULT_OBSERVE_US (120LL * 1000000LL)
 #define RC_DEFAULT_NOMINAL_MV 12000
 

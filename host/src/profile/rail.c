@@ -137,6 +137,7 @@ typedef struct parser {
     bool level_used; /* a command has already relied on the nominal level */
     bool have_scenario, have_nominal, have_observe;
     long steps;
+    long max_steps; /* MAX_STEPS or the caller's lower limit */
 } parser;
 
 /* ---- errors ---------------------------------------------------------- */
@@ -916,11 +917,11 @@ static rc_status exec_expect(parser *ps, const stmt *st)
 static rc_status exec_block(parser *ps, const block *b, bool dry);
 
 /* Every command executed and every pass through a repeat block counts, so
- * even empty nested repeats stay within MAX_STEPS. */
+ * even empty nested repeats stay within the step limit. */
 static rc_status count_step(parser *ps, const stmt *st)
 {
-    if (++ps->steps > MAX_STEPS)
-        return fail_tok(ps, st, 0, "profile expands to more than %ld commands", MAX_STEPS);
+    if (++ps->steps > ps->max_steps)
+        return fail_tok(ps, st, 0, "profile expands to more than %ld commands", ps->max_steps);
     return RC_OK;
 }
 
@@ -1155,6 +1156,8 @@ static rc_status compile(parser *ps, const char *text, size_t len, const rc_prof
     memcpy(main_src->text, text, len);
     main_src->text[len] = '\0';
     main_src->len = len;
+    ps->max_steps = opt && opt->max_steps > 0 && opt->max_steps < MAX_STEPS ? opt->max_steps
+                                                                              : MAX_STEPS;
     rc_status s = parse_file(ps, 0, &ps->root, false);
     if (s == RC_OK)
         s = apply_overrides(ps, opt);
