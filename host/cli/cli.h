@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "railcut/analyze.h"
+#include "railcut/bench.h"
 #include "railcut/error.h"
 #include "railcut/rig.h"
 #include "railcut/trace.h"
@@ -159,6 +160,15 @@ rc_status cli_make_output_dir(const char *given, const char *stem, char *out, si
 /* Warns on stderr when an opened trace is damaged, saying that the command
  * goes on with what precedes the damage ("judging", "exporting"...). */
 void cli_warn_damage(const char *path, const rc_trace *trace, const char *doing);
+
+/* Finds bench NAME (in DIR, or the default places) and loads it; its file
+ * goes to path (cap bytes) when path is not NULL. Returns 0, or prints the
+ * error and returns its exit code. */
+int cli_bench_load(const char *name, const char *dir, rc_bench *bench, char *path, size_t cap);
+
+/* The device string the ftdi backend opens for a bench: its device with the
+ * bench's link settings, unless the device string already carries options. */
+void cli_bench_device(const rc_bench *b, char *out, size_t len);
 
 /* Monotonic wall clock in milliseconds. */
 int64_t cli_now_ms(void);

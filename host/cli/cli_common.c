@@ -416,3 +416,28 @@ void cli_warn_damage(const char *path, const rc_trace *trace, const char *doing)
         fprintf(stderr, "railcut: %s: damaged at byte %llu: %s; %s what precedes it\n", path,
                 (unsigned long long)d->offset, d->reason, doing);
 }
+
+int cli_bench_load(const char *name, const char *dir, rc_bench *bench, char *path, size_t cap)
+{
+    char found[1024];
+    if (!path) {
+        path = found;
+        cap = sizeof found;
+    }
+    rc_error err;
+    rc_status st = rc_bench_find(name, dir, path, cap, &err);
+    if (st == RC_OK)
+        st = rc_bench_load(path, bench, &err);
+    if (st != RC_OK)
+        return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
+    return 0;
+}
+
+void cli_bench_device(const rc_bench *b, char *out, size_t len)
+{
+    if (strchr(b->device, '?'))
+        snprintf(out, len, "%s", b->device);
+    else
+        snprintf(out, len, "%s?channel=%c&baud=%u&latency=%u", b->device, b->channel,
+                 (unsigned)b->baud, (unsigned)b->latency_ms);
+}

@@ -270,15 +270,13 @@ static int calibrate(const cal_args *ca)
 {
     char bench_path[1024];
     rc_bench bench;
+    int code = cli_bench_load(ca->bench_name, ca->bench_dir, &bench, bench_path,
+                              sizeof bench_path);
+    if (code != 0)
+        return code;
     rc_error err;
-    rc_status st =
-        rc_bench_find(ca->bench_name, ca->bench_dir, bench_path, sizeof bench_path, &err);
-    if (st == RC_OK)
-        st = rc_bench_load(bench_path, &bench, &err);
-    if (st != RC_OK)
-        return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
     rc_bench_lock *lock;
-    st = rc_bench_lock_acquire(bench.serial, getenv("RAILCUT_LOCK_DIR"), &lock, &err);
+    rc_status st = rc_bench_lock_acquire(bench.serial, getenv("RAILCUT_LOCK_DIR"), &lock, &err);
     if (st != RC_OK)
         return cli_error(st, &err);
     rc_bench_link *link = NULL;
@@ -300,7 +298,7 @@ static int calibrate(const cal_args *ca)
     rc_bench_cal cal[3];
     point pts[MAX_POINTS];
     size_t n = 0;
-    int code = collect(&bench, ca, link, &a, cal, pts, &n);
+    code = collect(&bench, ca, link, &a, cal, pts, &n);
     if (a.in != stdin)
         fclose(a.in);
     rc_bench_link_close(link);

@@ -176,15 +176,11 @@ int cmd_flash(int argc, char **argv)
     rc_bench bench;
     rc_bench_lock *lock = NULL;
     if (bench_name) {
-        char bench_path[1024];
+        code = cli_bench_load(bench_name, bench_dir, &bench, NULL, 0);
+        if (code != 0)
+            return code;
         rc_error err;
-        rc_status st =
-            rc_bench_find(bench_name, bench_dir, bench_path, sizeof bench_path, &err);
-        if (st == RC_OK)
-            st = rc_bench_load(bench_path, &bench, &err);
-        if (st != RC_OK)
-            return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
-        st = rc_bench_lock_acquire(bench.serial, getenv("RAILCUT_LOCK_DIR"), &lock, &err);
+        rc_status st = rc_bench_lock_acquire(bench.serial, getenv("RAILCUT_LOCK_DIR"), &lock, &err);
         if (st != RC_OK)
             return cli_error(st, &err);
     }

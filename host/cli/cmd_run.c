@@ -158,22 +158,12 @@ static int load_bench(run_args *a)
 {
     if (!a->bench_name)
         return 0;
-    char path[1024];
-    rc_error err;
-    rc_status st = rc_bench_find(a->bench_name, a->bench_dir, path, sizeof path, &err);
-    if (st == RC_OK)
-        st = rc_bench_load(path, &a->bench, &err);
-    if (st != RC_OK)
-        return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
+    int code = cli_bench_load(a->bench_name, a->bench_dir, &a->bench, NULL, 0);
+    if (code != 0)
+        return code;
     a->job.bench = &a->bench;
     a->job.bench_lock_dir = getenv("RAILCUT_LOCK_DIR");
-    /* The ftdi backend reads the link settings from its device string. */
-    const rc_bench *b = &a->bench;
-    if (strchr(b->device, '?'))
-        snprintf(a->bench_device, sizeof a->bench_device, "%s", b->device);
-    else
-        snprintf(a->bench_device, sizeof a->bench_device, "%s?channel=%c&baud=%u&latency=%u",
-                 b->device, b->channel, (unsigned)b->baud, (unsigned)b->latency_ms);
+    cli_bench_device(&a->bench, a->bench_device, sizeof a->bench_device);
     a->job.rig.device = a->bench_device;
     if (a->bench.feed && !a->job.feed_bind)
         a->job.feed_bind = a->bench.feed_bind;

@@ -132,19 +132,11 @@ static int load_bench(suite_args *a)
 {
     if (!a->bench_name)
         return 0;
-    char path[1024];
-    rc_error err;
-    rc_status st = rc_bench_find(a->bench_name, a->bench_dir, path, sizeof path, &err);
-    if (st == RC_OK)
-        st = rc_bench_load(path, &a->bench, &err);
-    if (st != RC_OK)
-        return cli_error(st == RC_ERR_NOT_FOUND ? RC_ERR_ARG : st, &err);
+    int code = cli_bench_load(a->bench_name, a->bench_dir, &a->bench, NULL, 0);
+    if (code != 0)
+        return code;
     const rc_bench *b = &a->bench;
-    if (strchr(b->device, '?'))
-        snprintf(a->bench_device, sizeof a->bench_device, "%s", b->device);
-    else
-        snprintf(a->bench_device, sizeof a->bench_device, "%s?channel=%c&baud=%u&latency=%u",
-                 b->device, b->channel, (unsigned)b->baud, (unsigned)b->latency_ms);
+    cli_bench_device(b, a->bench_device, sizeof a->bench_device);
     a->run.rig.device = a->bench_device;
     a->run.bench = b;
     a->run.bench_lock_dir = getenv("RAILCUT_LOCK_DIR");
