@@ -24,18 +24,8 @@
 #include <SDL2/SDL_image.h>
 #include <check.h>
 
+#include "dash_testutil.h"
 #include "railcut/trace.h"
-
-#define PROFILES RC_FIXTURES_DIR "/profiles"
-#define CH_FILES RC_FIXTURES_DIR "/ch"
-
-/* Colours of the dashboard's palette (gui/src/dash.h) the tests look for. */
-#define VOLTS 0x4fc3f7u
-#define AD1 0xff1744u
-
-typedef struct rect {
-    int x, y, w, h;
-} rect;
 
 typedef struct frame_info {
     int w, h;
@@ -53,56 +43,35 @@ typedef struct result {
 
 static char ad1_trace[512], good_trace[512], bad_trace[512];
 
-static const char *tmp_path(const char *name)
-{
-    static char paths[8][512];
-    static unsigned n;
-    char *p = paths[n++ % 8];
-    mkdir(RC_GUI_TMP_DIR, 0777);
-    snprintf(p, sizeof paths[0], "%s/%ld-%u-%s", RC_GUI_TMP_DIR, (long)getpid(), n, name);
-    return p;
-}
-
+/* The text of PATH into BUF, cut to fit ("" if missing). */
 static void read_into(const char *path, char *buf, size_t len)
 {
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-    buf[n] = '\0';
-    if (f)
-        fclose(f);
+    char *text = dash_slurp(path);
+    snprintf(buf, len, "%s", text ? text : "");
+    free(text);
 }
 
 /* Runs a command line through the shell (arguments are trusted test strings). */
 static result run(const char *fmt, ...)
 {
-    char args[4096], cmd[8192];
+    char args[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    const char *out = tmp_path("stdout"), *err = tmp_path("stderr");
-    snprintf(cmd, sizeof cmd, "%s >%s 2>%s </dev/null", args, out, err);
-    int status = system(cmd);
-    result r = {.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+    const char *out = dash_tmp_path("stdout"), *err = dash_tmp_path("stderr");
+    result r = {.exit_code = dash_sh("%s >%s 2>%s </dev/null", args, out, err)};
     read_into(out, r.out, sizeof r.out);
     read_into(err, r.err, sizeof r.err);
     return r;
 }
 
-static void record(char *path, size_t len, const char *name, const char *args)
-{
-    snprintf(path, len, "%s", tmp_path(name));
-    result r = run("%s run %s/ota-reboot.rail %s --trace %s -q", RAILCUT_BIN, PROFILES, args,
-                   path);
-    ck_assert_msg(r.exit_code == 0 || r.exit_code == 1, "railcut run: %s", r.err);
-}
-
 static void make_traces(void)
 {
-    record(ad1_trace, sizeof ad1_trace, "ad1.rct", "--set off=185s");
-    record(good_trace, sizeof good_trace, "good.rct", "");
-    record(bad_trace, sizeof bad_trace, "bad.rct",
-           "--set off=185s --ch " CH_FILES "/defect-timer-offset.ini");
+    dash_record(ad1_trace, sizeof ad1_trace, "ad1.rct", "--set off=185s");
+    dash_record(good_trace, sizeof good_trace, "good.rct", "");
+    dash_record(bad_trace, sizeof bad_trace, "bad.rct",
+                "--set off=185s --ch " CH_FILES "/defect-timer-offset.ini");
 }
 
 static rect field_rect(const char *line, const char *name)
@@ -140,46 +109,6 @@ static frame_info shoot(const char *png, const char *trace, const char *opts)
     return parse_frame(r.out);
 }
 
-static SDL_Surface *load_png(const char *path)
-{
-    SDL_Surface *raw = IMG_Load(path);
-    ck_assert_msg(raw != NULL, "cannot load %s: %s", path, IMG_GetError());
-    SDL_Surface *s = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_FreeSurface(raw);
-    ck_assert_ptr_nonnull(s);
-    return s;
-}
-
-static uint32_t rgb_at(const SDL_Surface *s, int x, int y)
-{
-    ck_assert(x >= 0 && x < s->w && y >= 0 && y < s->h);
-    const uint32_t *row = (const uint32_t *)((const uint8_t *)s->pixels + y * s->pitch);
-    return row[x] & 0xffffffu;
-}
-
-/* Pixels of colour c in column x between y0 and y1 (inclusive). */
-static int count_in_column(const SDL_Surface *s, int x, int y0, int y1, uint32_t c)
-{
-    int n = 0;
-    for (int y = y0; y <= y1; y++)
-        n += rgb_at(s, x, y) == c;
-    return n;
-}
-
-static int count_in_rect(const SDL_Surface *s, rect r, uint32_t c)
-{
-    int n = 0;
-    for (int x = r.x; x < r.x + r.w; x++)
-        n += count_in_column(s, x, r.y, r.y + r.h - 1, c);
-    return n;
-}
-
-/* The volts plot below its "rail V" title, which is drawn in the volts colour. */
-static rect below_title(rect r)
-{
-    return (rect){r.x, r.y + 24, r.w, r.h - 24};
-}
-
 static int x_of(const frame_info *f, long long t_us)
 {
     return f->plots.x + (int)((t_us - f->t0_us) * f->plots.w / f->span_us);
@@ -191,33 +120,18 @@ static int y_of_volts(const frame_info *f, double v)
     return r->y + r->h - 1 - (int)(v / f->v_top * (r->h - 1) + 0.5);
 }
 
-static long long first_ad1_us(const char *path)
-{
-    rc_trace *t;
-    rc_error err;
-    ck_assert_msg(rc_trace_open(path, &t, &err) == RC_OK, "%s", err.msg);
-    size_t n;
-    const rc_event *ev = rc_trace_get_events(t, &n);
-    long long at = -1;
-    for (size_t i = 0; i < n && at < 0; i++)
-        if (ev[i].kind == RC_EV_AD1)
-            at = ev[i].t_us;
-    rc_trace_close(t);
-    return at;
-}
-
 START_TEST(image_has_the_asked_size)
 {
     static const char *sizes[] = {"1280x720", "1920x1080", "800x600"};
     static const int wh[][2] = {{1280, 720}, {1920, 1080}, {800, 600}};
     for (int i = 0; i < 3; i++) {
-        const char *png = tmp_path("size.png");
+        const char *png = dash_tmp_path("size.png");
         char opt[32];
         snprintf(opt, sizeof opt, "--size %s", sizes[i]);
         frame_info f = shoot(png, ad1_trace, opt);
         ck_assert_int_eq(f.w, wh[i][0]);
         ck_assert_int_eq(f.h, wh[i][1]);
-        SDL_Surface *s = load_png(png);
+        SDL_Surface *s = dash_load_png(png);
         ck_assert_int_eq(s->w, wh[i][0]);
         ck_assert_int_eq(s->h, wh[i][1]);
         SDL_FreeSurface(s);
@@ -227,7 +141,7 @@ END_TEST
 
 START_TEST(default_size_is_1280x720_and_fits_the_trace)
 {
-    const char *png = tmp_path("default.png");
+    const char *png = dash_tmp_path("default.png");
     frame_info f = shoot(png, ad1_trace, "");
     ck_assert_int_eq(f.w, 1280);
     ck_assert_int_eq(f.h, 720);
@@ -242,23 +156,23 @@ END_TEST
  * is cut in between. The volts trace must be at 12 V and at 0 V there. */
 START_TEST(rail_is_drawn_where_the_rail_was)
 {
-    const char *png = tmp_path("rail.png");
+    const char *png = dash_tmp_path("rail.png");
     frame_info f = shoot(png, ad1_trace, "--size 1920x1080");
-    SDL_Surface *s = load_png(png);
+    SDL_Surface *s = dash_load_png(png);
     int y12 = y_of_volts(&f, 12.0), y0 = y_of_volts(&f, 0.0);
     long long up[] = {25000000, 40000000, 300000000, 360000000};
     for (int i = 0; i < 4; i++) {
         int x = x_of(&f, up[i]);
-        ck_assert_msg(count_in_column(s, x, y12 - 1, y12 + 1, VOLTS) > 0,
+        ck_assert_msg(dash_count_in_column(s, x, y12 - 1, y12 + 1, VOLTS) > 0,
                       "no 12 V trace at t=%lld us (x=%d y=%d)", up[i], x, y12);
-        ck_assert_int_eq(count_in_column(s, x, y0 - 2, y0 + 1, VOLTS), 0);
+        ck_assert_int_eq(dash_count_in_column(s, x, y0 - 2, y0 + 1, VOLTS), 0);
     }
     long long down[] = {100000000, 150000000, 200000000};
     for (int i = 0; i < 3; i++) {
         int x = x_of(&f, down[i]);
-        ck_assert_msg(count_in_column(s, x, y0 - 1, y0 + 1, VOLTS) > 0,
+        ck_assert_msg(dash_count_in_column(s, x, y0 - 1, y0 + 1, VOLTS) > 0,
                       "no 0 V trace at t=%lld us", down[i]);
-        ck_assert_int_eq(count_in_column(s, x, f.plot_v.y, y12 + 2, VOLTS), 0);
+        ck_assert_int_eq(dash_count_in_column(s, x, f.plot_v.y, y12 + 2, VOLTS), 0);
     }
     SDL_FreeSurface(s);
 }
@@ -267,18 +181,18 @@ END_TEST
 /* The AD1 marker is a 2-pixel line in the column of the AD1's exact time. */
 static void check_ad1_column(const char *opts)
 {
-    long long t_ad1 = first_ad1_us(ad1_trace);
+    long long t_ad1 = dash_first_event_us(ad1_trace, RC_EV_AD1);
     ck_assert_int_eq(t_ad1, 232016787LL);
-    const char *png = tmp_path("ad1.png");
+    const char *png = dash_tmp_path("ad1.png");
     frame_info f = shoot(png, ad1_trace, opts);
-    SDL_Surface *s = load_png(png);
+    SDL_Surface *s = dash_load_png(png);
     int x = x_of(&f, t_ad1);
     int y_mid = f.plot_v.y + f.plot_v.h / 3;
-    int hits = count_in_column(s, x, y_mid, y_mid + 20, AD1) +
-               count_in_column(s, x + 1, y_mid, y_mid + 20, AD1);
+    int hits = dash_count_in_column(s, x, y_mid, y_mid + 20, AD1) +
+               dash_count_in_column(s, x + 1, y_mid, y_mid + 20, AD1);
     ck_assert_msg(hits >= 20, "AD1 marker not at x=%d (%d hits)", x, hits);
-    ck_assert_int_eq(count_in_column(s, x - 3, y_mid, y_mid + 20, AD1), 0);
-    ck_assert_int_eq(count_in_column(s, x + 4, y_mid, y_mid + 20, AD1), 0);
+    ck_assert_int_eq(dash_count_in_column(s, x - 3, y_mid, y_mid + 20, AD1), 0);
+    ck_assert_int_eq(dash_count_in_column(s, x + 4, y_mid, y_mid + 20, AD1), 0);
     SDL_FreeSurface(s);
 }
 
@@ -303,23 +217,23 @@ END_TEST
 
 START_TEST(no_ad1_marker_without_ad1)
 {
-    ck_assert_int_eq(first_ad1_us(good_trace), -1);
-    const char *png = tmp_path("good.png");
+    ck_assert_int_eq(dash_first_event_us(good_trace, RC_EV_AD1), -1);
+    const char *png = dash_tmp_path("good.png");
     frame_info f = shoot(png, good_trace, "");
-    SDL_Surface *s = load_png(png);
-    ck_assert_int_eq(count_in_rect(s, f.plot_v, AD1), 0);
+    SDL_Surface *s = dash_load_png(png);
+    ck_assert_int_eq(dash_count_in_rect(s, f.plot_v, AD1), 0);
     SDL_FreeSurface(s);
 }
 END_TEST
 
 START_TEST(window_outside_the_trace_draws_no_rail)
 {
-    const char *png = tmp_path("outside.png");
+    const char *png = dash_tmp_path("outside.png");
     frame_info f = shoot(png, ad1_trace, "--at 1000 --span 10");
     ck_assert_int_eq(f.t0_us, 1000000000LL);
     ck_assert_int_eq(f.span_us, 10000000LL);
-    SDL_Surface *s = load_png(png);
-    ck_assert_int_eq(count_in_rect(s, below_title(f.plot_v), VOLTS), 0);
+    SDL_Surface *s = dash_load_png(png);
+    ck_assert_int_eq(dash_count_in_rect(s, dash_below_title(f.plot_v), VOLTS), 0);
     SDL_FreeSurface(s);
 }
 END_TEST
@@ -328,14 +242,14 @@ END_TEST
  * sample, at the summary's zoom (about 200 samples a column). */
 START_TEST(nothing_drawn_after_the_run)
 {
-    const char *png = tmp_path("after.png");
+    const char *png = dash_tmp_path("after.png");
     frame_info f = shoot(png, ad1_trace, "--at 300 --span 200");
-    SDL_Surface *s = load_png(png);
+    SDL_Surface *s = dash_load_png(png);
     int x_end = x_of(&f, 375008504LL);
     rect before = {f.plot_v.x, f.plot_v.y + 24, x_end - f.plot_v.x - 1, f.plot_v.h - 24};
     rect after = {x_end + 2, f.plot_v.y, f.plot_v.x + f.plot_v.w - x_end - 2, f.plot_v.h};
-    ck_assert_int_gt(count_in_rect(s, before, VOLTS), 0);
-    ck_assert_int_eq(count_in_rect(s, after, VOLTS), 0);
+    ck_assert_int_gt(dash_count_in_rect(s, before, VOLTS), 0);
+    ck_assert_int_eq(dash_count_in_rect(s, after, VOLTS), 0);
     SDL_FreeSurface(s);
 }
 END_TEST
@@ -344,24 +258,24 @@ START_TEST(zoomed_in_samples_are_drawn_one_by_one)
 {
     /* 20 ms at 1 kHz: 20 samples on 1280 px, drawn as dots joined by lines,
      * in the 12 V hold before the cut. */
-    const char *png = tmp_path("raw.png");
+    const char *png = dash_tmp_path("raw.png");
     frame_info f = shoot(png, ad1_trace, "--at 30 --span 0.02");
-    SDL_Surface *s = load_png(png);
+    SDL_Surface *s = dash_load_png(png);
     int y12 = y_of_volts(&f, 12.0);
     rect band = {f.plot_v.x, y12 - 2, f.plot_v.w, 5};
     /* dots are 5 px tall, so the band holds far more than one line of pixels */
-    ck_assert_int_gt(count_in_rect(s, band, VOLTS), f.plot_v.w + 20 * 10);
+    ck_assert_int_gt(dash_count_in_rect(s, band, VOLTS), f.plot_v.w + 20 * 10);
     SDL_FreeSurface(s);
 }
 END_TEST
 
 START_TEST(overlay_aligned_on_an_event)
 {
-    const char *png = tmp_path("overlay.png");
+    const char *png = dash_tmp_path("overlay.png");
     result r = run("%s --screenshot %s --overlay %s --align rail_fall %s", DASH_BIN, png,
                    bad_trace, ad1_trace);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    SDL_Surface *s = load_png(png);
+    SDL_Surface *s = dash_load_png(png);
     ck_assert_int_eq(s->w, 1280);
     SDL_FreeSurface(s);
     r = run("%s --screenshot %s --overlay %s --align ad1 %s", DASH_BIN, png, good_trace,
@@ -377,7 +291,7 @@ END_TEST
 
 START_TEST(errors_name_what_is_wrong)
 {
-    const char *png = tmp_path("err.png");
+    const char *png = dash_tmp_path("err.png");
     result r = run("%s --screenshot %s /nonexistent/x.rct", DASH_BIN, png);
     ck_assert_int_ne(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent/x.rct"));
@@ -398,7 +312,7 @@ START_TEST(errors_name_what_is_wrong)
     r = run("%s --screenshot /nonexistent/dir/x.png %s", DASH_BIN, ad1_trace);
     ck_assert_int_eq(r.exit_code, 3);
     ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent/dir/x.png"));
-    const char *not_trace = tmp_path("not.rct");
+    const char *not_trace = dash_tmp_path("not.rct");
     FILE *fp = fopen(not_trace, "w");
     fputs("not a trace\n", fp);
     fclose(fp);
@@ -420,16 +334,16 @@ static void sleep_ms(long ms)
  * run, its trace and its verdict as without --dash. */
 START_TEST(run_dash_without_the_dashboard)
 {
-    const char *dir = tmp_path("alone");
+    const char *dir = dash_tmp_path("alone");
     mkdir(dir, 0777);
     result r = run("cp %s %s/railcut", RAILCUT_BIN, dir);
     ck_assert_int_eq(r.exit_code, 0);
-    const char *trace = tmp_path("alone.rct");
+    const char *trace = dash_tmp_path("alone.rct");
     r = run("env PATH=/usr/bin:/bin %s/railcut run %s/ota-reboot.rail --dash --trace %s -q", dir,
             PROFILES, trace);
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
     ck_assert_ptr_nonnull(strstr(r.err, "--dash: railcut-dash not found"));
-    frame_info f = shoot(tmp_path("alone.png"), trace, "");
+    frame_info f = shoot(dash_tmp_path("alone.png"), trace, "");
     ck_assert_int_gt(f.samples, 0);
 }
 END_TEST
@@ -445,7 +359,7 @@ static long long file_size(const char *path)
  * second frame. */
 START_TEST(live_trace_grows_between_two_frames)
 {
-    const char *trace = tmp_path("live.rct");
+    const char *trace = dash_tmp_path("live.rct");
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s/ota-reboot.rail", PROFILES);
     pid_t pid = fork();
@@ -459,7 +373,7 @@ START_TEST(live_trace_grows_between_two_frames)
     }
     while (file_size(trace) < 200000)
         sleep_ms(20);
-    const char *png1 = tmp_path("live1.png"), *png2 = tmp_path("live2.png");
+    const char *png1 = dash_tmp_path("live1.png"), *png2 = dash_tmp_path("live2.png");
     frame_info f1 = shoot(png1, trace, "--span 400");
     sleep_ms(1500);
     frame_info f2 = shoot(png2, trace, "--span 400");
@@ -469,9 +383,9 @@ START_TEST(live_trace_grows_between_two_frames)
     waitpid(pid, &status, 0);
     ck_assert(WIFEXITED(status));
     ck_assert_int_gt(f2.samples, f1.samples);
-    SDL_Surface *s1 = load_png(png1), *s2 = load_png(png2);
-    int n1 = count_in_rect(s1, below_title(f1.plot_v), VOLTS);
-    int n2 = count_in_rect(s2, below_title(f2.plot_v), VOLTS);
+    SDL_Surface *s1 = dash_load_png(png1), *s2 = dash_load_png(png2);
+    int n1 = dash_count_in_rect(s1, dash_below_title(f1.plot_v), VOLTS);
+    int n2 = dash_count_in_rect(s2, dash_below_title(f2.plot_v), VOLTS);
     ck_assert_msg(n2 > n1, "second frame shows no more rail (%d vs %d px)", n2, n1);
     SDL_FreeSurface(s1);
     SDL_FreeSurface(s2);

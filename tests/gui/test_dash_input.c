@@ -27,14 +27,10 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include "dash_testutil.h"
 #include "railcut/trace.h"
 
-#define PROFILES RC_FIXTURES_DIR "/profiles"
-#define CH_FILES RC_FIXTURES_DIR "/ch"
-
-/* Colours of the dashboard's palette (gui/src/dash.h). */
-#define VOLTS 0x4fc3f7u
-#define AD1 0xff1744u
+/* More colours of the dashboard's palette (gui/src/dash.h). */
 #define OVERLAY 0xf06292u
 #define CURSOR 0xfff176u
 #define PANEL_BG 0x1e232cu
@@ -45,10 +41,6 @@
 #define T_END_US 375008504LL
 #define T_AD1_US 232016787LL
 
-typedef struct rect {
-    int x, y, w, h;
-} rect;
-
 typedef struct shot {
     int exit_code;
     char err[2048];
@@ -58,86 +50,33 @@ typedef struct shot {
 
 static char ad1_trace[512], bad_trace[512];
 
-static const char *tmp_path(const char *name)
-{
-    static char paths[16][512];
-    static unsigned n;
-    char *p = paths[n++ % 16];
-    mkdir(RC_GUI_TMP_DIR, 0777);
-    snprintf(p, sizeof paths[0], "%s/in-%ld-%u-%s", RC_GUI_TMP_DIR, (long)getpid(), n, name);
-    return p;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static int sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int status = system(cmd);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void record(char *path, size_t len, const char *name, const char *args)
-{
-    snprintf(path, len, "%s", tmp_path(name));
-    int code = sh("%s run %s/ota-reboot.rail %s --trace %s -q >/dev/null 2>&1", RAILCUT_BIN,
-                  PROFILES, args, path);
-    ck_assert_msg(code == 0 || code == 1, "railcut run exited %d", code);
-}
-
 static void make_traces(void)
 {
-    record(ad1_trace, sizeof ad1_trace, "ad1.rct", "--set off=185s");
-    record(bad_trace, sizeof bad_trace, "bad.rct",
-           "--set off=185s --ch " CH_FILES "/defect-timer-offset.ini");
+    dash_record(ad1_trace, sizeof ad1_trace, "ad1.rct", "--set off=185s");
+    dash_record(bad_trace, sizeof bad_trace, "bad.rct",
+                "--set off=185s --ch " CH_FILES "/defect-timer-offset.ini");
 }
 
 /* Runs railcut-dash --screenshot with a script (NULL: none) in dir (NULL: the
  * tmp dir); the state is parsed when it exits 0. */
 static shot run_in(const char *dir, const char *trace, const char *opts, const char *script)
 {
-    shot s = {.png = tmp_path("shot.png")};
-    const char *state = tmp_path("state.json"), *err = tmp_path("stderr");
+    shot s = {.png = dash_tmp_path("shot.png")};
+    const char *state = dash_tmp_path("state.json"), *err = dash_tmp_path("stderr");
     char script_opt[600] = "";
     if (script) {
-        const char *sp = tmp_path("script.txt");
-        write_file(sp, script);
+        const char *sp = dash_tmp_path("script.txt");
+        dash_write_file(sp, script);
         snprintf(script_opt, sizeof script_opt, "--script %s", sp);
     }
     s.exit_code =
-        sh("cd %s && %s --screenshot %s --dump-state %s %s %s %s >/dev/null 2>%s",
+        dash_sh("cd %s && %s --screenshot %s --dump-state %s %s %s %s >/dev/null 2>%s",
            dir ? dir : RC_GUI_TMP_DIR, DASH_BIN, s.png, state, script_opt, opts, trace, err);
-    char *e = slurp(err);
+    char *e = dash_slurp(err);
     snprintf(s.err, sizeof s.err, "%s", e ? e : "");
     free(e);
     if (s.exit_code == 0) {
-        char *text = slurp(state);
+        char *text = dash_slurp(state);
         ck_assert_msg(text != NULL, "no state written");
         s.state = cJSON_Parse(text);
         free(text);
@@ -218,58 +157,6 @@ static void zoom(long long *t0, long long *span, double factor, long long about)
     double rel = (double)(about - *t0) / (double)*span;
     *t0 = about - llround(rel * s);
     *span = llround(s);
-}
-
-static SDL_Surface *load_png(const char *path)
-{
-    SDL_Surface *raw = IMG_Load(path);
-    ck_assert_msg(raw != NULL, "cannot load %s: %s", path, IMG_GetError());
-    SDL_Surface *s = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_FreeSurface(raw);
-    ck_assert_ptr_nonnull(s);
-    return s;
-}
-
-static uint32_t rgb_at(const SDL_Surface *s, int x, int y)
-{
-    ck_assert(x >= 0 && x < s->w && y >= 0 && y < s->h);
-    const uint32_t *row = (const uint32_t *)((const uint8_t *)s->pixels + y * s->pitch);
-    return row[x] & 0xffffffu;
-}
-
-static int count_in_rect(const SDL_Surface *s, rect r, uint32_t c)
-{
-    int n = 0;
-    for (int x = r.x; x < r.x + r.w; x++)
-        for (int y = r.y; y < r.y + r.h; y++)
-            n += rgb_at(s, x, y) == c;
-    return n;
-}
-
-static int count_in_column(const SDL_Surface *s, int x, int y0, int y1, uint32_t c)
-{
-    return count_in_rect(s, (rect){x, y0, 1, y1 - y0 + 1}, c);
-}
-
-/* The volts plot below its "rail V" title, which is drawn in the volts colour. */
-static rect below_title(rect r)
-{
-    return (rect){r.x, r.y + 24, r.w, r.h - 24};
-}
-
-static long long first_event_us(const char *path, rc_event_kind kind)
-{
-    rc_trace *t;
-    rc_error err;
-    ck_assert_msg(rc_trace_open(path, &t, &err) == RC_OK, "%s", err.msg);
-    size_t n;
-    const rc_event *ev = rc_trace_get_events(t, &n);
-    long long at = -1;
-    for (size_t i = 0; i < n && at < 0; i++)
-        if (ev[i].kind == kind)
-            at = ev[i].t_us;
-    rc_trace_close(t);
-    return at;
 }
 
 /* The plot columns at 1280x720, from a frame without input. */
@@ -399,17 +286,17 @@ END_TEST
  * the CH going down 180 s before it. */
 START_TEST(next_and_previous_event)
 {
-    ck_assert_int_eq(first_event_us(ad1_trace, RC_EV_AD1), T_AD1_US);
+    ck_assert_int_eq(dash_first_event_us(ad1_trace, RC_EV_AD1), T_AD1_US);
     shot s = run_ok(ad1_trace, "--at 200 --span 20", "key n\n");
     ck_assert_int_eq(num(s.state, "t0_us"), T_AD1_US - 10000000);
     ck_assert_str_eq(str(s.state, "note"), "ad1 at 232.016787 s");
     rect p = layout_rect(s.state, "plots"), pv = layout_rect(s.state, "plot_v");
     int x = us_to_x(T_AD1_US - 10000000, 20000000, p, T_AD1_US);
     ck_assert_int_le(abs(x - (p.x + p.w / 2)), 1);
-    SDL_Surface *img = load_png(s.png);
+    SDL_Surface *img = dash_load_png(s.png);
     int y = pv.y + pv.h / 3;
-    ck_assert_int_ge(count_in_column(img, x, y, y + 20, AD1), 20);
-    ck_assert_int_eq(count_in_column(img, x - 3, y, y + 20, AD1), 0);
+    ck_assert_int_ge(dash_count_in_column(img, x, y, y + 20, AD1), 20);
+    ck_assert_int_eq(dash_count_in_column(img, x - 3, y, y + 20, AD1), 0);
     SDL_FreeSurface(img);
     shot_free(&s);
 
@@ -450,14 +337,14 @@ START_TEST(two_cursors_and_their_readout)
     ck_assert_str_eq(str(s.state, "delta_readout"),
                      "\xce\x94t 55.000000 s  \xce\x94V -12.000 V");
     /* the cursor lines in their columns, and the readout in the footer */
-    SDL_Surface *img = load_png(s.png);
+    SDL_Surface *img = dash_load_png(s.png);
     rect pv = layout_rect(s.state, "plot_v"), foot = layout_rect(s.state, "footer");
     for (int k = 0; k < 2; k++) {
         int x = p.x + (k == 0 ? 250 : 800);
-        ck_assert_int_ge(count_in_column(img, x, pv.y, pv.y + pv.h - 1, CURSOR), pv.h / 2);
-        ck_assert_int_eq(count_in_column(img, x - 2, pv.y, pv.y + pv.h / 3, CURSOR), 0);
+        ck_assert_int_ge(dash_count_in_column(img, x, pv.y, pv.y + pv.h - 1, CURSOR), pv.h / 2);
+        ck_assert_int_eq(dash_count_in_column(img, x - 2, pv.y, pv.y + pv.h / 3, CURSOR), 0);
     }
-    ck_assert_int_gt(count_in_rect(img, foot, CURSOR), 50);
+    ck_assert_int_gt(dash_count_in_rect(img, foot, CURSOR), 50);
     SDL_FreeSurface(img);
     shot_free(&s);
 
@@ -482,8 +369,8 @@ START_TEST(two_cursors_and_their_readout)
     s = run_ok(ad1_trace, opts, script);
     ck_assert(cJSON_IsNull(cursor(s.state, 0)));
     ck_assert(cJSON_IsNull(cursor(s.state, 1)));
-    img = load_png(s.png);
-    ck_assert_int_eq(count_in_rect(img, p, CURSOR), 0);
+    img = dash_load_png(s.png);
+    ck_assert_int_eq(dash_count_in_rect(img, p, CURSOR), 0);
     SDL_FreeSurface(img);
     shot_free(&s);
 }
@@ -526,27 +413,27 @@ END_TEST
 START_TEST(toggled_channels_are_not_drawn)
 {
     shot s = run_ok(ad1_trace, "", NULL);
-    rect pv = below_title(layout_rect(s.state, "plot_v")),
+    rect pv = dash_below_title(layout_rect(s.state, "plot_v")),
          lane = layout_rect(s.state, "lane_ch");
-    SDL_Surface *img = load_png(s.png);
-    ck_assert_int_gt(count_in_rect(img, pv, VOLTS), 500);
-    ck_assert_int_gt(count_in_rect(img, pv, AD1), 20);
-    ck_assert_int_gt(count_in_rect(img, lane, CH_READY), 500);
+    SDL_Surface *img = dash_load_png(s.png);
+    ck_assert_int_gt(dash_count_in_rect(img, pv, VOLTS), 500);
+    ck_assert_int_gt(dash_count_in_rect(img, pv, AD1), 20);
+    ck_assert_int_gt(dash_count_in_rect(img, lane, CH_READY), 500);
     SDL_FreeSurface(img);
     shot_free(&s);
 
     s = run_ok(ad1_trace, "", "key v e s\n");
-    img = load_png(s.png);
-    ck_assert_int_eq(count_in_rect(img, pv, VOLTS), 0);
-    ck_assert_int_eq(count_in_rect(img, pv, AD1), 0);
-    ck_assert_int_eq(count_in_rect(img, lane, CH_READY), 0);
+    img = dash_load_png(s.png);
+    ck_assert_int_eq(dash_count_in_rect(img, pv, VOLTS), 0);
+    ck_assert_int_eq(dash_count_in_rect(img, pv, AD1), 0);
+    ck_assert_int_eq(dash_count_in_rect(img, lane, CH_READY), 0);
     SDL_FreeSurface(img);
     shot_free(&s);
 
     s = run_ok(ad1_trace, "", "key v e s\nkey v e s\n");
-    img = load_png(s.png);
-    ck_assert_int_gt(count_in_rect(img, pv, VOLTS), 500);
-    ck_assert_int_gt(count_in_rect(img, pv, AD1), 20);
+    img = dash_load_png(s.png);
+    ck_assert_int_gt(dash_count_in_rect(img, pv, VOLTS), 500);
+    ck_assert_int_gt(dash_count_in_rect(img, pv, AD1), 20);
     SDL_FreeSurface(img);
     shot_free(&s);
 }
@@ -557,7 +444,7 @@ END_TEST
  * puts it when aligned on rail_fall; "o" hides the overlay. */
 START_TEST(overlay_alignment)
 {
-    long long bad_ad1 = first_event_us(bad_trace, RC_EV_AD1);
+    long long bad_ad1 = dash_first_event_us(bad_trace, RC_EV_AD1);
     ck_assert_int_gt(bad_ad1, 0);
     ck_assert_int_ne(bad_ad1, T_AD1_US);
     char opts[1024];
@@ -569,28 +456,28 @@ START_TEST(overlay_alignment)
     rect p = layout_rect(s.state, "plots"), pv = layout_rect(s.state, "plot_v");
     int x = us_to_x(200000000, 60000000, p, T_AD1_US);
     int y0 = pv.y + pv.h / 4, y1 = pv.y + pv.h * 3 / 4;
-    SDL_Surface *img = load_png(s.png);
-    ck_assert_int_ge(count_in_column(img, x, y0, y1, OVERLAY), (y1 - y0) / 3);
-    ck_assert_int_eq(count_in_column(img, x - 3, y0, y1, OVERLAY), 0);
+    SDL_Surface *img = dash_load_png(s.png);
+    ck_assert_int_ge(dash_count_in_column(img, x, y0, y1, OVERLAY), (y1 - y0) / 3);
+    ck_assert_int_eq(dash_count_in_column(img, x - 3, y0, y1, OVERLAY), 0);
     SDL_FreeSurface(img);
     shot_free(&s);
 
     long long shift =
-        first_event_us(ad1_trace, RC_EV_RAIL_FALL) - first_event_us(bad_trace, RC_EV_RAIL_FALL);
+        dash_first_event_us(ad1_trace, RC_EV_RAIL_FALL) - dash_first_event_us(bad_trace, RC_EV_RAIL_FALL);
     snprintf(opts, sizeof opts, "--overlay %s --align rail_fall --at 200 --span 60", bad_trace);
     s = run_ok(ad1_trace, opts, NULL);
     ck_assert_int_eq(num(get(s.state, "overlay"), "shift_us"), shift);
     x = us_to_x(200000000, 60000000, p, bad_ad1 + shift);
     ck_assert_int_gt(abs(x - us_to_x(200000000, 60000000, p, T_AD1_US)), 10);
-    img = load_png(s.png);
-    ck_assert_int_ge(count_in_column(img, x, y0, y1, OVERLAY), (y1 - y0) / 3);
+    img = dash_load_png(s.png);
+    ck_assert_int_ge(dash_count_in_column(img, x, y0, y1, OVERLAY), (y1 - y0) / 3);
     SDL_FreeSurface(img);
     shot_free(&s);
 
     s = run_ok(ad1_trace, opts, "key o\n");
     ck_assert(!flag(get(s.state, "show"), "overlay"));
-    img = load_png(s.png);
-    ck_assert_int_eq(count_in_rect(img, p, OVERLAY), 0);
+    img = dash_load_png(s.png);
+    ck_assert_int_eq(dash_count_in_rect(img, p, OVERLAY), 0);
     SDL_FreeSurface(img);
     shot_free(&s);
 }
@@ -618,7 +505,7 @@ START_TEST(screenshot_key_saves_the_frame)
 {
     static const char *const scripts[] = {"key F12\n", "key ctrl+s\n"};
     for (int i = 0; i < 2; i++) {
-        const char *dir = tmp_path("keyshot");
+        const char *dir = dash_tmp_path("keyshot");
         mkdir(dir, 0777);
         shot s = run_in(dir, ad1_trace, "--at 200 --span 60", scripts[i]);
         ck_assert_msg(s.exit_code == 0, "%s", s.err);
@@ -629,14 +516,14 @@ START_TEST(screenshot_key_saves_the_frame)
         /* ctrl+s saves; it does not also toggle the CH lane */
         ck_assert(flag(get(s.state, "show"), "ch_state"));
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        SDL_Surface *saved = load_png(path), *final = load_png(s.png);
+        SDL_Surface *saved = dash_load_png(path), *final = dash_load_png(s.png);
         ck_assert_int_eq(saved->w, 1280);
         ck_assert_int_eq(saved->h, 720);
         /* the same plots as the frame the script ended on */
         rect pv = layout_rect(s.state, "plot_v");
         for (int y = pv.y; y < pv.y + pv.h; y += 7)
             for (int x = pv.x; x < pv.x + pv.w; x += 3)
-                ck_assert_uint_eq(rgb_at(saved, x, y), rgb_at(final, x, y));
+                ck_assert_uint_eq(dash_rgb_at(saved, x, y), dash_rgb_at(final, x, y));
         SDL_FreeSurface(saved);
         SDL_FreeSurface(final);
         shot_free(&s);
@@ -650,21 +537,21 @@ START_TEST(help_on_question_mark)
     shot s = run_ok(ad1_trace, "", NULL);
     ck_assert(!flag(s.state, "help"));
     rect pv = layout_rect(s.state, "plot_v");
-    SDL_Surface *img = load_png(s.png);
-    int plot_bg = count_in_rect(img, pv, PLOT_BG);
+    SDL_Surface *img = dash_load_png(s.png);
+    int plot_bg = dash_count_in_rect(img, pv, PLOT_BG);
     ck_assert_int_gt(plot_bg, pv.w * pv.h / 2);
-    ck_assert_int_lt(count_in_rect(img, pv, PANEL_BG), 100);
-    ck_assert_int_eq(count_in_rect(img, (rect){0, 0, img->w, img->h}, CURSOR), 0);
+    ck_assert_int_lt(dash_count_in_rect(img, pv, PANEL_BG), 100);
+    ck_assert_int_eq(dash_count_in_rect(img, (rect){0, 0, img->w, img->h}, CURSOR), 0);
     SDL_FreeSurface(img);
     shot_free(&s);
 
     s = run_ok(ad1_trace, "", "key ?\n");
     ck_assert(flag(s.state, "help"));
-    img = load_png(s.png);
-    ck_assert_int_eq(count_in_rect(img, pv, PLOT_BG), 0); /* all of it shaded or boxed */
-    ck_assert_int_gt(count_in_rect(img, pv, PANEL_BG), pv.w * pv.h / 4);
+    img = dash_load_png(s.png);
+    ck_assert_int_eq(dash_count_in_rect(img, pv, PLOT_BG), 0); /* all of it shaded or boxed */
+    ck_assert_int_gt(dash_count_in_rect(img, pv, PANEL_BG), pv.w * pv.h / 4);
     /* the key names are drawn in the cursor colour */
-    ck_assert_int_gt(count_in_rect(img, (rect){0, 0, img->w, img->h}, CURSOR), 50);
+    ck_assert_int_gt(dash_count_in_rect(img, (rect){0, 0, img->w, img->h}, CURSOR), 50);
     SDL_FreeSurface(img);
     shot_free(&s);
 
@@ -686,8 +573,8 @@ START_TEST(every_pixel_is_drawn)
                                         "--size 800x600 --scale 1.5"};
     for (int i = 0; i < 3; i++) {
         shot s = run_ok(ad1_trace, sizes[i], scripts[i]);
-        SDL_Surface *img = load_png(s.png);
-        ck_assert_int_eq(count_in_rect(img, (rect){0, 0, img->w, img->h}, 0x000000u), 0);
+        SDL_Surface *img = dash_load_png(s.png);
+        ck_assert_int_eq(dash_count_in_rect(img, (rect){0, 0, img->w, img->h}, 0x000000u), 0);
         SDL_FreeSurface(img);
         shot_free(&s);
     }
@@ -733,7 +620,7 @@ START_TEST(hidpi_scale_doubles_the_layout_and_the_pointer)
     ck_assert_int_le(
         llabs(num(cursor(two.state, 0), "t_us") - x_to_us(0, 100000000, p1, p1.x + 300)),
         100000000 / p1.w);
-    SDL_Surface *img = load_png(two.png);
+    SDL_Surface *img = dash_load_png(two.png);
     ck_assert_int_eq(img->w, 2560);
     SDL_FreeSurface(img);
     shot_free(&one);
@@ -791,16 +678,16 @@ START_TEST(script_errors_name_file_and_line)
     /* nothing is written when the script fails */
     ck_assert_int_eq(access(s.png, F_OK), -1);
 
-    ck_assert_int_eq(sh("%s --screenshot %s --script /nonexistent/s.txt %s 2>/dev/null",
-                        DASH_BIN, tmp_path("x.png"), ad1_trace),
+    ck_assert_int_eq(dash_sh("%s --screenshot %s --script /nonexistent/s.txt %s 2>/dev/null",
+                        DASH_BIN, dash_tmp_path("x.png"), ad1_trace),
                      3);
-    ck_assert_int_eq(sh("%s --script /dev/null %s 2>/dev/null", DASH_BIN, ad1_trace), 2);
-    ck_assert_int_eq(sh("%s --dump-state - %s 2>/dev/null", DASH_BIN, ad1_trace), 2);
-    ck_assert_int_eq(sh("%s --screenshot %s --scale 9 %s 2>/dev/null", DASH_BIN,
-                        tmp_path("x.png"), ad1_trace),
+    ck_assert_int_eq(dash_sh("%s --script /dev/null %s 2>/dev/null", DASH_BIN, ad1_trace), 2);
+    ck_assert_int_eq(dash_sh("%s --dump-state - %s 2>/dev/null", DASH_BIN, ad1_trace), 2);
+    ck_assert_int_eq(dash_sh("%s --screenshot %s --scale 9 %s 2>/dev/null", DASH_BIN,
+                        dash_tmp_path("x.png"), ad1_trace),
                      2);
-    ck_assert_int_eq(sh("%s --screenshot %s --scale x %s 2>/dev/null", DASH_BIN,
-                        tmp_path("x.png"), ad1_trace),
+    ck_assert_int_eq(dash_sh("%s --screenshot %s --scale x %s 2>/dev/null", DASH_BIN,
+                        dash_tmp_path("x.png"), ad1_trace),
                      2);
 }
 END_TEST
