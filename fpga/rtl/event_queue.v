@@ -23,7 +23,10 @@
 // While the FIFO is full events wait in their pending bits; only a source
 // that fires again while still pending loses its older event. Losses are
 // counted, and an OVERRUN record (arg 2, value = events lost) goes in ahead
-// of the rest as soon as there is room.
+// of the rest as soon as there is room. A loss is seen on the clock of the
+// clash and counted on the next (clash_q), which keeps the pick off the
+// path into the counters; until it is counted it already holds back the
+// pick like any loss, so the OVERRUN record still comes first.
 module event_queue #(
     parameter integer N    = 4,
     parameter integer TS_W = 48,
@@ -91,9 +94,12 @@ module event_queue #(
         room <= !rst && !greater(wr_en ? {{(LW - 4){1'b0}}, 4'd13} : {{(LW - 4){1'b0}}, 4'd12},
                                  fifo_free);
     end
-    wire         start = (left == 4'd0) && !wr_en && room;
-    wire [N-1:0] taken = (start && lost == 16'd0) ? first : {N{1'b0}};
-    wire         clash = (src_valid & pending & ~taken) != {N{1'b0}};
+    reg          clash_q;  // a source fired again while pending, last clock
+    wire         lost_nz  = (lost != 16'd0) || clash_q;
+    wire [15:0]  lost_now = (clash_q && lost != 16'hffff) ? lost + 1'b1 : lost;
+    wire         start    = (left == 4'd0) && !wr_en && room;
+    wire [N-1:0] taken    = (start && !lost_nz) ? first : {N{1'b0}};
+    wire         clash    = (src_valid & pending & ~taken) != {N{1'b0}};
 
     assign wr_data = rec[7:0];
 
@@ -102,13 +108,15 @@ module event_queue #(
         push  <= 1'b0;
         if (rst) begin
             pending    <= {N{1'b0}};
+            clash_q    <= 1'b0;
             lost       <= 16'd0;
             lost_total <= 16'd0;
             rec        <= 96'd0;
             left       <= 4'd0;
         end else begin
             pending <= (pending & ~taken) | src_valid;
-            if (clash) lost_total <= lost_total + 1'b1;
+            clash_q <= clash;
+            if (clash_q) lost_total <= lost_total + 1'b1;
             if (left != 4'd0) begin
                 wr_en <= 1'b1;
                 left  <= left - 1'b1;
@@ -118,16 +126,16 @@ module event_queue #(
                 rec  <= rec >> 8;
                 push <= 1'b1;
             end
-            if (start && lost != 16'd0) begin
-                rec  <= {16'd0, lost, 8'd2, EV_OVERRUN, now};
+            if (start && lost_nz) begin
+                rec  <= {16'd0, lost_now, 8'd2, EV_OVERRUN, now};
                 left <= 4'd12;
-                lost <= clash ? 16'd1 : 16'd0;
+                lost <= 16'd0;
             end else begin
                 if (start && any) begin
                     rec  <= {picked[SW-1:ST_W], {(TS_W - ST_W){1'b0}}, picked[ST_W-1:0]};
                     left <= 4'd12;
                 end
-                if (clash && lost != 16'hffff) lost <= lost + 1'b1;
+                lost <= lost_now;
             end
         end
     end

@@ -18,6 +18,15 @@
 // one arrives. block_ticks must be at least the ADC sample period (CONFIGURE
 // enforces min_block_ticks), so no block is ever empty.
 //
+// A sample is taken in two clocks: the first decides whether it opens a
+// block or falls beyond the open one (a 20-bit subtraction and compare,
+// registered, so it does not run on into the enables of every min/max and
+// record register), the second closes the block and folds the sample in.
+// The sample's codes must stay steady for the clock after in_valid and
+// samples must be at least two clocks apart: adc_spi keeps its codes until
+// the next conversion 48 clocks later, and the cosimulation gives one
+// sample a tick, held for the whole tick.
+//
 // Block record, in the byte order of the SAMPLES message (least
 // significant byte first): tick[47:0], v_min, v_max, a_min, a_max (codes
 // zero-extended to 16 bits).
@@ -40,6 +49,9 @@ module sampler #(
 );
     reg            open;
     reg [ST_W-1:0] start_lo;
+    reg            take;      // the second clock of a sample
+    reg            first;     // ... which opened a block
+    reg            beyond_q;  // ... which falls beyond the open block
     reg [11:0]     vl, vh, al, ah;
     reg [ST_W-1:0] out_start;
     reg [47:0]     out_codes;  // {a_max, a_min, v_max, v_min}
@@ -68,31 +80,42 @@ module sampler #(
 
     always @(posedge clk) begin
         blk_valid <= 1'b0;
+        take      <= 1'b0;
         if (rst || restart || !enable) begin
             open <= 1'b0;
             if (rst) begin
+                first     <= 1'b0;
+                beyond_q  <= 1'b0;
                 start_lo  <= {ST_W{1'b0}};
                 {vl, vh, al, ah} <= 48'd0;
                 out_start <= {ST_W{1'b0}};
                 out_codes <= 48'd0;
             end
-        end else if (in_valid) begin
-            if (!open || beyond) begin
-                if (open) begin
+        end else begin
+            if (in_valid) begin
+                take     <= 1'b1;
+                first    <= !open;
+                beyond_q <= open && beyond;
+                if (!open) begin
+                    open     <= 1'b1;
+                    start_lo <= in_ts;
+                end
+            end
+            if (take) begin
+                if (beyond_q) begin
                     blk_valid <= 1'b1;
                     out_start <= start_lo;
                     out_codes <= {ah, al, vh, vl};
                     start_lo  <= start_lo + block_ticks;
-                end else begin
-                    start_lo <= in_ts;
                 end
-                open <= 1'b1;
-                {vl, vh, al, ah} <= {in_v, in_v, in_a, in_a};
-            end else begin
-                if (in_v < vl) vl <= in_v;
-                if (in_v > vh) vh <= in_v;
-                if (in_a < al) al <= in_a;
-                if (in_a > ah) ah <= in_a;
+                if (first || beyond_q) begin
+                    {vl, vh, al, ah} <= {in_v, in_v, in_a, in_a};
+                end else begin
+                    if (in_v < vl) vl <= in_v;
+                    if (in_v > vh) vh <= in_v;
+                    if (in_a < al) al <= in_a;
+                    if (in_a > ah) ah <= in_a;
+                end
             end
         end
     end
