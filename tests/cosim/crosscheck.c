@@ -22,7 +22,6 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <cjson/cJSON.h>
 #include <ftw.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +37,6 @@
 /* Gateware ticks from the event that meets a wait to the next entry's start. */
 #define WAIT_LATENCY_INPUT 2 /* ready (CH-present) and ad1 (alert) waits */
 #define WAIT_LATENCY_HOST 4  /* restored and down waits, released by the host */
-/* Ramps: the gateware's DAC code and the sim's setpoint may differ by one
- * code (1 mV) at a tick (docs/cosim.md, "What is not exact"), which moves
- * what the rail does during and after a ramp by up to this much. */
-#define RAMP_TOLERANCE_US 20000
 
 typedef struct ev {
     long long t_us;
@@ -262,7 +257,7 @@ static double jnum(const cJSON *o, const char *name)
 }
 
 /* Verdict, checks and episodes; prints the first difference. */
-static bool compare_reports(const char *name, const cJSON *s, const cJSON *c, double tol_s)
+static bool compare_reports(const char *name, const cJSON *s, const cJSON *c)
 {
     if (strcmp(jstr(s, "verdict"), jstr(c, "verdict")) != 0) {
         printf("%s: verdict %s on sim, %s on cosim\n", name, jstr(s, "verdict"),
@@ -299,8 +294,8 @@ static bool compare_reports(const char *name, const cJSON *s, const cJSON *c, do
         }
         for (int i = 0; i < cJSON_GetArraySize(se); i++) {
             const cJSON *a = cJSON_GetArrayItem(se, i), *b = cJSON_GetArrayItem(ce, i);
-            bool same = fabs(jnum(a, "duration_s") - jnum(b, "duration_s")) <= tol_s &&
-                        fabs(jnum(a, "ac_lost_s") - jnum(b, "ac_lost_s")) <= tol_s &&
+            bool same = jnum(a, "duration_s") == jnum(b, "duration_s") &&
+                        jnum(a, "ac_lost_s") == jnum(b, "ac_lost_s") &&
                         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "open")) ==
                             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "open"));
             if (!same) {
@@ -325,19 +320,15 @@ static void print_ev(const char *who, const ev *e)
 }
 
 static bool compare_events(const char *name, ev *sim, size_t ns, ev *co, size_t nc,
-                           const rc_profile *p, long long tolerance_us, long long *worst_us)
+                           const rc_profile *p)
 {
     map_sim_times(sim, ns, p);
     qsort(sim, ns, sizeof *sim, cmp_ev);
     qsort(co, nc, sizeof *co, cmp_ev);
-    *worst_us = 0;
     for (size_t i = 0; i < ns || i < nc; i++) {
         const ev *a = i < ns ? &sim[i] : NULL, *b = i < nc ? &co[i] : NULL;
-        long long dt = a && b ? llabs(a->t_us - b->t_us) : 0;
-        if (a && b && dt <= tolerance_us && is(a, b->kind) && strcmp(a->value, b->value) == 0) {
-            *worst_us = dt > *worst_us ? dt : *worst_us;
+        if (a && b && a->t_us == b->t_us && is(a, b->kind) && strcmp(a->value, b->value) == 0)
             continue;
-        }
         printf("%s: first differing event (sim times mapped to the gateware's):\n", name);
         print_ev("sim", a);
         print_ev("cosim", b);
@@ -384,11 +375,7 @@ static bool check_profile(const char *railcut, const char *profile, const char *
         printf("%s: %s\n", name, err.msg);
         return false;
     }
-    bool ramp = false;
-    for (size_t i = 0; i < p->n_segs; i++)
-        ramp = ramp || p->segs[i].kind == RC_SEG_RAMP;
-    long long worst;
-    bool ok = compare_events(name, sim, ns, co, nc, p, ramp ? RAMP_TOLERANCE_US : 0, &worst);
+    bool ok = compare_events(name, sim, ns, co, nc, p);
     rc_profile_free(p);
     snprintf(path, sizeof path, "%s/sim.json", tmp);
     char *sj = slurp(path);
@@ -399,17 +386,13 @@ static bool check_profile(const char *railcut, const char *profile, const char *
         printf("%s: a JSON report is missing or unreadable\n", name);
         ok = false;
     } else if (ok) {
-        ok = compare_reports(name, s, c, ramp ? 2e-6 * RAMP_TOLERANCE_US : 0.0);
+        ok = compare_reports(name, s, c);
     }
     cJSON_Delete(s);
     cJSON_Delete(c);
     free(sj);
     free(cj);
-    if (ok && ramp)
-        printf("%s: %zu events, verdict and episodes agree; with ramps, events to within "
-               "%lld us\n",
-               name, ns, worst);
-    else if (ok)
+    if (ok)
         printf("%s: %zu events, verdict and episodes agree\n", name, ns);
     return ok;
 }

@@ -371,11 +371,13 @@ START_TEST(test_ramp_exact)
     capture c = {0};
     rc_run_result res;
     ck_assert_int_eq(run_sim(p, &cfg, &c, &res, NULL), RC_OK);
-    /* setpoint 12000 - 12000 k / 1e6 drops below 8000 mV at k = 333417;
-     * the output follows one microsecond later */
-    ck_assert_int_eq(at(&c, RC_EV_RAIL_FALL, 0), 1 * S + 333418);
-    /* sample in the middle of the first ramp: the line, one us late */
-    ck_assert_float_eq_tol(c.s[1500].rail_v, 6.001f, 1e-4f);
+    /* the gateware's ramp: slope trunc(-12000 * 2^24 / 1e6) = -201326, setpoint
+     * the integer part of 12000 + k * slope / 2^24, below 8000 mV from
+     * k = 333335; the output follows one microsecond later */
+    ck_assert_int_eq(at(&c, RC_EV_RAIL_FALL, 0), 1 * S + 333336);
+    /* sample in the middle of the first ramp, one us late: k = 499999 gives
+     * 12000 - 5999.97 = 6000.03, so 6000 mV */
+    ck_assert_float_eq_tol(c.s[1500].rail_v, 6.000f, 1e-4f);
     cap_free(&c);
     rc_profile_free(p);
 }

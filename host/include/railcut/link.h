@@ -339,6 +339,20 @@ rc_status rc_link_us_to_ticks(uint32_t tick_hz, int64_t us, uint64_t *ticks, rc_
 rc_status rc_link_seg_from_segment(const rc_segment *s, uint32_t seg_id, bool last,
                                    const rc_link_dac_cal *cal, rc_link_seg *out, rc_error *err);
 
+/* The gateware's ramp arithmetic (docs/protocol.md, "Ramps"), for the encoder
+ * and for models that must ramp exactly as the sequencer does. Codes and
+ * slopes are int64_t so a model may use them beyond the board's ranges (the
+ * encoder refuses those). rc_link_ramp_slope: trunc((end - start) * 2^24 /
+ * ticks), codes per tick with 24 fraction bits, toward zero; ticks > 0.
+ * rc_link_ramp_code: the code at offset k of the entry, the integer part of
+ * start * 2^24 + k * slope, held at end once it reaches end in the slope's
+ * direction. rc_link_ramp_next_change: the first offset after k at which
+ * that code differs from the code at k; UINT64_MAX when it never does. */
+int64_t rc_link_ramp_slope(int64_t start_code, int64_t end_code, uint64_t ticks);
+int64_t rc_link_ramp_code(int64_t start_code, int64_t end_code, int64_t slope, uint64_t k);
+uint64_t rc_link_ramp_next_change(int64_t start_code, int64_t end_code, int64_t slope,
+                                  uint64_t k);
+
 #ifdef __cplusplus
 }
 #endif

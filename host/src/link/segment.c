@@ -9,12 +9,22 @@
  * zero so the gateware never overshoots the end code. Anything the board
  * cannot represent (a code above its build-time clamp, a negative code, a
  * slope over 128 codes per tick) is refused, never wrapped or clamped.
+ *
+ * The ramp itself - slope, the code at a tick, the next tick the code
+ * changes - is the sequencer's accumulator in closed form: start << 24 plus
+ * k slopes, integer part taken, held at the end code once reached. The sim
+ * backend ramps with the same functions, so the golden model and the
+ * gateware give the same code at every tick.
  */
+#include <assert.h>
 #include <stdint.h>
 
 #include "railcut/link.h"
 
 #define US_PER_S INT64_C(1000000)
+#define RAMP_ONE (INT64_C(1) << 24) /* one code in the accumulator */
+/* Code differences the closed form handles without overflow (2^38 codes). */
+#define RAMP_MAX_SPAN (INT64_C(1) << 38)
 
 rc_status rc_link_mv_to_code(const rc_link_dac_cal *cal, int32_t mv, uint16_t *code,
                              rc_error *err)
@@ -70,10 +80,51 @@ static uint8_t wait_from_profile(const rc_segment *s)
     }
 }
 
+int64_t rc_link_ramp_slope(int64_t start_code, int64_t end_code, uint64_t ticks)
+{
+    assert(ticks > 0 && ticks <= (uint64_t)INT64_MAX);
+    assert(end_code - start_code < RAMP_MAX_SPAN && start_code - end_code < RAMP_MAX_SPAN);
+    return (end_code - start_code) * RAMP_ONE / (int64_t)ticks; /* C truncates toward zero */
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+int64_t rc_link_ramp_code(int64_t start_code, int64_t end_code, int64_t slope, uint64_t k)
+{
+    if (slope == 0)
+        return start_code;
+    assert((slope > 0) == (end_code > start_code));
+    int64_t need = (end_code - start_code) * RAMP_ONE;
+    int64_t step = slope > 0 ? slope : -slope;
+    /* Past need / step slopes the ramp has reached its end for certain;
+     * before it k * step cannot overflow. */
+    if (k > (uint64_t)((need >= 0 ? need : -need) / step))
+        return end_code;
+    int64_t code = floor_div(start_code * RAMP_ONE + (int64_t)k * slope, RAMP_ONE);
+    if (slope > 0)
+        return code < end_code ? code : end_code;
+    return code > end_code ? code : end_code;
+}
+
+uint64_t rc_link_ramp_next_change(int64_t start_code, int64_t end_code, int64_t slope,
+                                  uint64_t k)
+{
+    int64_t code = rc_link_ramp_code(start_code, end_code, slope, k);
+    if (slope == 0 || code == end_code)
+        return UINT64_MAX;
+    int64_t start = start_code * RAMP_ONE;
+    if (slope > 0) /* the first k whose accumulator reaches code + 1 */
+        return (uint64_t)(((code + 1) * RAMP_ONE - start + slope - 1) / slope);
+    /* the first k whose accumulator falls below code */
+    return (uint64_t)((start - code * RAMP_ONE) / -slope + 1);
+}
+
 static rc_status ramp_slope(const rc_link_seg *out, int32_t *slope, rc_error *err)
 {
-    int64_t delta = ((int64_t)out->end_code - out->start_code) * (INT64_C(1) << 24);
-    int64_t q = delta / (int64_t)out->duration_ticks; /* C truncates toward zero */
+    int64_t q = rc_link_ramp_slope(out->start_code, out->end_code, out->duration_ticks);
     if (q > INT32_MAX || q < INT32_MIN)
         return rc_error_set(
             err, RC_ERR_UNSUPPORTED,

@@ -14,8 +14,11 @@
  * Segment rules (docs/ch-model.md, "Sequencer"):
  *   - every segment start emits RC_EV_SEGMENT (value = index), then the
  *     output edges, then RC_EV_OBSERVE for the observation window;
- *   - RAMP: the setpoint at microsecond t is from + (to - from) * k / dur
- *     (k = t - start, truncated toward zero), i.e. exact per microsecond;
+ *   - RAMP: the gateware's ramp (docs/protocol.md, "Ramps") with one DAC
+ *     code per mV and one tick per microsecond, computed by the link
+ *     encoder's functions: slope = trunc((to - from) * 2^24 / dur), and the
+ *     setpoint at k = t - start is the integer part of
+ *     from * 2^24 + k * slope, held at to once it gets there;
  *   - WAIT: ends at the microsecond its event happens (RC_EV_WAIT_DONE) or at
  *     start + duration (RC_EV_WAIT_TIMEOUT), and the next segment starts
  *     then. "ready" and "down" are states as well as events: a wait for ready
@@ -23,10 +26,12 @@
  *     or for down while it is off, ends at once.
  *   - samples at t = k * 1e6 / rate, instantaneous, from t = 0 to the end.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/model_internal.h"
+#include "railcut/link.h"
 #include "rig/rig_internal.h"
 
 #define SAMPLE_BLOCK 1024
@@ -43,6 +48,7 @@ struct rc_device {
     bool started, done, stopped;
     size_t seg;
     int64_t seg_start_us;
+    int64_t ramp_slope;   /* running ramp: mV per us, 24 fraction bits */
     int64_t ramp_next_us; /* next change of a ramp's setpoint; -1 none */
     bool wait_hit;        /* the running WAIT's event happened */
     bool rail_on, ac_lost;
@@ -164,35 +170,19 @@ static void take_sample(rc_device *d)
     d->next_sample_us = sample_time(d, d->sample_k);
 }
 
-/* Setpoint of ramp s at offset k: exact, truncated toward zero. */
-static int32_t ramp_mv(const rc_segment *s, int64_t k)
-{
-    if (s->duration_us == 0)
-        return s->to_mv;
-    int64_t delta = (int64_t)s->to_mv - s->from_mv;
-    return (int32_t)(s->from_mv + delta * k / s->duration_us);
-}
-
-/* First offset after k at which the ramp's setpoint takes a new value. */
-static int64_t ramp_next_change(const rc_segment *s, int64_t k)
-{
-    int64_t span = (int64_t)s->to_mv - s->from_mv;
-    if (span < 0)
-        span = -span;
-    if (span == 0 || k >= s->duration_us)
-        return -1;
-    int64_t q = span * k / s->duration_us;
-    int64_t next = ((q + 1) * s->duration_us + span - 1) / span;
-    return next < s->duration_us ? next : s->duration_us;
-}
-
+/* Sets the running ramp's setpoint for now, the gateware's code at this
+ * tick of the entry, and notes when it next changes (within the segment). */
 static void apply_ramp(rc_device *d)
 {
     const rc_segment *s = &d->segs[d->seg];
-    int64_t k = rc_bench_model_now(d->model) - d->seg_start_us;
-    rc_bench_model_set_inputs(d->model, ramp_mv(s, k), s->rail_on, s->ac_lost);
-    int64_t next = d->exact_stepping ? k + 1 : ramp_next_change(s, k);
-    d->ramp_next_us = next < 0 || next >= s->duration_us ? -1 : d->seg_start_us + next;
+    assert(s->duration_us > 0);
+    uint64_t k = (uint64_t)(rc_bench_model_now(d->model) - d->seg_start_us);
+    int64_t mv = rc_link_ramp_code(s->from_mv, s->to_mv, d->ramp_slope, k);
+    rc_bench_model_set_inputs(d->model, (int32_t)mv, s->rail_on, s->ac_lost);
+    uint64_t next = d->exact_stepping
+                        ? k + 1
+                        : rc_link_ramp_next_change(s->from_mv, s->to_mv, d->ramp_slope, k);
+    d->ramp_next_us = next >= (uint64_t)s->duration_us ? -1 : d->seg_start_us + (int64_t)next;
 }
 
 /* A CH riding through on hold-up is still running, its ready signal still
@@ -223,10 +213,12 @@ static bool begin_segment(rc_device *d, size_t i)
     d->ac_lost = s->ac_lost;
     if (s->kind == RC_SEG_OBSERVE)
         push(d, RC_EV_OBSERVE, 0);
-    if (s->kind == RC_SEG_RAMP)
+    if (s->kind == RC_SEG_RAMP && s->duration_us > 0) {
+        d->ramp_slope = rc_link_ramp_slope(s->from_mv, s->to_mv, (uint64_t)s->duration_us);
         apply_ramp(d);
-    else
+    } else {
         rc_bench_model_set_inputs(d->model, s->from_mv, s->rail_on, s->ac_lost);
+    }
     if (s->kind == RC_SEG_WAIT && wait_already_met(d, s->wait_on)) {
         push(d, RC_EV_WAIT_DONE, (int32_t)i);
         return true;
