@@ -7,6 +7,8 @@
 // back restarts the wait. The reported edge carries the timestamp of the
 // transition that then stayed (not of the moment the debouncer accepted it),
 // so debouncing adds no error to the edge time, only latency to the report.
+// The wait counts down from hold_ticks as it was when the transition began
+// (a down-counter with a test for 0 or 1 costs no comparator).
 module debounce #(
     parameter integer TS_W = 48,
     parameter [0:0]   INIT = 1'b0  // level assumed at reset
@@ -23,7 +25,7 @@ module debounce #(
 );
     reg [1:0]      sync;
     reg            pending;
-    reg [15:0]     held;
+    reg [15:0]     held;  // ticks still to wait, 0 or 1 on the last
     reg [TS_W-1:0] first_ts;
 
     wire pin_s = sync[1];
@@ -45,16 +47,16 @@ module debounce #(
             pending <= 1'b0;
         end else if (!pending) begin
             pending  <= 1'b1;
-            held     <= 16'd0;
+            held     <= hold_ticks;
             first_ts <= now;
         end else if (tick) begin
-            if (held + 1'b1 >= hold_ticks) begin
+            if (held[15:1] == 15'd0) begin
                 level      <= pin_s;
                 pending    <= 1'b0;
                 edge_valid <= 1'b1;
                 edge_ts    <= first_ts;
             end
-            held <= held + 1'b1;
+            held <= held - 1'b1;
         end
     end
 endmodule

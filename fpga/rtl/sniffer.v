@@ -36,11 +36,11 @@ module sniffer #(
 
     reg [TS_W-1:0] start_ts;
     reg [TS_W-1:0] rec_ts;
-    reg [7:0]      rec_byte;
-    reg [15:0]     bit_count;  // clocks into the current bit time
+    reg [15:0]     bit_count;  // clocks left in the current bit time, 0 or 1 on its last
     reg [4:0]      idle_bits;
 
-    assign byte_rec = {rec_byte, rec_ts[47:0]};
+    // The receiver holds its byte until the next one, so it is not copied.
+    assign byte_rec = {data, rec_ts[47:0]};
 
     always @(posedge clk) begin
         byte_valid <= 1'b0;
@@ -48,7 +48,6 @@ module sniffer #(
         if (rst || off) begin
             start_ts  <= {TS_W{1'b0}};
             rec_ts    <= {TS_W{1'b0}};
-            rec_byte  <= 8'd0;
             err_ts    <= {ST_W{1'b0}};
             bit_count <= 16'd0;
             idle_bits <= 5'd0;
@@ -58,23 +57,22 @@ module sniffer #(
             if (valid) begin
                 byte_valid <= 1'b1;
                 rec_ts     <= start_ts;
-                rec_byte   <= data;
             end
             if (frame_err) begin
                 err_valid <= 1'b1;
                 err_ts    <= start_ts[ST_W-1:0];
             end
             if (valid || frame_err) begin
-                bit_count <= 16'd0;
+                bit_count <= bit_clocks;
                 idle_bits <= 5'd0;
                 quiet     <= 1'b0;
             end else if (!quiet) begin
-                if (bit_count + 1'b1 >= bit_clocks) begin
-                    bit_count <= 16'd0;
+                if (bit_count[15:1] == 15'd0) begin
+                    bit_count <= bit_clocks;
                     idle_bits <= idle_bits + 1'b1;
                     if (idle_bits == 5'd19) quiet <= 1'b1;
                 end else begin
-                    bit_count <= bit_count + 1'b1;
+                    bit_count <= bit_count - 1'b1;
                 end
             end
         end
