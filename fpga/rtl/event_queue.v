@@ -42,7 +42,7 @@ module event_queue #(
     output reg             wr_en,
     output wire [7:0]      wr_data,
     output reg             push,       // one-clock pulse: a whole record is in
-    output reg  [15:0]     lost_total  // events lost since reset, wrapping
+    output wire            lost_one    // one-clock pulse: one more event lost
 );
     localparam [7:0] EV_OVERRUN = 8'h0C;
     localparam integer SW = 48 + ST_W;
@@ -67,7 +67,8 @@ module event_queue #(
 
     // now minus the age is the stamp under now's high bits, one less when
     // the low bits wrapped since the stamp (a stamp above now's low bits).
-    // Applied to a whole tick (an OVERRUN record's) it gives that tick back.
+    // An OVERRUN record is loaded with now's low bits, which this turns
+    // back into the whole tick.
     wire [ST_W-1:0]      stamp   = rec[ST_W-1:0];
     wire                 wrapped = stamp > now[ST_W-1:0];
     wire [TS_W-ST_W-1:0] tick_hi = now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped};
@@ -100,6 +101,7 @@ module event_queue #(
     wire         start    = (left == 4'd0) && !wr_en && room;
     wire [N-1:0] taken    = (start && !lost_nz) ? first : {N{1'b0}};
     wire         clash    = (src_valid & pending & ~taken) != {N{1'b0}};
+    assign lost_one = clash_q;
 
     assign wr_data = rec[7:0];
 
@@ -110,13 +112,11 @@ module event_queue #(
             pending    <= {N{1'b0}};
             clash_q    <= 1'b0;
             lost       <= 16'd0;
-            lost_total <= 16'd0;
             rec        <= 96'd0;
             left       <= 4'd0;
         end else begin
             pending <= (pending & ~taken) | src_valid;
             clash_q <= clash;
-            if (clash_q) lost_total <= lost_total + 1'b1;
             if (left != 4'd0) begin
                 wr_en <= 1'b1;
                 left  <= left - 1'b1;
@@ -127,7 +127,7 @@ module event_queue #(
                 push <= 1'b1;
             end
             if (start && lost_nz) begin
-                rec  <= {16'd0, lost_now, 8'd2, EV_OVERRUN, now};
+                rec  <= {16'd0, lost_now, 8'd2, EV_OVERRUN, {(TS_W - ST_W){1'b0}}, now[ST_W-1:0]};
                 left <= 4'd12;
                 lost <= 16'd0;
             end else begin

@@ -385,11 +385,11 @@ module railcut_core #(
         ev(a_tick, a_kind, a_arg, a_value)
     };
 
-    wire [15:0] ev_lost;
+    wire        ev_lost;
     event_queue #(.N(NEV), .TS_W(TS_W), .ST_W(ST_W), .LW(SFW)) u_events (
         .clk(clk), .rst(rst), .now(now), .src_valid(ev_valid), .src_rec(ev_recs),
         .fifo_free(ev_free), .wr_en(ev_wr), .wr_data(ev_wdata), .push(ev_push),
-        .lost_total(ev_lost)
+        .lost_one(ev_lost)
     );
 
     wire        ev_rd, ch_rd, blk_rd, ev_rvalid, ch_rvalid, blk_rvalid;
@@ -444,22 +444,23 @@ module railcut_core #(
     );
 
     // ---- counters for STATUS -------------------------------------------
-    reg [15:0] underruns, crc_errors, rx_dropped, blk_lost_total, ch_lost_total;
+    // overruns is one running total of blocks, bytes and events lost (the
+    // writers report a run of drops at once, the event queue one at a time).
+    reg [15:0] underruns, crc_errors, rx_dropped, overruns;
     reg [7:0]  last_rx_seq;
     always @(posedge clk) begin
         if (rst) begin
             underruns      <= 16'd0;
             crc_errors     <= 16'd0;
             rx_dropped     <= 16'd0;
-            blk_lost_total <= 16'd0;
-            ch_lost_total  <= 16'd0;
+            overruns       <= 16'd0;
             last_rx_seq    <= 8'd0;
         end else begin
             if (underrun) underruns <= underruns + 1'b1;
             if (crc_error) crc_errors <= crc_errors + 1'b1;
             if (rx_drop) rx_dropped <= rx_dropped + 1'b1;
-            if (blk_over) blk_lost_total <= blk_lost_total + blk_lost;
-            if (ch_over) ch_lost_total <= ch_lost_total + ch_lost;
+            overruns <= overruns + (blk_over ? blk_lost : 16'd0) + (ch_over ? ch_lost : 16'd0) +
+                        {15'd0, ev_lost};
             if (frame_valid) last_rx_seq <= frame_seq;
         end
     end
@@ -491,7 +492,7 @@ module railcut_core #(
         .reply_rvalid(reply_rvalid),
         .state(state), .trips({ocp, ovp, wd_tripped}),
         .fifo_level({{(16 - SLW){1'b0}}, seg_level}), .underruns(underruns),
-        .overruns(blk_lost_total + ch_lost_total + ev_lost), .crc_errors(crc_errors),
+        .overruns(overruns), .crc_errors(crc_errors),
         .rx_dropped(rx_dropped), .last_rx_seq(last_rx_seq),
         .io({2'b00, chp_level, alert_level, 2'b00, ac_lost_pull, rail_on}),
         .dac_code(dac_sent), .seg_id(seq_seg_id),
