@@ -7,8 +7,8 @@
 // Sources stamp their events with the low ST_W bits of the tick counter
 // only (a few hundred flip-flops fewer across the design); the full tick is
 // rebuilt here as now minus the event's age, which is exact while the event
-// is younger than 2^ST_W ticks (1.05 s at 1 MHz with 20 bits; the oldest
-// stamp, a debounced edge, is at most 65 535 ticks old when it fires).
+// is younger than 2^ST_W ticks (131 ms at 1 MHz with the 17 bits the core
+// gives it; railcut_core.v says which stamps are the oldest).
 //
 // Each of the N sources raises a one-clock valid and keeps its record
 // {value[31:0], arg[7:0], kind[7:0], stamp[ST_W-1:0]} steady until its next

@@ -73,7 +73,14 @@ module railcut_core #(
     output wire        cosim_seq_active
 );
     localparam integer TS_W      = 48;
-    localparam integer ST_W      = 20;  // event stamps: low bits of the tick (event_queue.v)
+    localparam integer ST_W      = 20;  // sample and event stamps: low bits of the tick
+    // The event queue keeps 17 of them: its records are exact while their
+    // stamps are under 2^17 ticks (131 ms) old, and the oldest are a
+    // debounced edge (at most 65 535 ticks when it fires) and a sniffed
+    // framing error (its start bit, at most 10 bit times of 65 535 clocks,
+    // 54 613 ticks), plus a few ms waiting for room in the event FIFO,
+    // which the link drains. The sources' unused high stamp bits fall away.
+    localparam integer EV_W      = 17;
     localparam integer LINK_BIT  = CLK_HZ / BAUD;
     localparam integer LDW       = $clog2(LINK_BIT + 1);
     localparam integer CONV_CLKS = CLK_HZ / ADC_RATE_HZ;
@@ -342,10 +349,12 @@ module railcut_core #(
         else {clamp_ev_q, blk_over_q, ch_over_q} <= {clamp_ev, blk_over, ch_over};
     end
 
-    function [ST_W+47:0] ev(input [ST_W-1:0] t, input [7:0] kind, input [7:0] arg,
+    /* verilator lint_off UNUSEDSIGNAL */
+    function [EV_W+47:0] ev(input [ST_W-1:0] t, input [7:0] kind, input [7:0] arg,
                             input [31:0] value);
-        ev = {value, arg, kind, t};
+        ev = {value, arg, kind, t[EV_W-1:0]};
     endfunction
+    /* verilator lint_on UNUSEDSIGNAL */
 
     wire [NEV-1:0] ev_valid = {
         ch_err_valid && flags[1],                     // 11 UART_ERROR
@@ -370,7 +379,7 @@ module railcut_core #(
         else if (wd_trip) wd_ts <= now[ST_W-1:0];
     end
 
-    wire [NEV*(ST_W+48)-1:0] ev_recs = {
+    wire [NEV*(EV_W+48)-1:0] ev_recs = {
         ev(ch_err_ts, 8'h0D, 8'd0, 32'd0),
         ev(ch_over_ts, 8'h0C, 8'd3, {16'd0, ch_lost}),
         ev(blk_over_ts, 8'h0C, 8'd1, {16'd0, blk_lost}),
@@ -386,7 +395,7 @@ module railcut_core #(
     };
 
     wire        ev_lost;
-    event_queue #(.N(NEV), .TS_W(TS_W), .ST_W(ST_W), .LW(SFW)) u_events (
+    event_queue #(.N(NEV), .TS_W(TS_W), .ST_W(EV_W), .LW(SFW)) u_events (
         .clk(clk), .rst(rst), .now(now), .src_valid(ev_valid), .src_rec(ev_recs),
         .fifo_free(ev_free), .wr_en(ev_wr), .wr_data(ev_wdata), .push(ev_push),
         .lost_one(ev_lost)

@@ -5,8 +5,8 @@
 // with the frames parsed from frame_tx's bytes. Checks: ACK and NAK bytes;
 // STATUS on a state change with every field and the tick of its start;
 // answers ahead of STATUS ahead of streams; three events on one clock as
-// three EVENTS frames in source order, full ticks rebuilt from 20-bit
-// stamps across a carry; a source that fires again while pending and
+// three EVENTS frames in source order, full ticks rebuilt from 17-bit
+// stamps (the core's width) across a carry; a source that fires again while pending and
 // the FIFO is full: one lost, then an OVERRUN record (arg 2, value 1) ahead
 // of the rest; UART frames with their gaps (a borrow across bytes, 65534,
 // saturation at 65536 and when only bits 16..23 or 24..31 differ, then a
@@ -40,14 +40,14 @@ module tb_reporter;
 
     // ---- event queue (3 sources) into a 32-byte FIFO -----------------------
     reg  [2:0]   src_valid = 3'd0;
-    reg  [67:0]  rec0 = 68'd0, rec1 = 68'd0, rec2 = 68'd0;
+    reg  [64:0]  rec0 = 65'd0, rec1 = 65'd0, rec2 = 65'd0;
     wire [5:0]   ev_level;
     wire         ev_wr, ev_push;
     wire [7:0]   ev_wdata;
     wire         ev_lost;
     integer      n_lost = 0;
     always @(posedge clk) if (ev_lost) n_lost = n_lost + 1;
-    event_queue #(.N(3), .TS_W(48), .ST_W(20), .LW(6)) u_eq (
+    event_queue #(.N(3), .TS_W(48), .ST_W(17), .LW(6)) u_eq (
         .clk(clk), .rst(rst), .now(now), .src_valid(src_valid), .src_rec({rec2, rec1, rec0}),
         .fifo_free(6'd32 - ev_level), .wr_en(ev_wr), .wr_data(ev_wdata), .push(ev_push),
         .lost_one(ev_lost)
@@ -274,9 +274,9 @@ module tb_reporter;
         // Three events on one clock, stamps 5, 1000 and 70000 ticks old.
         @(negedge clk);
         t0 = now;
-        rec0 = {32'hdead_beef, 8'd0, 8'h05, t0[19:0] - 20'd5};
-        rec1 = {32'd1999, 8'd0, 8'h01, t0[19:0] - 20'd1000};
-        rec2 = {32'd0, 8'd1, 8'h03, t0[19:0] - 20'd70000};
+        rec0 = {32'hdead_beef, 8'd0, 8'h05, t0[16:0] - 17'd5};
+        rec1 = {32'd1999, 8'd0, 8'h01, t0[16:0] - 17'd1000};
+        rec2 = {32'd0, 8'd1, 8'h03, t0[16:0] - 17'd70000};
         src_valid = 3'b111;
         @(negedge clk);
         src_valid = 3'b000;
@@ -292,7 +292,7 @@ module tb_reporter;
         repeat (20) @(negedge clk);
         for (i = 0; i < 3; i = i + 1) begin
             @(negedge clk);
-            rec0 = {32'd100 + i, 8'd0, 8'h05, now[19:0]};
+            rec0 = {32'd100 + i, 8'd0, 8'h05, now[16:0]};
             src_valid = 3'b001;
             @(negedge clk);
             src_valid = 3'b000;
@@ -300,7 +300,7 @@ module tb_reporter;
         end
         @(negedge clk);
         t1 = now;
-        rec0 = {32'd200, 8'd0, 8'h05, now[19:0]};
+        rec0 = {32'd200, 8'd0, 8'h05, now[16:0]};
         src_valid = 3'b001;
         @(negedge clk);
         src_valid = 3'b000;
