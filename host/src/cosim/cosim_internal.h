@@ -27,7 +27,8 @@ void rc_cosim_set_faults(rc_device *dev, const rc_cosim_faults *f);
 /* The last STATUS the gateware sent, and the host decoder's counts. */
 void rc_cosim_link_state(const rc_device *dev, rc_link_status *status, rc_link_stats *f2h);
 
-/* Sends m as it is (no host-side range check) and waits for the answer. */
+/* Sends m as it is (no check against the build's limits; the link faults
+ * apply as to any frame) and waits for the answer. */
 rc_status rc_cosim_command(rc_device *dev, const rc_link_msg *m, rc_link_msg *answer,
                            rc_error *err);
 

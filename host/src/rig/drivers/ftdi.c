@@ -7,19 +7,17 @@
  * a bounded byte ring (ring, ring_head, ring_len under lock) so the device's
  * buffer never backs up while the host is busy writing the trace; the
  * reader's first fatal error is kept for the main thread. The main thread
- * decodes the ring with an rc_link_decoder and handles every frame in one
- * place: answers (ACK, NAK, IDENTIFY_REPLY) go to the answer slot the
- * waiting command looks at, STATUS and FIFO credits pace the segment writes,
- * EVENTS and SAMPLES become rc_event/rc_sample in two growable buffers.
+ * hands the ring's bytes to the link session it shares with the cosim
+ * backend (gwsession.h), which decodes them, answers the waiting command,
+ * paces the segment writes by the FIFO credit and turns EVENTS and SAMPLES
+ * into rc_event/rc_sample. What is this backend's own: USB, wall-clock
+ * limits (answer time-outs, a silent device, heartbeats when the device's
+ * ticks do not come, the wait for the samples that trail RUN_END), the
+ * calibration, the UART sniffer and direct control.
  *
- * The profile's segments become FIFO entries (entries[], with the profile
- * index of each in entry_seg[]); segments of zero length hold no time and are
- * not sent, but their RC_EV_SEGMENT events are still reported when the next
- * entry starts, as the sim does. The first entry's SEGMENT_START tick is
- * t = 0: every device tick after it maps to t_us = tick - start_tick
- * (1 tick = 1 us; identify must say so). Events are held until the device
- * has moved REORDER_TICKS past them and then delivered in time order, since
- * the gateware reports debounced edges late.
+ * Time: the session's time base is the device's tick as its frames show
+ * it (1 tick = 1 us; identify must say so); the first entry's
+ * SEGMENT_START tick is t = 0.
  *
  * Codes become millivolts and milliamps through the bench's calibration
  * (rc_rig_config's dac_cal, rail_v_cal, rail_a_cal: value = gain * code +
@@ -48,6 +46,7 @@
 
 #include "railcut/bench.h"
 #include "railcut/clock.h"
+#include "gwsession/gwsession.h"
 #include "railcut/link.h"
 #include "rig/rig_internal.h"
 
@@ -65,14 +64,12 @@
 #define ANSWER_TIMEOUT_US 500000
 #define COMMAND_TRIES 3
 #define SILENCE_LIMIT_US 3000000 /* no good frame for this long: device gone */
-#define WATCHDOG_MS 1000u
-#define HEARTBEAT_US (WATCHDOG_MS * 1000 / 4)
+#define HEARTBEAT_US (RC_GWS_WATCHDOG_MS * 1000 / 4) /* on the wall clock */
 #define POLL_SLICE_US 100000
 /* After RUN_END, how long the SAMPLES frame that ends the run is waited
  * for; it trails RUN_END by a frame, so only a frame the link lost takes
  * this long, and the run then ends without it. */
 #define TAIL_WAIT_US 500000
-#define REORDER_TICKS 16
 #define OVP_MV 15000
 #define OCP_MA 2000
 #define NOMINAL_DAC_MV_PER_CODE 0.25
@@ -105,53 +102,15 @@ struct rc_device {
     int read_error; /* libusb/libftdi code of the reader's fatal error, 0 none */
     char read_msg[128];
 
-    rc_link_decoder dec;
-    uint8_t tx_seq;
+    rc_gws link;
     int64_t last_rx_wall, last_tx_wall;
-    uint64_t last_tx_tick;
-    rc_link_identify id;
-    bool have_answer;
-    rc_link_msg answer;
-
-    rc_segment *segs;
-    size_t n_segs;
-    rc_link_seg *entries;
-    size_t *entry_seg;
-    size_t n_entries, next_entry;
-    uint16_t fifo_free;
-    bool seg_in_flight;
-    uint8_t seg_seq;
-    int64_t seg_sent_wall;
-
-    bool started, done, have_start;
-    uint64_t start_tick, device_tick;
-    uint64_t end_tick;     /* RUN_END's tick, once done */
-    int64_t done_wall;     /* monotonic wall time RUN_END arrived */
-    uint64_t samples_tick; /* the last sample block reported */
-    size_t reported_seg;   /* profile segments reported so far */
-    bool rail_on, ac_lost, ch_present;
-    rc_status fault; /* a trip or underrun ended the run */
-    char fault_msg[128];
-    rc_link_stats noted; /* link errors already recorded as notes */
-    bool have_rx_seq;
-    uint8_t rx_seq;         /* SEQ of the last frame handled */
-    uint64_t repeats;       /* frames the link delivered twice in a row */
-    uint64_t noted_repeats; /* of them, already recorded as notes */
-
-    rc_event *events;
-    size_t n_events, cap_events;
-    rc_sample *samples;
-    size_t n_samples, cap_samples;
-    bool nomem;
+    int64_t done_wall; /* monotonic wall time RUN_END arrived */
 
     rc_rig_cal dac, adc_v, adc_a; /* in use: the configuration's or nominal */
     rc_uart_alert *uart;          /* NULL: no pattern */
 
     /* Direct-control session: sample blocks from probe_from to probe_to
      * (ticks) are summed while probing. */
-    bool probing;
-    bool have_status;
-    uint64_t status_tick;
     uint64_t probe_from, probe_to, probe_last;
     double probe_v, probe_i;
     size_t probe_n;
@@ -378,19 +337,13 @@ static bool reader_saw_unplug(rc_device *d)
     return false;
 }
 
-static rc_status send_msg(rc_device *d, const rc_link_msg *m, uint8_t *seq, rc_error *err)
+/* Writes one frame, retrying transient USB errors. */
+static rc_status link_write(void *ctx, const uint8_t *frame, size_t n, rc_error *err)
 {
-    uint8_t buf[RC_LINK_MAX_FRAME];
-    size_t n;
-    rc_status st = rc_link_msg_encode(m, d->tx_seq, buf, sizeof buf, &n, err);
-    if (st != RC_OK)
-        return rc_error_prefix(err, st, "ftdi");
-    if (seq)
-        *seq = d->tx_seq;
-    d->tx_seq++;
+    rc_device *d = ctx;
     int rc = 0;
     for (int tries = 0; tries < USB_RETRIES; tries++) {
-        rc = ftdi_write_data(d->ftdi, buf, (int)n);
+        rc = ftdi_write_data(d->ftdi, frame, (int)n);
         if (rc == (int)n)
             break;
         if (rc >= 0 || fatal_usb(rc))
@@ -402,141 +355,10 @@ static rc_status send_msg(rc_device *d, const rc_link_msg *m, uint8_t *seq, rc_e
                                 ? "the device was unplugged"
                                 : ftdi_get_error_string(d->ftdi));
     d->last_tx_wall = rc_clock_monotonic_us();
-    d->last_tx_tick = d->device_tick;
     return RC_OK;
 }
 
-/* ---- what the device reports ---- */
-
-static void push_event(rc_device *d, uint64_t tick, rc_event_kind kind, int32_t value,
-                       const char *text)
-{
-    if (d->n_events == d->cap_events) {
-        size_t cap = d->cap_events ? d->cap_events * 2 : 256;
-        rc_event *grown = realloc(d->events, cap * sizeof *grown);
-        if (!grown) {
-            d->nomem = true;
-            return;
-        }
-        d->events = grown;
-        d->cap_events = cap;
-    }
-    rc_event_init(&d->events[d->n_events++], (int64_t)(tick - d->start_tick), kind, value,
-                  text);
-}
-
-static void push_sample(rc_device *d, const rc_sample *s)
-{
-    if (d->n_samples == d->cap_samples) {
-        size_t cap = d->cap_samples ? d->cap_samples * 2 : 1024;
-        rc_sample *grown = realloc(d->samples, cap * sizeof *grown);
-        if (!grown) {
-            d->nomem = true;
-            return;
-        }
-        d->samples = grown;
-        d->cap_samples = cap;
-    }
-    d->samples[d->n_samples++] = *s;
-}
-
-/* RC_EV_SEGMENT for profile segment i at tick, with the output edges and
- * the observation window, as the sim reports them. */
-static void report_segment(rc_device *d, size_t i, uint64_t tick)
-{
-    const rc_segment *s = &d->segs[i];
-    push_event(d, tick, RC_EV_SEGMENT, (int32_t)i, NULL);
-    if (s->rail_on != d->rail_on)
-        push_event(d, tick, s->rail_on ? RC_EV_RAIL_RESTORE : RC_EV_RAIL_CUT, 0, NULL);
-    if (s->ac_lost != d->ac_lost)
-        push_event(d, tick, s->ac_lost ? RC_EV_AC_LOST_ON : RC_EV_AC_LOST_OFF, 0, NULL);
-    d->rail_on = s->rail_on;
-    d->ac_lost = s->ac_lost;
-    if (s->kind == RC_SEG_OBSERVE)
-        push_event(d, tick, RC_EV_OBSERVE, 0, NULL);
-    if (s->kind == RC_SEG_WAIT && s->duration_us == 0)
-        push_event(d, tick, RC_EV_WAIT_TIMEOUT, (int32_t)i, NULL);
-    d->reported_seg = i + 1;
-}
-
-/* Reports the skipped zero-length segments before profile segment upto. */
-static void report_segments_before(rc_device *d, size_t upto, uint64_t tick)
-{
-    while (d->reported_seg < upto)
-        report_segment(d, d->reported_seg, tick);
-}
-
-static void fault(rc_device *d, uint64_t tick, const char *what)
-{
-    push_event(d, tick, RC_EV_NOTE, 0, what);
-    if (d->fault == RC_OK) {
-        d->fault = RC_ERR_DEVICE;
-        snprintf(d->fault_msg, sizeof d->fault_msg, "ftdi: the gateware reported %s", what);
-    }
-}
-
-static void on_device_event(rc_device *d, const rc_link_event *e)
-{
-    if (e->kind == RC_LINK_EV_SEGMENT_START && !d->have_start) {
-        d->have_start = true;
-        d->start_tick = e->tick;
-    }
-    if (!d->have_start || e->tick < d->start_tick)
-        return;
-    size_t seg = e->value < d->n_segs ? e->value : d->n_segs - 1;
-    switch ((rc_link_event_kind)e->kind) {
-    case RC_LINK_EV_SEGMENT_START:
-        report_segments_before(d, seg, e->tick);
-        report_segment(d, seg, e->tick);
-        break;
-    case RC_LINK_EV_WAIT_DONE:
-        push_event(d, e->tick, RC_EV_WAIT_DONE, (int32_t)seg, NULL);
-        break;
-    case RC_LINK_EV_WAIT_TIMEOUT:
-        push_event(d, e->tick + 1, RC_EV_WAIT_TIMEOUT, (int32_t)seg, NULL);
-        break;
-    case RC_LINK_EV_RUN_END:
-        report_segments_before(d, d->n_segs, e->tick);
-        d->done = true;
-        d->done_wall = rc_clock_monotonic_us();
-        d->end_tick = e->tick;
-        d->device_tick = e->tick;
-        break;
-    case RC_LINK_EV_RAIL_FALL:
-        push_event(d, e->tick, RC_EV_RAIL_FALL, d->cfg.outage_below_mv, NULL);
-        break;
-    case RC_LINK_EV_RAIL_RISE:
-        push_event(d, e->tick, RC_EV_RAIL_RISE, d->cfg.restore_above_mv, NULL);
-        break;
-    case RC_LINK_EV_ALERT_EDGE:
-        if (e->arg == 1 && !d->cfg.alert_pin_unwired)
-            push_event(d, e->tick, RC_EV_AD1, 0, "pin");
-        break;
-    case RC_LINK_EV_CH_PRESENT_EDGE:
-        d->ch_present = e->arg == 1;
-        push_event(d, e->tick, d->ch_present ? RC_EV_CH_READY : RC_EV_CH_DOWN, 0, NULL);
-        break;
-    case RC_LINK_EV_UNDERRUN: fault(d, e->tick, "a segment FIFO underrun"); break;
-    case RC_LINK_EV_TRIP:
-        fault(d, e->tick,
-              e->arg == 1   ? "a watchdog trip"
-              : e->arg == 2 ? "an over-voltage trip"
-                            : "an over-current trip");
-        break;
-    case RC_LINK_EV_CLAMP:
-        push_event(d, e->tick, RC_EV_NOTE, 0, "link: DAC code clamped");
-        break;
-    case RC_LINK_EV_OVERRUN:
-        push_event(d, e->tick, RC_EV_NOTE, (int32_t)e->value, "link: device overrun");
-        break;
-    default: break;
-    }
-}
-
-static double code_value(const rc_rig_cal *c, double code)
-{
-    return c->gain * code + c->offset;
-}
+/* ---- what only this backend takes from the device ---- */
 
 /* A value in mV (mA) as the nearest ADC code, within the code range. */
 static uint16_t value_code(const rc_rig_cal *c, double value)
@@ -545,8 +367,11 @@ static uint16_t value_code(const rc_rig_cal *c, double value)
     return code < 0 ? 0 : code > 65535 ? 65535 : (uint16_t)code;
 }
 
-static void probe_samples(rc_device *d, const rc_link_samples *s, uint32_t block)
+/* Direct control: the blocks inside the measuring span are summed. */
+static void probe_samples(void *ctx, const rc_link_samples *s)
 {
+    rc_device *d = ctx;
+    uint32_t block = 1000000u / d->cfg.sample_rate_hz;
     for (size_t k = 0; k < s->n; k++) {
         uint64_t tick = s->tick + k * block;
         const rc_link_block *b = &s->blocks[k];
@@ -559,115 +384,34 @@ static void probe_samples(rc_device *d, const rc_link_samples *s, uint32_t block
     }
 }
 
-static void on_samples(rc_device *d, const rc_link_samples *s)
-{
-    uint32_t block = 1000000u / d->cfg.sample_rate_hz;
-    if (d->probing) {
-        probe_samples(d, s, block);
-        return;
-    }
-    for (size_t k = 0; k < s->n; k++) {
-        uint64_t tick = s->tick + k * block;
-        if (!d->have_start || tick < d->start_tick || (d->done && tick > d->end_tick))
-            continue;
-        d->samples_tick = tick;
-        const rc_link_block *b = &s->blocks[k];
-        rc_sample out = {
-            .t_us = (int64_t)(tick - d->start_tick),
-            .rail_v = (float)(code_value(&d->adc_v, ((double)b->v_min + b->v_max) / 2.0) / 1000.0),
-            .rail_a = (float)(code_value(&d->adc_a, ((double)b->i_min + b->i_max) / 2.0) / 1000.0),
-            .ac_lost = d->ac_lost,
-            .ch_state = d->ch_present ? RC_CH_READY : RC_CH_OFF,
-        };
-        push_sample(d, &out);
-    }
-}
-
 /* Sniffed bytes, each at its start bit's tick; a completed matching line is
- * an AD1 at its first byte. */
-static void on_uart(rc_device *d, const rc_link_uart *u)
+ * an AD1 at its first byte, held and ordered like the gateware's events. */
+static void on_uart(void *ctx, const rc_link_uart *u)
 {
-    if (!d->uart || !d->have_start)
+    rc_device *d = ctx;
+    if (!d->uart || !d->link.have_start)
         return;
+    uint64_t start = d->link.start_tick;
     uint64_t tick = u->tick;
     for (size_t k = 0; k < u->n; k++) {
         tick += u->gap_ticks[k];
-        if (tick < d->start_tick)
+        if (tick < start)
             continue;
         rc_event ev;
-        if (rc_uart_alert_byte(d->uart, (int64_t)(tick - d->start_tick), u->bytes[k], &ev))
-            push_event(d, d->start_tick + (uint64_t)ev.t_us, RC_EV_AD1, 0, ev.text);
+        if (rc_uart_alert_byte(d->uart, (int64_t)(tick - start), u->bytes[k], &ev))
+            rc_gws_push_event(&d->link, start + (uint64_t)ev.t_us, RC_EV_AD1, 0, ev.text);
     }
 }
 
-static void see_tick(rc_device *d, uint64_t tick)
+static void on_link_event(void *ctx, const rc_link_event *e)
 {
-    if (tick > d->device_tick && !d->done)
-        d->device_tick = tick;
+    rc_device *d = ctx;
+    if (e->kind == RC_LINK_EV_RUN_END)
+        d->done_wall = rc_clock_monotonic_us();
 }
 
-static void on_frame(rc_device *d, const rc_link_frame *f)
-{
-    rc_link_msg m;
-    rc_error err;
-    rc_status st = rc_link_msg_from_frame(f, &m, &err);
-    d->last_rx_wall = rc_clock_monotonic_us();
-    /* The gateware numbers every frame it sends, so the SEQ just handled,
-     * again, is the link repeating a frame whose samples and events were
-     * taken already. */
-    if (d->have_rx_seq && f->seq == d->rx_seq) {
-        d->repeats++;
-        return;
-    }
-    d->have_rx_seq = true;
-    d->rx_seq = f->seq;
-    if (st == RC_ERR_UNSUPPORTED && f->type == RC_LINK_IDENTIFY_REPLY)
-        m.type = RC_LINK_IDENTIFY_REPLY; /* another version: identify() names it */
-    else if (st != RC_OK)
-        return;
-    switch (m.type) {
-    case RC_LINK_ACK:
-    case RC_LINK_NAK:
-        if (d->seg_in_flight && m.u.ack.type == RC_LINK_SEGMENT && m.u.ack.seq == d->seg_seq) {
-            d->seg_in_flight = false;
-            if (m.type == RC_LINK_ACK) {
-                d->fifo_free = m.u.ack.info;
-                d->next_entry++;
-            } else {
-                d->fifo_free = 0;
-            }
-            break;
-        }
-        d->answer = m;
-        d->have_answer = true;
-        break;
-    case RC_LINK_IDENTIFY_REPLY:
-        d->answer = m;
-        d->have_answer = true;
-        break;
-    case RC_LINK_STATUS:
-        d->have_status = true;
-        d->status_tick = m.u.status.tick;
-        see_tick(d, m.u.status.tick);
-        if (!d->seg_in_flight)
-            d->fifo_free = (uint16_t)(d->id.fifo_depth - m.u.status.fifo_level);
-        break;
-    case RC_LINK_EVENTS:
-        for (size_t i = 0; i < m.u.events.n; i++) {
-            on_device_event(d, &m.u.events.ev[i]);
-            see_tick(d, m.u.events.ev[i].tick);
-        }
-        break;
-    case RC_LINK_SAMPLES:
-        on_samples(d, &m.u.samples);
-        see_tick(d, m.u.samples.tick);
-        break;
-    case RC_LINK_UART: on_uart(d, &m.u.uart); break;
-    default: break;
-    }
-}
-
-/* Decodes whatever the reader has, waiting up to wait_us for bytes. */
+/* Hands the session whatever the reader has, waiting up to wait_us for
+ * bytes. */
 static rc_status pump(rc_device *d, int64_t wait_us, rc_error *err)
 {
     uint8_t buf[READ_CHUNK];
@@ -675,68 +419,65 @@ static rc_status pump(rc_device *d, int64_t wait_us, rc_error *err)
     size_t n = ring_take(d, buf, sizeof buf, wait_us, &fatal);
     if (n == 0 && fatal)
         return device_lost(d, err);
-    size_t used = 0;
-    for (;;) {
-        rc_link_frame f;
-        bool got;
-        used += rc_link_decoder_feed(&d->dec, buf + used, n - used, &f, &got);
-        if (!got)
-            break;
-        on_frame(d, &f);
-    }
-    if (d->nomem)
+    if (rc_gws_receive(&d->link, buf, n) > 0)
+        d->last_rx_wall = rc_clock_monotonic_us();
+    if (d->link.nomem)
         return rc_error_set(err, RC_ERR_NOMEM, "ftdi: out of memory for events");
     return RC_OK;
 }
 
-/* Sends m and waits for its answer; idempotent commands are repeated (with
- * a new seq) when no answer comes. */
-static rc_status command(rc_device *d, const rc_link_msg *m, rc_link_msg *answer, int tries,
-                         rc_error *err)
+/* ---- the session's transport and time base ---- */
+
+static rc_status link_step(void *ctx, rc_error *err)
 {
-    for (int t = 0; t < tries; t++) {
-        uint8_t seq;
-        d->have_answer = false;
-        rc_status st = send_msg(d, m, &seq, err);
-        int64_t deadline = rc_clock_monotonic_us() + ANSWER_TIMEOUT_US;
-        while (st == RC_OK && rc_clock_monotonic_us() < deadline) {
-            st = pump(d, 20000, err);
-            bool mine = d->have_answer && (m->type == RC_LINK_IDENTIFY
-                                               ? d->answer.type == RC_LINK_IDENTIFY_REPLY
-                                               : d->answer.type != RC_LINK_IDENTIFY_REPLY &&
-                                                     d->answer.u.ack.seq == seq &&
-                                                     d->answer.u.ack.type == m->type);
-            if (st == RC_OK && mine) {
-                *answer = d->answer;
-                return RC_OK;
-            }
-        }
-        if (st != RC_OK)
-            return st;
-    }
+    return pump(ctx, 20000, err);
+}
+
+/* The device's tick as far as its frames have shown it. */
+static uint64_t link_now_tick(void *ctx)
+{
+    const rc_device *d = ctx;
+    return d->link.device_tick;
+}
+
+static int64_t link_clock_us(void *ctx)
+{
+    (void)ctx;
+    return rc_clock_monotonic_us();
+}
+
+static rc_status link_unanswered(void *ctx, rc_link_type type, int tries, rc_error *err)
+{
+    (void)ctx;
     return rc_error_set(err, RC_ERR_DEVICE,
                         "ftdi: the device did not answer %s (%d tries of %d ms): is the "
                         "railcut gateware loaded and the channel right?",
-                        rc_link_type_name(m->type), tries, ANSWER_TIMEOUT_US / 1000);
+                        rc_link_type_name(type), tries, ANSWER_TIMEOUT_US / 1000);
 }
 
-/* ACK or a clear error naming the NAK. */
-static rc_status command_ack(rc_device *d, const rc_link_msg *m, int tries, rc_link_ack *ack,
-                             rc_error *err)
+static void link_init(rc_device *d)
 {
-    rc_link_msg a;
-    rc_status st = command(d, m, &a, tries, err);
-    if (st != RC_OK)
-        return st;
-    if (a.type == RC_LINK_NAK) {
-        const char *why = rc_link_nak_name(a.u.nak.reason);
-        return rc_error_set(err, RC_ERR_DEVICE, "ftdi: the gateware refused %s: %s (offset %u)",
-                            rc_link_type_name(m->type), why ? why : "unknown reason",
-                            a.u.nak.offset);
-    }
-    if (ack)
-        *ack = a.u.ack;
-    return RC_OK;
+    const rc_gws_ops ops = {
+        .ctx = d,
+        .name = "ftdi",
+        .write = link_write,
+        .step = link_step,
+        .now_tick = link_now_tick,
+        .clock_us = link_clock_us,
+        .answer_timeout_us = ANSWER_TIMEOUT_US,
+        .unanswered = link_unanswered,
+        .on_event = on_link_event,
+        .on_uart = on_uart,
+    };
+    const rc_gws_config cfg = {
+        .sample_rate_hz = d->cfg.sample_rate_hz,
+        .outage_below_mv = d->cfg.outage_below_mv,
+        .restore_above_mv = d->cfg.restore_above_mv,
+        .alert_pin = !d->cfg.alert_pin_unwired,
+        .adc_v = d->adc_v,
+        .adc_a = d->adc_a,
+    };
+    rc_gws_init(&d->link, &ops, &cfg);
 }
 
 /* ---- the driver ---- */
@@ -744,7 +485,7 @@ static rc_status command_ack(rc_device *d, const rc_link_msg *m, int tries, rc_l
 static rc_status identify(rc_device *d, rc_error *err)
 {
     rc_link_msg m = {.type = RC_LINK_IDENTIFY}, a;
-    rc_status st = command(d, &m, &a, COMMAND_TRIES, err);
+    rc_status st = rc_gws_command(&d->link, &m, COMMAND_TRIES, &a, err);
     if (st != RC_OK)
         return st;
     const rc_link_identify *id = &a.u.identify;
@@ -759,7 +500,7 @@ static rc_status identify(rc_device *d, rc_error *err)
                             "ftdi: the gateware ticks at %u Hz; railcut needs 1 MHz (1 tick = "
                             "1 us)",
                             id->tick_hz);
-    d->id = *id;
+    d->link.id = *id;
     return RC_OK;
 }
 
@@ -769,7 +510,7 @@ static uint16_t sniff_bit_clocks(const rc_device *d)
     if (!d->uart)
         return 0;
     uint32_t baud = d->cfg.uart_baud ? d->cfg.uart_baud : DEFAULT_UART_BAUD;
-    uint32_t clocks = (d->id.clock_hz + baud / 2) / baud;
+    uint32_t clocks = (d->link.id.clock_hz + baud / 2) / baud;
     return clocks > 65535u ? 65535u : (uint16_t)clocks;
 }
 
@@ -777,56 +518,49 @@ static rc_link_dac_cal dac_cal(const rc_device *d)
 {
     return (rc_link_dac_cal){.offset_mv = (int32_t)lround(d->dac.offset),
                              .nv_per_code = (uint32_t)lround(d->dac.gain * 1e6),
-                             .max_code = d->id.max_dac_code,
-                             .tick_hz = d->id.tick_hz};
+                             .max_code = d->link.id.max_dac_code,
+                             .tick_hz = d->link.id.tick_hz};
 }
 
 static rc_status configure(rc_device *d, rc_error *err)
 {
-    if (d->cfg.sample_rate_hz == 0 || 1000000u % d->cfg.sample_rate_hz != 0)
-        return rc_error_set(err, RC_ERR_UNSUPPORTED,
-                            "ftdi: sample rate %u Hz is not a whole number of 1 us ticks",
-                            d->cfg.sample_rate_hz);
-    rc_link_msg m = {.type = RC_LINK_CONFIGURE};
-    m.u.config = (rc_link_config){
-        .block_ticks = 1000000u / d->cfg.sample_rate_hz,
-        .fall_code = value_code(&d->adc_v, d->cfg.outage_below_mv),
-        .rise_code = value_code(&d->adc_v, d->cfg.restore_above_mv),
-        .ovp_code = value_code(&d->adc_v, d->cfg.max_rail_mv ? d->cfg.max_rail_mv : OVP_MV),
-        .ocp_code =
-            value_code(&d->adc_a, d->cfg.max_current_ma ? d->cfg.max_current_ma : OCP_MA),
-        .safe_pins = (uint8_t)((d->cfg.safe_rail_on ? RC_LINK_PIN_RAIL_EN : 0u) |
-                               (d->cfg.safe_ac_lost ? RC_LINK_PIN_AC_LOST : 0u)),
-        .watchdog_ms = WATCHDOG_MS,
-        .sniff_bit_clocks = sniff_bit_clocks(d),
-        .flags = RC_LINK_CFG_SAMPLES,
-    };
-    if (m.u.config.sniff_bit_clocks) {
-        if (!(d->id.caps & RC_LINK_CAP_SNIFFER))
+    rc_link_msg m;
+    rc_status st = rc_gws_configure_msg(&d->link, &m, err);
+    if (st != RC_OK)
+        return st;
+    rc_link_config *c = &m.u.config;
+    c->fall_code = value_code(&d->adc_v, d->cfg.outage_below_mv);
+    c->rise_code = value_code(&d->adc_v, d->cfg.restore_above_mv);
+    c->ovp_code = value_code(&d->adc_v, d->cfg.max_rail_mv ? d->cfg.max_rail_mv : OVP_MV);
+    c->ocp_code = value_code(&d->adc_a, d->cfg.max_current_ma ? d->cfg.max_current_ma : OCP_MA);
+    c->safe_pins = (uint8_t)((d->cfg.safe_rail_on ? RC_LINK_PIN_RAIL_EN : 0u) |
+                             (d->cfg.safe_ac_lost ? RC_LINK_PIN_AC_LOST : 0u));
+    c->sniff_bit_clocks = sniff_bit_clocks(d);
+    if (c->sniff_bit_clocks) {
+        if (!(d->link.id.caps & RC_LINK_CAP_SNIFFER))
             return rc_error_set(err, RC_ERR_UNSUPPORTED,
                                 "ftdi: the bench's alert source is a UART pattern, but this "
                                 "gateware has no UART sniffer");
-        m.u.config.flags |= RC_LINK_CFG_UART;
+        c->flags |= RC_LINK_CFG_UART;
     }
-    if (m.u.config.ovp_code == 0)
-        m.u.config.ovp_code = 1;
-    if (m.u.config.ocp_code == 0)
-        m.u.config.ocp_code = 1;
-    if (m.u.config.fall_code > m.u.config.rise_code)
+    if (c->ovp_code == 0)
+        c->ovp_code = 1;
+    if (c->ocp_code == 0)
+        c->ocp_code = 1;
+    if (c->fall_code > c->rise_code)
         return rc_error_set(err, RC_ERR_ARG,
                             "ftdi: the rail-volts calibration maps the outage threshold above "
                             "the restore threshold");
     rc_link_dac_cal cal = dac_cal(d);
-    rc_status st = rc_link_mv_to_code(&cal, d->cfg.safe_rail_mv > cal.offset_mv
-                                                ? d->cfg.safe_rail_mv
-                                                : cal.offset_mv,
-                                      &m.u.config.safe_dac_code, err);
+    st = rc_link_mv_to_code(
+        &cal, d->cfg.safe_rail_mv > cal.offset_mv ? d->cfg.safe_rail_mv : cal.offset_mv,
+        &c->safe_dac_code, err);
     if (st != RC_OK)
         return rc_error_prefix(err, st, "ftdi: the safe state's rail");
-    st = rc_link_check_limits(&m, &d->id, err);
+    st = rc_link_check_limits(&m, &d->link.id, err);
     if (st != RC_OK)
         return rc_error_prefix(err, st, "ftdi");
-    return command_ack(d, &m, COMMAND_TRIES, NULL, err);
+    return rc_gws_command_ack(&d->link, &m, COMMAND_TRIES, NULL, err);
 }
 
 static void ftdi_close(rc_device *d)
@@ -847,11 +581,7 @@ static void ftdi_close(rc_device *d)
     pthread_cond_destroy(&d->cond);
     pthread_mutex_destroy(&d->lock);
     free(d->ring);
-    free(d->segs);
-    free(d->entries);
-    free(d->entry_seg);
-    free(d->events);
-    free(d->samples);
+    rc_gws_free(&d->link);
     rc_uart_alert_free(d->uart);
     free(d);
 }
@@ -884,12 +614,12 @@ static rc_status ftdi_open(const rc_rig_config *cfg, rc_device **out, rc_error *
     d->cfg = *cfg;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
-    rc_link_decoder_init(&d->dec);
     const char *device = cfg->device ? cfg->device : getenv("RAILCUT_FTDI_DEVICE");
     if (device && !*device)
         device = NULL;
     d->cfg.device = device;
     rc_status st = use_calibration(d, err);
+    link_init(d);
     if (st == RC_OK)
         st = parse_device(device, &d->spec, err);
     if (st == RC_OK && cfg->uart_pattern && *cfg->uart_pattern)
@@ -917,172 +647,24 @@ static rc_status ftdi_open(const rc_rig_config *cfg, rc_device **out, rc_error *
     return RC_OK;
 }
 
-/* A DAC whose code 0 gives more than 0 V (a positive calibrated offset)
- * cannot go lower: setpoints below that are set as code 0. */
-static rc_segment dac_floor(const rc_segment *s, const rc_link_dac_cal *cal)
-{
-    rc_segment out = *s;
-    if (out.from_mv < cal->offset_mv)
-        out.from_mv = cal->offset_mv;
-    if (out.to_mv < cal->offset_mv)
-        out.to_mv = cal->offset_mv;
-    return out;
-}
-
-static rc_status compile(rc_device *d, rc_error *err)
-{
-    size_t last = d->n_segs;
-    for (size_t i = 0; i < d->n_segs; i++)
-        if (d->segs[i].duration_us > 0)
-            last = i;
-    if (last == d->n_segs)
-        return rc_error_set(err, RC_ERR_UNSUPPORTED, "ftdi: the profile holds no time");
-    rc_link_dac_cal cal = dac_cal(d);
-    d->n_entries = 0;
-    for (size_t i = 0; i <= last; i++) {
-        const rc_segment *s = &d->segs[i];
-        if (s->duration_us == 0)
-            continue;
-        rc_link_seg *e = &d->entries[d->n_entries];
-        rc_segment low = dac_floor(s, &cal);
-        rc_status st = rc_link_seg_from_segment(&low, (uint32_t)i, i == last, &cal, e, err);
-        if (st != RC_OK)
-            return rc_error_prefix(err, st, "ftdi: segment %zu", i);
-        /* The CH-present input is the CH's ready signal: the gateware
-         * times a ready wait to the tick, with no host round trip. */
-        if (s->kind == RC_SEG_WAIT && s->wait_on == RC_WAIT_READY)
-            e->wait = RC_LINK_WAIT_CH_PRESENT;
-        d->entry_seg[d->n_entries++] = i;
-    }
-    return RC_OK;
-}
-
-/* Sends the next entry when the FIFO has room and no write is unanswered. */
-static rc_status top_up(rc_device *d, rc_error *err)
-{
-    if (d->seg_in_flight || d->fifo_free == 0 || d->next_entry >= d->n_entries)
-        return RC_OK;
-    rc_link_msg m = {.type = RC_LINK_SEGMENT};
-    m.u.seg = d->entries[d->next_entry];
-    d->seg_in_flight = true;
-    d->seg_sent_wall = rc_clock_monotonic_us();
-    return send_msg(d, &m, &d->seg_seq, err);
-}
-
 static rc_status ftdi_load(rc_device *d, const rc_profile *p, rc_error *err)
 {
-    if (d->started)
-        return rc_error_set(err, RC_ERR_ARG, "ftdi: load after start");
-    if (p->n_segs == 0)
-        return rc_error_set(err, RC_ERR_ARG, "ftdi: the profile has no segments");
-    free(d->segs);
-    free(d->entries);
-    free(d->entry_seg);
-    d->segs = malloc(p->n_segs * sizeof *d->segs);
-    d->entries = malloc(p->n_segs * sizeof *d->entries);
-    d->entry_seg = malloc(p->n_segs * sizeof *d->entry_seg);
-    if (!d->segs || !d->entries || !d->entry_seg)
-        return rc_error_set(err, RC_ERR_NOMEM, "out of memory");
-    memcpy(d->segs, p->segs, p->n_segs * sizeof *d->segs);
-    d->n_segs = p->n_segs;
-    rc_status st = compile(d, err);
-    /* The first FIFO load is synchronous: ARM needs it in place. */
-    d->next_entry = 0;
-    d->fifo_free = d->id.fifo_depth;
-    while (st == RC_OK && d->next_entry < d->n_entries && d->fifo_free > 0) {
-        rc_link_msg m = {.type = RC_LINK_SEGMENT};
-        m.u.seg = d->entries[d->next_entry];
-        rc_link_ack ack;
-        st = command_ack(d, &m, 1, &ack, err);
-        if (st == RC_OK) {
-            d->fifo_free = ack.info;
-            d->next_entry++;
-        }
-    }
-    return st;
+    rc_link_dac_cal cal = dac_cal(d);
+    return rc_gws_load(&d->link, p, &cal, err);
 }
 
 static rc_status ftdi_start(rc_device *d, rc_error *err)
 {
-    if (!d->segs)
-        return rc_error_set(err, RC_ERR_ARG, "ftdi: start before load");
-    if (d->started)
-        return rc_error_set(err, RC_ERR_ARG, "ftdi: started twice");
-    d->started = true;
-    rc_link_msg arm = {.type = RC_LINK_ARM}, start = {.type = RC_LINK_START};
-    rc_status st = command_ack(d, &arm, 1, NULL, err);
-    if (st == RC_OK)
-        st = command_ack(d, &start, 1, NULL, err);
-    return st;
+    return rc_gws_start(&d->link, err);
 }
 
-static int cmp_event(const void *a, const void *b)
-{
-    const rc_event *x = a, *y = b;
-    return (x->t_us > y->t_us) - (x->t_us < y->t_us);
-}
-
-/* Link errors since the last note, as one RC_EV_NOTE. */
-static void note_link_errors(rc_device *d)
-{
-    const rc_link_stats *s = &d->dec.stats;
-    uint64_t crc = s->crc_errors - d->noted.crc_errors;
-    uint64_t dropped = s->discarded_bytes - d->noted.discarded_bytes;
-    uint64_t repeats = d->repeats - d->noted_repeats;
-    /* The decoder counts a repeat as a gap of 255 lost frames
-     * (docs/protocol.md); here it is noted as what it is. */
-    uint64_t lost = s->frames_lost - d->noted.frames_lost - 255 * repeats;
-    if (!d->have_start || (crc == 0 && dropped == 0 && lost == 0 && repeats == 0))
-        return;
-    char text[RC_EVENT_TEXT_MAX];
-    if (crc || dropped || lost) {
-        snprintf(text, sizeof text, "link: %llu crc, %llu bytes, %llu lost",
-                 (unsigned long long)crc, (unsigned long long)dropped, (unsigned long long)lost);
-        push_event(d, d->device_tick, RC_EV_NOTE, (int32_t)(crc + lost), text);
-    }
-    if (repeats) {
-        snprintf(text, sizeof text, "link: %llu repeated", (unsigned long long)repeats);
-        push_event(d, d->device_tick, RC_EV_NOTE, (int32_t)repeats, text);
-    }
-    d->noted = *s;
-    d->noted_repeats = d->repeats;
-}
-
-/* Delivers samples, and the events the device has moved past. A stable
- * sort keeps the order of events of one tick. */
-static rc_status flush(rc_device *d, const rc_sink *sink, bool all, rc_error *err)
-{
-    rc_status st = RC_OK;
-    if (d->n_samples && sink->on_samples)
-        st = sink->on_samples(sink->ctx, d->samples, d->n_samples, err);
-    d->n_samples = 0;
-    for (size_t i = 1; i < d->n_events; i++)
-        for (size_t j = i; j > 0 && cmp_event(&d->events[j - 1], &d->events[j]) > 0; j--) {
-            rc_event t = d->events[j];
-            d->events[j] = d->events[j - 1];
-            d->events[j - 1] = t;
-        }
-    int64_t horizon = (int64_t)(d->device_tick - d->start_tick) - REORDER_TICKS;
-    size_t n = 0;
-    while (n < d->n_events && (all || d->events[n].t_us <= horizon)) {
-        if (st == RC_OK && sink->on_event)
-            st = sink->on_event(sink->ctx, &d->events[n], err);
-        n++;
-    }
-    memmove(d->events, d->events + n, (d->n_events - n) * sizeof *d->events);
-    d->n_events -= n;
-    return st;
-}
-
+/* Due on the device's ticks, or on the wall clock when they do not come. */
 static rc_status heartbeat_if_due(rc_device *d, rc_error *err)
 {
-    int64_t now = rc_clock_monotonic_us();
-    bool wall = now - d->last_tx_wall >= HEARTBEAT_US;
-    bool device = d->device_tick - d->last_tx_tick >= (uint64_t)HEARTBEAT_US;
-    if (!wall && !device)
+    bool wall = rc_clock_monotonic_us() - d->last_tx_wall >= HEARTBEAT_US;
+    if (!wall && !rc_gws_heartbeat_due(&d->link))
         return RC_OK;
-    rc_link_msg m = {.type = RC_LINK_HEARTBEAT};
-    return send_msg(d, &m, NULL, err);
+    return rc_gws_heartbeat(&d->link, err);
 }
 
 static rc_status check_silence(rc_device *d, rc_error *err)
@@ -1092,58 +674,42 @@ static rc_status check_silence(rc_device *d, rc_error *err)
         return rc_error_set(err, RC_ERR_DEVICE,
                             "ftdi: the device stopped answering (nothing for %d ms)",
                             SILENCE_LIMIT_US / 1000);
-    if (d->seg_in_flight && now - d->seg_sent_wall > SILENCE_LIMIT_US)
+    if (d->link.seg_in_flight && now - d->link.seg_sent_us > SILENCE_LIMIT_US)
         return rc_error_set(err, RC_ERR_DEVICE, "ftdi: a segment write was never answered");
     return RC_OK;
 }
 
-static int64_t device_now_us(const rc_device *d)
-{
-    return d->have_start && d->device_tick > d->start_tick
-               ? (int64_t)(d->device_tick - d->start_tick)
-               : 0;
-}
-
-/* The run has ended and the sample blocks up to its end have arrived (they
- * may trail the RUN_END event by a SAMPLES frame), or have been waited for
- * long enough. */
+/* The run has ended and the sample blocks up to its end have arrived, or
+ * have been waited for long enough. */
 static bool samples_complete(const rc_device *d)
 {
-    return d->done && (d->samples_tick + 1000000u / d->cfg.sample_rate_hz > d->end_tick ||
-                       rc_clock_monotonic_us() - d->done_wall > TAIL_WAIT_US);
+    return rc_gws_samples_in(&d->link) ||
+           (d->link.done && rc_clock_monotonic_us() - d->done_wall > TAIL_WAIT_US);
 }
 
 static rc_status ftdi_poll(rc_device *d, int64_t until_us, const rc_sink *sink,
                            rc_poll_result *res, rc_error *err)
 {
-    if (!d->started)
+    rc_gws *s = &d->link;
+    if (!s->started)
         return rc_error_set(err, RC_ERR_ARG, "ftdi: poll while not running");
     int64_t slice_end = rc_clock_monotonic_us() + POLL_SLICE_US;
     rc_status st = RC_OK;
-    while (st == RC_OK && !samples_complete(d) && d->fault == RC_OK) {
+    while (st == RC_OK && !samples_complete(d) && s->fault == RC_OK) {
         st = pump(d, 10000, err);
         if (st == RC_OK)
-            st = top_up(d, err);
+            st = rc_gws_top_up(s, err);
         if (st == RC_OK)
             st = heartbeat_if_due(d, err);
         if (st == RC_OK)
             st = check_silence(d, err);
         /* Once done, device time stands still at the end: only the trailing
          * samples are awaited. */
-        if ((!d->done && device_now_us(d) >= until_us) || rc_clock_monotonic_us() >= slice_end)
+        if ((!s->done && rc_gws_now_us(s) >= until_us) || rc_clock_monotonic_us() >= slice_end)
             break;
     }
-    note_link_errors(d);
-    bool all = st != RC_OK || d->done || d->fault != RC_OK;
-    rc_error flush_err;
-    rc_status fst = flush(d, sink, all, &flush_err);
-    if (st == RC_OK && fst != RC_OK) {
-        st = fst;
-        *err = flush_err;
-    }
-    if (st == RC_OK && d->fault != RC_OK)
-        st = rc_error_set(err, d->fault, "%s", d->fault_msg);
-    res->now_us = device_now_us(d);
+    st = rc_gws_deliver(s, st, sink, true, err);
+    res->now_us = rc_gws_now_us(s);
     res->done = samples_complete(d);
     return st;
 }
@@ -1156,8 +722,7 @@ static rc_status ftdi_stop(rc_device *d, rc_error *err)
     pthread_mutex_unlock(&d->lock);
     if (fatal)
         return RC_OK; /* unplugged: the gateware's watchdog applies the safe state */
-    rc_link_msg m = {.type = RC_LINK_STOP};
-    return command_ack(d, &m, COMMAND_TRIES, NULL, err);
+    return rc_gws_stop(&d->link, COMMAND_TRIES, err);
 }
 
 const rc_driver rc_driver_ftdi = {
@@ -1239,7 +804,7 @@ rc_status rc_bench_link_open(const rc_bench *b, rc_bench_link **out, rc_error *e
         free(l);
         return st;
     }
-    l->d->probing = true;
+    l->d->link.ops.on_blocks = probe_samples;
     l->d->probe_from = UINT64_MAX;
     pthread_mutex_init(&l->use, NULL);
     pthread_cond_init(&l->wake, NULL);
@@ -1254,7 +819,7 @@ rc_status rc_bench_link_open(const rc_bench *b, rc_bench_link **out, rc_error *e
 
 void rc_bench_link_identity(const rc_bench_link *l, rc_link_identify *out)
 {
-    *out = l->d->id;
+    *out = l->d->link.id;
 }
 
 rc_status rc_bench_link_set(rc_bench_link *l, uint16_t dac_code, bool rail_on, rc_error *err)
@@ -1262,7 +827,7 @@ rc_status rc_bench_link_set(rc_bench_link *l, uint16_t dac_code, bool rail_on, r
     rc_link_msg m = {.type = RC_LINK_PINS};
     m.u.pins = (rc_link_pins){.dac_code = dac_code, .pins = rail_on ? RC_LINK_PIN_RAIL_EN : 0};
     pthread_mutex_lock(&l->use);
-    rc_status st = command_ack(l->d, &m, COMMAND_TRIES, NULL, err);
+    rc_status st = rc_gws_command_ack(&l->d->link, &m, COMMAND_TRIES, NULL, err);
     pthread_mutex_unlock(&l->use);
     return st;
 }
@@ -1271,16 +836,15 @@ rc_status rc_bench_link_set(rc_bench_link *l, uint16_t dac_code, bool rail_on, r
 static rc_status device_tick_now(rc_device *d, uint64_t *tick, rc_error *err)
 {
     for (int t = 0; t < COMMAND_TRIES; t++) {
-        d->have_status = false;
-        rc_link_msg hb = {.type = RC_LINK_HEARTBEAT};
-        rc_status st = send_msg(d, &hb, NULL, err);
+        d->link.have_status = false;
+        rc_status st = rc_gws_heartbeat(&d->link, err);
         int64_t deadline = rc_clock_monotonic_us() + ANSWER_TIMEOUT_US;
-        while (st == RC_OK && !d->have_status && rc_clock_monotonic_us() < deadline)
+        while (st == RC_OK && !d->link.have_status && rc_clock_monotonic_us() < deadline)
             st = pump(d, 20000, err);
         if (st != RC_OK)
             return st;
-        if (d->have_status) {
-            *tick = d->status_tick;
+        if (d->link.have_status) {
+            *tick = d->link.status.tick;
             return RC_OK;
         }
     }
