@@ -5,7 +5,7 @@
  *
  * A frame whose SEQ equals the previous frame's is the link repeating it:
  * counted and dropped, its events and samples were taken already. ACK and
- * NAK of the SEGMENT top-up wrote move the FIFO credit; the answer to the
+ * NAK of the SEGMENT top-up write move the FIFO credit; the answer to the
  * command being waited for goes to the answer slot; STATUS refreshes the
  * credit and the device's tick. EVENTS become rc_events in the events
  * buffer (segment boundaries with the output edges and observation window
