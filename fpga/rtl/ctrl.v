@@ -11,9 +11,21 @@
 // when a trip is what forbids it), then the fields in payload order, then
 // FIFO_FULL / EMPTY.
 //
+// The payload is never held whole. Its bytes stream past (frame_rx's pl_*)
+// while the segment FIFO stages bytes 0..19 in its free slot (seg_fifo.v);
+// here the field checks run a byte at a time as the bytes arrive, and the
+// first failing field is remembered, so the verdict is ready when the frame
+// ends. Kept in flip-flops: payload bytes 0..3 (block_ticks, PINS, the
+// seg_id RELEASE names, compared when the frame ends) and the two bits
+// CONFIGURE keeps of bytes 20 and 21. A good SEGMENT commits the staged
+// slot as the newest FIFO entry; a good CONFIGURE reads the staged slot
+// back (fifo_peek) and takes its fields two clocks after its answer, before
+// the next frame's payload can reach the slot.
+//
 // Answers go to the reporter as 34-bit words {kind[1:0], type, seq, info}:
 // kind 0 ACK (info = free FIFO entries after a SEGMENT, else 0), 1 NAK
-// (info = {offset, reason}), 2 IDENTIFY_REPLY, 3 STATUS.
+// (info = {offset, reason}), 2 IDENTIFY_REPLY, 3 STATUS. An answer leaves
+// on the clock after frame_valid.
 //
 // The manual outputs (man_pins, man_code) are what the rail gets while the
 // sequencer is not playing: reset (all off, code 0) until CONFIGURE, then
@@ -32,10 +44,14 @@ module ctrl #(
     input  wire [7:0]    frame_type,
     input  wire [7:0]    frame_seq,
     input  wire [6:0]    frame_len,
-    input  wire [175:0]  payload,  // the first 22 payload bytes (the longest h2f payload)
+    input  wire          pl_valid,
+    input  wire [6:0]    pl_index,
+    input  wire [7:0]    pl_data,
+    input  wire [159:0]  staged,        // the FIFO's read data: the staged slot after fifo_peek
     input  wire [1:0]    seq_state,
     input  wire [2:0]    seq_wait_on,
     input  wire [31:0]   seq_seg_id,
+    input  wire          seq_event,     // pulse: the sequencer's port B (an entry began or ended)
     input  wire          underrun,      // pulse: the sequencer ran dry
     input  wire [LW-1:0] fifo_level,
     input  wire          tripped,       // any trip latched
@@ -61,8 +77,8 @@ module ctrl #(
     output reg           seq_stop,
     output reg           release_hit,
     output reg           fifo_clear,
-    output reg           fifo_wr,
-    output wire [149:0]  fifo_rec,      // valid with fifo_wr: the payload is still held
+    output reg           fifo_commit,   // the staged SEGMENT becomes an entry
+    output reg           fifo_peek,     // read the staged slot
     output reg           trip_clear,
     output reg  [1:0]    man_pins,
     output reg  [15:0]   man_code,
@@ -86,31 +102,19 @@ module ctrl #(
         else state = 3'd1 + {1'b0, seq_state};
     end
 
-    // Payload fields, little-endian.
-    wire [7:0] pb [0:21];
-    genvar g;
-    generate
-        for (g = 0; g < 22; g = g + 1) begin : g_bytes
-            assign pb[g] = payload[8 * g +: 8];
+    // Payload bytes 0..3 and what CONFIGURE keeps of bytes 20 and 21.
+    reg [7:0] pb [0:3];
+    reg [1:0] cfg_pins, cfg_flags;
+    always @(posedge clk) begin
+        if (pl_valid) begin
+            if (pl_index[6:2] == 5'd0) pb[pl_index[1:0]] <= pl_data;
+            if (pl_index == 7'd20) cfg_pins <= pl_data[1:0];
+            if (pl_index == 7'd21) cfg_flags <= pl_data[1:0];
         end
-    endgenerate
-    wire [7:0]  b2     = pb[2];
-    wire [7:0]  b18    = pb[18];
-    wire [7:0]  b19    = pb[19];
-    wire [7:0]  b20    = pb[20];
-    wire [7:0]  b21    = pb[21];
-    wire [15:0] u16_0  = {pb[1], pb[0]};
-    wire [15:0] u16_4  = {pb[5], pb[4]};
-    wire [15:0] u16_6  = {pb[7], pb[6]};
-    wire [15:0] u16_8  = {pb[9], pb[8]};
-    wire [15:0] u16_10 = {pb[11], pb[10]};
-    wire [15:0] u16_12 = {pb[13], pb[12]};
-    wire [15:0] u16_14 = {pb[15], pb[14]};
-    wire [15:0] u16_16 = {pb[17], pb[16]};
-    wire [15:0] u16_18 = {b19, b18};
-    wire [31:0] u32_0  = {pb[3], b2, pb[1], pb[0]};
-    wire [47:0] u48_4  = {pb[9], pb[8], pb[7], pb[6], pb[5], pb[4]};
-    wire [31:0] u32_14 = {pb[17], pb[16], pb[15], pb[14]};
+    end
+    wire [7:0]  b2    = pb[2];
+    wire [15:0] u16_0 = {pb[1], pb[0]};
+    wire [31:0] u32_0 = {pb[3], b2, pb[1], pb[0]};
 
     // a > b, decided one bit at a time from the least significant end. With
     // a constant operand this folds into a few LUTs, where a plain compare
@@ -125,9 +129,16 @@ module ctrl #(
         end
     endfunction
 
-    // Compared at 17 bits so the check stays real for any MAX_DAC_CODE.
-    function over_max(input [15:0] c);
-        over_max = greater({16'd0, c}, {16'd0, MAX_DAC_CODE});
+    // a > b over a byte, with g the verdict of the less significant bytes:
+    // one step of a little-endian comparison made as the bytes arrive.
+    function byte_greater(input [7:0] a, input [7:0] b, input g);
+        integer k;
+        begin
+            byte_greater = g;
+            for (k = 0; k < 8; k = k + 1) begin
+                byte_greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & byte_greater);
+            end
+        end
     endfunction
 
     // Expected payload length per type; 0xFF for an unknown type.
@@ -143,7 +154,14 @@ module ctrl #(
         endcase
     end
 
-    wire host_wait = (state == S_RUNNING) && (seq_wait_on == 3'd1) && (seq_seg_id == u32_0);
+    // RELEASE names the running HOST wait. The seg_id comparison is
+    // registered (payload bytes 0..3 are complete three clocks before
+    // frame_valid); seg_id and the wait change only with a port-B event of
+    // the sequencer (seq_event) or a stop (state), both seen here on the
+    // clock they happen, so the verdict is the one of this clock.
+    reg host_id;
+    always @(posedge clk) host_id <= (seq_wait_on == 3'd1) && (seq_seg_id == u32_0);
+    wire host_wait = (state == S_RUNNING) && !seq_event && host_id;
 
     reg allowed;
     always @(*) begin
@@ -160,60 +178,106 @@ module ctrl #(
     end
     wire trip_blocks = tripped && frame_type != T_RELEASE && frame_type != T_CLEAR_TRIP;
 
-    // Field checks, first failing field in payload order.
-    reg [7:0] f_reason;
-    reg [7:0] f_offset;
+    // Field checks, made a byte at a time as the payload streams past, in
+    // payload order; the first failing field is kept for the frame's end.
+    // Chains carried from byte to byte: code_gt, "the DAC code so far is
+    // above MAX_DAC_CODE" (codes sit at even offsets); blk_gt and blk_lt,
+    // block_ticks so far above 1 000 000 and below MIN_BLOCK_TICKS; nz, "the
+    // field so far is not zero"; fall_gt, fall_code's bytes so far above
+    // rise_code's, with hold the last two bytes so fall_code (bytes 4, 5)
+    // meets rise_code (6, 7) a byte at a time; sniff_ge4, byte 18 at 4 or
+    // more.
+    localparam [31:0] BLK_MAX = 32'd1_000_000;
+    localparam [31:0] BLK_MIN = {16'd0, MIN_BLOCK_TICKS};
+    wire       is_cfg = frame_type == T_CONFIGURE;
+    wire       is_seg = frame_type == T_SEGMENT;
+    wire       is_pins = frame_type == T_PINS;
+    wire [1:0] bi     = pl_index[1:0];
+    wire       d_nz   = pl_data != 8'd0;
+    reg        nz, code_gt, blk_gt, blk_lt, fall_gt, sniff_ge4;
+    reg [15:0] hold;
+    wire       nz_field  = ((is_cfg ? pl_index[0] : pl_index != 7'd4) && nz) || d_nz;
+    wire       code_over = pl_index[0] ? byte_greater(pl_data, MAX_DAC_CODE[15:8], code_gt)
+                                       : byte_greater(pl_data, MAX_DAC_CODE[7:0], 1'b0);
+    wire       blk_over  = byte_greater(pl_data, BLK_MAX[8 * bi +: 8], bi != 2'd0 && blk_gt);
+    wire       blk_under = byte_greater(BLK_MIN[8 * bi +: 8], pl_data, bi != 2'd0 && blk_lt);
+    wire       fall_rise = byte_greater(hold[7:0], pl_data, pl_index[0] && fall_gt);
+
+    // The field that fails with this byte, if any: {fails, clamp, offset}.
+    reg       bad, bad_clamp;
+    reg [4:0] bad_offset;
     always @(*) begin
-        f_reason = R_NONE;
-        f_offset = 8'hff;
-        case (frame_type)
-            T_CONFIGURE: begin
-                if (greater({16'd0, MIN_BLOCK_TICKS}, u32_0) || greater(u32_0, 32'd1_000_000)) begin
-                    f_reason = R_RANGE; f_offset = 8'd0;
-                end else if (u16_4 > u16_6) begin
-                    f_reason = R_RANGE; f_offset = 8'd4;
-                end else if (u16_8 == 16'd0) begin
-                    f_reason = R_RANGE; f_offset = 8'd8;
-                end else if (u16_10 == 16'd0) begin
-                    f_reason = R_RANGE; f_offset = 8'd10;
-                end else if (over_max(u16_12)) begin
-                    f_reason = R_CLAMP; f_offset = 8'd12;
-                end else if (u16_14 == 16'd0) begin
-                    f_reason = R_RANGE; f_offset = 8'd14;
-                end else if (u16_18 != 16'd0 && (greater(32'd4, {16'd0, u16_18}) || !SNIFFER)) begin
-                    f_reason = R_RANGE; f_offset = 8'd18;
-                end else if (greater({24'd0, b20}, 32'd3)) begin
-                    f_reason = R_RANGE; f_offset = 8'd20;
-                end else if (greater({24'd0, b21}, SNIFFER ? 32'd3 : 32'd1)) begin
-                    f_reason = R_RANGE; f_offset = 8'd21;
+        bad        = 1'b0;
+        bad_clamp  = 1'b0;
+        bad_offset = pl_index[4:0];
+        if (is_cfg) begin
+            case (pl_index)
+                7'd3:  begin bad = blk_over || blk_under; bad_offset = 5'd0; end
+                7'd7:  begin bad = fall_rise; bad_offset = 5'd4; end
+                7'd9:  begin bad = !nz_field; bad_offset = 5'd8; end
+                7'd11: begin bad = !nz_field; bad_offset = 5'd10; end
+                7'd15: begin bad = !nz_field; bad_offset = 5'd14; end
+                7'd13: begin bad = code_over; bad_clamp = 1'b1; bad_offset = 5'd12; end
+                7'd19: begin
+                    bad = nz_field && (!SNIFFER || (!d_nz && !sniff_ge4));
+                    bad_offset = 5'd18;
                 end
-            end
-            T_SEGMENT: begin
-                if (u48_4 == 48'd0) begin
-                    f_reason = R_RANGE; f_offset = 8'd4;
-                end else if (over_max(u16_10)) begin
-                    f_reason = R_CLAMP; f_offset = 8'd10;
-                end else if (over_max(u16_12)) begin
-                    f_reason = R_CLAMP; f_offset = 8'd12;
-                end else if ((b18 & 8'h7c) != 8'd0) begin
-                    f_reason = R_RANGE; f_offset = 8'd18;
-                end else if (greater({24'd0, b19}, 32'd5)) begin
-                    f_reason = R_RANGE; f_offset = 8'd19;
-                end else if (!greater({{(32 - LW){1'b0}}, DEPTH}, {{(32 - LW){1'b0}}, fifo_level})) begin
-                    f_reason = R_FIFO_FULL;
-                end
-            end
-            T_ARM: if (fifo_level == {LW{1'b0}}) f_reason = R_EMPTY;
-            T_PINS: begin
-                if (over_max(u16_0)) begin
-                    f_reason = R_CLAMP; f_offset = 8'd0;
-                end else if (greater({24'd0, b2}, 32'd3)) begin
-                    f_reason = R_RANGE; f_offset = 8'd2;
-                end
-            end
-            default: ;
-        endcase
+                7'd20: bad = pl_data[7:2] != 6'd0;
+                7'd21: bad = pl_data[7:2] != 6'd0 || (!SNIFFER && pl_data[1]);
+                default: ;
+            endcase
+        end else if (is_seg) begin
+            case (pl_index)
+                7'd9:  begin bad = !nz_field; bad_offset = 5'd4; end
+                7'd11: begin bad = code_over; bad_clamp = 1'b1; bad_offset = 5'd10; end
+                7'd13: begin bad = code_over; bad_clamp = 1'b1; bad_offset = 5'd12; end
+                7'd18: bad = (pl_data & 8'h7c) != 8'd0;
+                7'd19: bad = byte_greater(pl_data, 8'd5, 1'b0);
+                default: ;
+            endcase
+        end else if (is_pins) begin
+            case (pl_index)
+                7'd1: begin bad = code_over; bad_clamp = 1'b1; bad_offset = 5'd0; end
+                7'd2: bad = pl_data[7:2] != 6'd0;
+                default: ;
+            endcase
+        end
     end
+
+    reg       f_bad, f_clamp;
+    reg [4:0] f_off;
+    always @(posedge clk) begin
+        if (pl_valid) begin
+            nz        <= nz_field;
+            code_gt   <= code_over;
+            blk_gt    <= blk_over;
+            blk_lt    <= blk_under;
+            fall_gt   <= fall_rise;
+            hold      <= {pl_data, hold[15:8]};
+            if (pl_index == 7'd18) sniff_ge4 <= pl_data[7:2] != 6'd0;
+            if (pl_index == 7'd0) begin
+                f_bad   <= bad;
+                f_clamp <= bad_clamp;
+                f_off   <= bad_offset;
+            end else if (bad && !f_bad) begin
+                f_bad   <= 1'b1;
+                f_clamp <= bad_clamp;
+                f_off   <= bad_offset;
+            end
+        end
+    end
+
+    // At the frame's end: the first failing field, then FIFO_FULL / EMPTY.
+    // Every type with fields has a payload, so f_bad is this frame's.
+    wire fifo_full = !greater({{(32 - LW){1'b0}}, DEPTH}, {{(32 - LW){1'b0}}, fifo_level});
+    reg [7:0] f_reason;
+    always @(*) begin
+        if ((is_cfg || is_seg || is_pins) && f_bad) f_reason = f_clamp ? R_CLAMP : R_RANGE;
+        else if (is_seg && fifo_full) f_reason = R_FIFO_FULL;
+        else if (frame_type == T_ARM && fifo_level == {LW{1'b0}}) f_reason = R_EMPTY;
+        else f_reason = R_NONE;
+    end
+    wire [7:0] f_offset = f_bad ? {3'd0, f_off} : 8'hff;
 
     reg [7:0] reason;
     reg [7:0] offset;
@@ -228,8 +292,18 @@ module ctrl #(
         end
     end
 
-    // The FIFO record (sequencer.v) straight from the SEGMENT payload.
-    assign fifo_rec = {b19[2:0], b18[7], b18[1:0], u32_14, u16_12, u16_10, u48_4, u32_0};
+    // A good CONFIGURE's fields: the staged slot, read back (peek) on the
+    // clock after its answer and taken on the clock after that.
+    wire [15:0] st_fall  = staged[47:32];
+    wire [15:0] st_rise  = staged[63:48];
+    wire [15:0] st_ovp   = staged[79:64];
+    wire [15:0] st_ocp   = staged[95:80];
+    wire [15:0] st_safe  = staged[111:96];
+    wire [15:0] st_wd    = staged[127:112];
+    wire [15:0] st_deb   = staged[143:128];
+    wire [15:0] st_sniff = staged[159:144];
+    wire unused_staged = &{1'b0, staged[31:0]};
+    reg cfg_load;
 
     // Free FIFO entries once this SEGMENT is in.
     wire [LW-1:0] free_after = DEPTH - fifo_level - 1'b1;
@@ -255,10 +329,13 @@ module ctrl #(
         seq_stop    <= 1'b0;
         release_hit <= 1'b0;
         fifo_clear  <= 1'b0;
-        fifo_wr     <= 1'b0;
+        fifo_commit <= 1'b0;
+        fifo_peek   <= 1'b0;
         trip_clear  <= 1'b0;
         reply_valid <= 1'b0;
+        cfg_load    <= fifo_peek;
         if (rst) begin
+            cfg_load         <= 1'b0;
             configured       <= 1'b0;
             block_ticks      <= 20'd1000;
             fall_code        <= 16'd0;
@@ -276,6 +353,7 @@ module ctrl #(
             reply            <= 34'd0;
         end else begin
             if (underrun) apply_safe();
+            if (cfg_load) load_config();
             if (frame_valid) execute();
             // A trip on the same clock as a frame still wins.
             if (new_trip) begin
@@ -286,6 +364,29 @@ module ctrl #(
         end
     end
 
+    // The CONFIGURE answered two clocks ago: its fields from the staged slot
+    // and from payload bytes 0..3 and 20..21, which no later frame has
+    // reached yet (its first payload byte is at least six clocks away).
+    task load_config;
+        begin
+            configured       <= 1'b1;
+            block_ticks      <= u32_0[19:0];
+            fall_code        <= st_fall;
+            rise_code        <= st_rise;
+            ovp_code         <= st_ovp;
+            ocp_code         <= st_ocp;
+            safe_dac_code    <= st_safe;
+            watchdog_ms      <= st_wd;
+            debounce_ticks   <= st_deb;
+            sniff_bit_clocks <= st_sniff;
+            safe_pins        <= cfg_pins;
+            flags            <= cfg_flags;
+            man_pins         <= cfg_pins;
+            man_code         <= st_safe;
+            restart          <= 1'b1;
+        end
+    endtask
+
     task execute;
         begin
             if (reason != R_NONE) begin
@@ -295,29 +396,15 @@ module ctrl #(
                     T_IDENTIFY:  answer(K_IDENTIFY, 16'd0);
                     T_HEARTBEAT: answer(K_STATUS, 16'd0);
                     T_SEGMENT: begin
-                        fifo_wr <= 1'b1;
+                        fifo_commit <= 1'b1;
                         answer(K_ACK, {{(16 - LW){1'b0}}, free_after});
                     end
                     default: answer(K_ACK, 16'd0);
                 endcase
                 case (frame_type)
                     T_CONFIGURE: begin
-                        configured       <= 1'b1;
-                        block_ticks      <= u32_0[19:0];
-                        fall_code        <= u16_4;
-                        rise_code        <= u16_6;
-                        ovp_code         <= u16_8;
-                        ocp_code         <= u16_10;
-                        safe_dac_code    <= u16_12;
-                        watchdog_ms      <= u16_14;
-                        debounce_ticks   <= u16_16;
-                        sniff_bit_clocks <= u16_18;
-                        safe_pins        <= b20[1:0];
-                        flags            <= b21[1:0];
-                        man_pins         <= b20[1:0];
-                        man_code         <= u16_12;
-                        restart          <= 1'b1;
-                        seq_stop         <= 1'b1;
+                        fifo_peek <= 1'b1;
+                        seq_stop  <= 1'b1;
                     end
                     T_ARM:   seq_arm <= 1'b1;
                     T_START: seq_start <= 1'b1;

@@ -10,45 +10,41 @@
 // hunt then resumes with the next byte (the gateware's simpler resync rule).
 // Nothing of a rejected candidate is acted on.
 //
-// Only the first KEEP payload bytes are stored (the longest h2f payload is
-// 22 bytes, KEEP's default); longer payloads are still checked by the CRC, and the command
-// layer answers them with NAK LENGTH. Payload byte i is payload[8*i +: 8].
+// Payload bytes are not stored here: each one is handed on as it arrives
+// (pl_valid with its index, payload byte 0 first), and the receiver of the
+// stream keeps what it needs, acting on it only once frame_valid confirms
+// the frame. Payloads up to 64 bytes pass through; the CRC covers them all.
 module frame_rx #(
-    parameter integer KEEP          = 22,
     parameter integer TIMEOUT_TICKS = 1000
 ) (
-    input  wire              clk,
-    input  wire              rst,
-    input  wire              tick,
-    input  wire [7:0]        in_data,
-    input  wire              in_valid,
-    output reg               frame_valid,  // one-clock pulse: a good frame
-    output reg  [7:0]        frame_type,
-    output reg  [7:0]        frame_seq,
-    output reg  [6:0]        frame_len,
-    output wire [8*KEEP-1:0] payload,
-    output reg               crc_error,    // one-clock pulse
-    output reg               dropped       // one-clock pulse: oversize or time-out
+    input  wire       clk,
+    input  wire       rst,
+    input  wire       tick,
+    input  wire [7:0] in_data,
+    input  wire       in_valid,
+    output reg        frame_valid,  // one-clock pulse: a good frame
+    output reg  [7:0] frame_type,   // steady from TYPE until the next frame's TYPE
+    output reg  [7:0] frame_seq,
+    output reg  [6:0] frame_len,
+    output wire       pl_valid,     // a payload byte of the frame being received
+    output wire [6:0] pl_index,
+    output wire [7:0] pl_data,
+    output reg        crc_error,    // one-clock pulse
+    output reg        dropped       // one-clock pulse: oversize or time-out
 );
     localparam [2:0] HUNT = 3'd0, SYNC1 = 3'd1, TYPE = 3'd2, SEQ = 3'd3,
                      LEN = 3'd4, PAYLOAD = 3'd5, CRC_HI = 3'd6, CRC_LO = 3'd7;
     localparam integer TW = $clog2(TIMEOUT_TICKS + 2);
     localparam [TW-1:0] TIMEOUT = TIMEOUT_TICKS[TW-1:0];
-    localparam [6:0]    KEEP_N  = KEEP[6:0];
-    localparam integer  IW      = $clog2(KEEP);
 
     reg [2:0]    state;
     reg [15:0]   crc;
     reg [6:0]    index;
     reg [TW-1:0] idle_ticks;
-    reg [7:0]    bytes [0:KEEP-1];
 
-    genvar g;
-    generate
-        for (g = 0; g < KEEP; g = g + 1) begin : g_payload
-            assign payload[8*g +: 8] = bytes[g];
-        end
-    endgenerate
+    assign pl_valid = in_valid && state == PAYLOAD;
+    assign pl_index = index;
+    assign pl_data  = in_data;
 
     // a > b, decided one bit at a time from the least significant end. With
     // a constant operand this folds into a few LUTs, where a plain compare
@@ -107,7 +103,6 @@ module frame_rx #(
                     end
                 end
                 PAYLOAD: begin
-                    if (greater({1'b0, KEEP_N}, {1'b0, index})) bytes[index[IW-1:0]] <= in_data;
                     index <= index + 1'b1;
                     if (index + 1'b1 == frame_len) state <= CRC_HI;
                 end

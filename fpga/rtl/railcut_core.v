@@ -104,7 +104,9 @@ module railcut_core #(
     wire         frame_valid, crc_error, rx_drop;
     wire [7:0]   frame_type, frame_seq;
     wire [6:0]   frame_len;
-    wire [175:0] payload;
+    wire         rx_pl_valid;
+    wire [6:0]   rx_pl_index;
+    wire [7:0]   rx_pl_data;
 
     generate
         if (COSIM) begin : g_cosim_rx
@@ -120,10 +122,11 @@ module railcut_core #(
             );
         end
     endgenerate
-    frame_rx #(.KEEP(22), .TIMEOUT_TICKS(1000)) u_frame_rx (
+    frame_rx #(.TIMEOUT_TICKS(1000)) u_frame_rx (
         .clk(clk), .rst(rst), .tick(tick), .in_data(rx_byte), .in_valid(rx_valid),
         .frame_valid(frame_valid), .frame_type(frame_type), .frame_seq(frame_seq),
-        .frame_len(frame_len), .payload(payload), .crc_error(crc_error), .dropped(rx_drop)
+        .frame_len(frame_len), .pl_valid(rx_pl_valid), .pl_index(rx_pl_index), .pl_data(rx_pl_data),
+        .crc_error(crc_error), .dropped(rx_drop)
     );
 
     // ---- command layer -------------------------------------------------
@@ -135,13 +138,14 @@ module railcut_core #(
     wire [1:0]   safe_pins, flags, man_pins;
     wire [15:0]  man_code;
     wire         restart, seq_arm, seq_start, seq_stop, release_hit;
-    wire         fifo_clear, fifo_wr, trip_clear, reply_valid;
-    wire [149:0] fifo_rec;
+    wire         fifo_clear, fifo_commit, fifo_peek, trip_clear, reply_valid;
+    wire [159:0] seg_data;
     wire [33:0]  reply;
     wire [1:0]   seq_state;
     wire [2:0]   seq_wait_on;
     wire [31:0]  seq_seg_id;
     wire         underrun;
+    wire         b_valid;  // the sequencer's port B: an entry began or ended
     wire [SLW-1:0] seg_level;
     wire         tripped, new_trip;
 
@@ -151,27 +155,28 @@ module railcut_core #(
     ) u_ctrl (
         .clk(clk), .rst(rst),
         .frame_valid(frame_valid), .frame_type(frame_type), .frame_seq(frame_seq),
-        .frame_len(frame_len), .payload(payload),
-        .seq_state(seq_state), .seq_wait_on(seq_wait_on), .seq_seg_id(seq_seg_id),
-        .underrun(underrun), .fifo_level(seg_level), .tripped(tripped), .new_trip(new_trip),
+        .frame_len(frame_len), .pl_valid(rx_pl_valid), .pl_index(rx_pl_index), .pl_data(rx_pl_data),
+        .staged(seg_data), .seq_state(seq_state), .seq_wait_on(seq_wait_on), .seq_seg_id(seq_seg_id),
+        .seq_event(b_valid), .underrun(underrun), .fifo_level(seg_level), .tripped(tripped), .new_trip(new_trip),
         .state(state), .configured(configured),
         .block_ticks(block_ticks), .fall_code(fall_code), .rise_code(rise_code),
         .ovp_code(ovp_code), .ocp_code(ocp_code), .safe_dac_code(safe_dac_code),
         .watchdog_ms(watchdog_ms), .debounce_ticks(debounce_ticks),
         .sniff_bit_clocks(sniff_bit_clocks), .safe_pins(safe_pins), .flags(flags),
         .restart(restart), .seq_arm(seq_arm), .seq_start(seq_start), .seq_stop(seq_stop),
-        .release_hit(release_hit), .fifo_clear(fifo_clear), .fifo_wr(fifo_wr),
-        .fifo_rec(fifo_rec), .trip_clear(trip_clear), .man_pins(man_pins),
+        .release_hit(release_hit), .fifo_clear(fifo_clear), .fifo_commit(fifo_commit),
+        .fifo_peek(fifo_peek), .trip_clear(trip_clear), .man_pins(man_pins),
         .man_code(man_code), .reply_valid(reply_valid), .reply(reply)
     );
 
     // ---- segment FIFO and sequencer ------------------------------------
+    // Entries are SEGMENT payloads, staged there a byte at a time as they
+    // arrive (seg_fifo.v).
     wire         seg_rd, seg_rvalid, seg_empty;
-    wire [149:0] seg_data;
-    sync_fifo #(.WIDTH(150), .DEPTH(FIFO_DEPTH)) u_seg_fifo (
-        .clk(clk), .rst(rst), .clear(fifo_clear), .wr_data(fifo_rec), .wr_en(fifo_wr),
-        .rd_en(seg_rd), .rd_data(seg_data), .rd_valid(seg_rvalid), .empty(seg_empty),
-        .full(), .level(seg_level), .free(), .overflow(), .underflow()
+    seg_fifo #(.DEPTH(FIFO_DEPTH), .BYTES(20)) u_seg_fifo (
+        .clk(clk), .rst(rst), .clear(fifo_clear), .lane_wr(rx_pl_valid), .lane(rx_pl_index),
+        .lane_data(rx_pl_data), .commit(fifo_commit), .peek(fifo_peek), .rd_en(seg_rd),
+        .rd_data(seg_data), .rd_valid(seg_rvalid), .empty(seg_empty), .level(seg_level)
     );
 
     wire            alert_level, alert_edge, chp_level, chp_edge;
@@ -182,12 +187,12 @@ module railcut_core #(
 
     wire [1:0]      seq_pins;
     wire [15:0]     seq_code;
-    wire            a_valid, b_valid;
+    wire            a_valid;
     wire [7:0]      a_kind, a_arg, b_kind;
     wire [31:0]     a_value, b_value;
     wire [ST_W-1:0] a_tick, b_tick;
 
-    sequencer #(.TS_W(ST_W), .REC_W(150)) u_seq (
+    sequencer #(.TS_W(ST_W), .REC_W(160)) u_seq (
         .clk(clk), .rst(rst), .tick(tick), .now(now[ST_W-1:0]),
         .arm(seq_arm), .start(seq_start), .stop(seq_stop),
         .release_hit(release_hit), .alert_edge(alert_edge && alert_level),

@@ -3,9 +3,11 @@
 // Segment sequencer: plays the entries of the segment FIFO tick-exactly
 // (docs/protocol.md, "SEGMENT").
 //
-// FIFO record, REC_W = 150 bits, MSB first:
-//   wait[2:0] | last | pins[1:0] | slope[31:0] | end[15:0] | start[15:0] |
-//   dur[47:0] | seg_id[31:0]
+// FIFO record, REC_W = 160 bits: the SEGMENT payload as received (payload
+// byte i in bits 8*i +: 8), MSB first:
+//   wait byte | pins byte (bit 7 last, bits 1..0 pins) | slope[31:0] |
+//   end[15:0] | start[15:0] | dur[47:0] | seg_id[31:0]
+// The command layer has checked the unused bits of the two bytes are 0.
 //
 // States: IDLE -> ARMED (first entry fetched) -> RUNNING -> DONE. START
 // begins the first entry on the next tick. An entry that starts at tick T
@@ -30,7 +32,7 @@
 // seg_id itself, steady until B's next event.
 module sequencer #(
     parameter integer TS_W  = 48,
-    parameter integer REC_W = 150
+    parameter integer REC_W = 160
 ) (
     input  wire             clk,
     input  wire             rst,
@@ -82,14 +84,15 @@ module sequencer #(
     reg            hit;
     reg [TS_W-1:0] hit_tick;
 
-    wire [2:0]  n_wait  = fifo_data[149:147];
-    wire        n_last  = fifo_data[146];
+    wire [2:0]  n_wait  = fifo_data[154:152];
+    wire        n_last  = fifo_data[151];
     wire [1:0]  n_pins  = fifo_data[145:144];
     wire [31:0] n_slope = fifo_data[143:112];
     wire [15:0] n_end   = fifo_data[111:96];
     wire [15:0] n_start = fifo_data[95:80];
     wire [47:0] n_dur   = fifo_data[79:32];
     wire [31:0] n_id    = fifo_data[31:0];
+    wire unused_bits = &{1'b0, fifo_data[159:155], fifo_data[150:146]};
 
     // Condition of the running entry, and of the one about to start (a
     // CH-present level already true at its first tick counts).

@@ -29,12 +29,26 @@ module tb_frame;
     wire         frame_valid, crc_error, dropped;
     wire [7:0]   frame_type, frame_seq;
     wire [6:0]   frame_len;
-    wire [191:0] payload;
-    frame_rx #(.KEEP(24), .TIMEOUT_TICKS(1000)) dut_rx (
+    wire         rx_pl_valid;
+    wire [6:0]   rx_pl_index;
+    wire [7:0]   rx_pl_data;
+    frame_rx #(.TIMEOUT_TICKS(1000)) dut_rx (
         .clk(clk), .rst(rst), .tick(tick), .in_data(in_data), .in_valid(in_valid),
         .frame_valid(frame_valid), .frame_type(frame_type), .frame_seq(frame_seq),
-        .frame_len(frame_len), .payload(payload), .crc_error(crc_error), .dropped(dropped)
+        .frame_len(frame_len), .pl_valid(rx_pl_valid), .pl_index(rx_pl_index), .pl_data(rx_pl_data),
+        .crc_error(crc_error), .dropped(dropped)
     );
+
+    // The payload as it streams past: indices 0, 1, 2, ... within a frame.
+    reg [191:0] payload = 192'd0;
+    reg [6:0]   rx_pl_next = 7'd0;
+    always @(posedge clk) begin
+        if (rx_pl_valid) begin
+            if (rx_pl_index != 7'd0 && rx_pl_index != rx_pl_next) fail("payload byte out of order");
+            if (rx_pl_index < 7'd24) payload[8 * rx_pl_index +: 8] <= rx_pl_data;
+            rx_pl_next <= rx_pl_index + 1'b1;
+        end
+    end
 
     integer n_frames = 0, n_crc = 0, n_drop = 0;
     reg [7:0]   got_type, got_seq;

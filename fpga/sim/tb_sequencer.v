@@ -28,12 +28,12 @@ module tb_sequencer;
     end
 
     // Segment FIFO.
-    reg  [149:0] wr_data = 150'd0;
+    reg  [159:0] wr_data = 160'd0;
     reg          wr_en = 1'b0;
     reg          fifo_clear = 1'b0;
     wire         rd_en, rd_valid, empty;
-    wire [149:0] rd_data;
-    sync_fifo #(.WIDTH(150), .DEPTH(16)) fifo (
+    wire [159:0] rd_data;
+    sync_fifo #(.WIDTH(160), .DEPTH(16)) fifo (
         .clk(clk), .rst(rst), .clear(fifo_clear), .wr_data(wr_data), .wr_en(wr_en),
         .rd_en(rd_en), .rd_data(rd_data), .rd_valid(rd_valid), .empty(empty), .full(),
         .level(), .overflow(), .underflow()
@@ -49,7 +49,7 @@ module tb_sequencer;
     wire [7:0]  a_kind, a_arg, b_kind;
     wire [31:0] a_value, b_value;
     wire [19:0] a_tick, b_tick;
-    sequencer #(.TS_W(20), .REC_W(150)) dut (
+    sequencer #(.TS_W(20), .REC_W(160)) dut (
         .clk(clk), .rst(rst), .tick(tick), .now(now), .arm(arm), .start(start), .stop(stop),
         .release_hit(release_hit), .alert_edge(alert), .ch_present(chp), .rail_rise(rise),
         .rail_fall(fall), .fifo_rd(rd_en), .fifo_data(rd_data), .fifo_valid(rd_valid),
@@ -92,7 +92,7 @@ module tb_sequencer;
               input [31:0] slope, input [1:0] p, input last, input [2:0] w);
         begin
             @(negedge clk);
-            wr_data = {w, last, p, slope, e, s, dur, id};
+            wr_data = {5'd0, w, last, 5'd0, p, slope, e, s, dur, id};  // the SEGMENT payload
             wr_en = 1'b1;
             @(negedge clk);
             wr_en = 1'b0;

@@ -93,12 +93,19 @@ module tb_top;
     wire       f_valid, f_crc, f_drop;
     wire [7:0] f_type, f_seq;
     wire [6:0] f_len;
-    wire [511:0] f_payload;
-    frame_rx #(.KEEP(64), .TIMEOUT_TICKS(1000)) host_frame_rx (
+    wire         f_pl_valid;
+    wire [6:0]   f_pl_index;
+    wire [7:0]   f_pl_data;
+    reg  [511:0] f_payload = 512'd0;
+    frame_rx #(.TIMEOUT_TICKS(1000)) host_frame_rx (
         .clk(clk), .rst(host_rst), .tick(r_tick), .in_data(r_data), .in_valid(r_valid),
         .frame_valid(f_valid), .frame_type(f_type), .frame_seq(f_seq), .frame_len(f_len),
-        .payload(f_payload), .crc_error(f_crc), .dropped(f_drop)
+        .pl_valid(f_pl_valid), .pl_index(f_pl_index), .pl_data(f_pl_data),
+        .crc_error(f_crc), .dropped(f_drop)
     );
+    always @(posedge clk) begin
+        if (f_pl_valid) f_payload[8 * f_pl_index +: 8] <= f_pl_data;
+    end
 
     // Received frames, by kind: the last of each, and counts.
     integer n_any = 0, n_ack = 0, n_nak = 0, n_status = 0, n_ident = 0, n_samples = 0;
