@@ -123,8 +123,9 @@ static bool is_sequencer_event(const rc_event *e)
 }
 
 /* A wait's end moves everything after it by its difference (the shift). */
-void board_assert_matches(const board_capture *word, const board_capture *pins)
+board_match board_assert_matches(const board_capture *word, const board_capture *pins)
 {
+    board_match m = {0, 0, 0};
     if (word->n_ev != pins->n_ev)
         print_events(word, pins);
     ck_assert_uint_eq(word->n_ev, pins->n_ev);
@@ -135,12 +136,17 @@ void board_assert_matches(const board_capture *word, const board_capture *pins)
         ck_assert_ptr_nonnull(w);
         ck_assert_int_eq(w->value, b->value);
         int64_t d = b->t_us - w->t_us - shift;
-        if (b->kind == RC_EV_WAIT_DONE)
+        if (b->kind == RC_EV_WAIT_DONE) {
             shift = b->t_us - w->t_us;
-        else if (is_sequencer_event(b) ? d != 0 : d < 0 || d > MODEL_SLACK_US) {
+        } else if (is_sequencer_event(b) ? d != 0 : d < 0 || d > MODEL_SLACK_US) {
             print_events(word, pins);
             ck_abort_msg("event %zu (kind %d) at %lld on cosim-12m, %lld on cosim, shift %lld",
                          i, b->kind, (long long)b->t_us, (long long)w->t_us, (long long)shift);
+        } else if (is_sequencer_event(b)) {
+            m.exact++;
+        } else {
+            m.model++;
+            m.max_lag_us = d > m.max_lag_us ? d : m.max_lag_us;
         }
         if (is_rail_edge(b)) {
             if (grid < 0)
@@ -148,4 +154,5 @@ void board_assert_matches(const board_capture *word, const board_capture *pins)
             ck_assert_int_eq(b->t_us % ADC_GRID_US, grid);
         }
     }
+    return m;
 }

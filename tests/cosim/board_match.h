@@ -45,11 +45,18 @@ void board_run(bool board, bool skip, const rc_profile *p, const rc_rig_config *
 /* The nth event of a kind, NULL if there are fewer. */
 const rc_event *board_find(const board_capture *c, rc_event_kind kind, size_t nth);
 
+/* What a match found: sequencer events exactly shifted, rail and CH events
+ * within the slack, and the largest lag among the latter. */
+typedef struct board_match {
+    size_t exact, model;
+    int64_t max_lag_us;
+} board_match;
+
 /* Every event of the board build matched, in order of its kind, with the
  * cosimulation build's, with the same value; sequencer events exactly
  * shifted by the last wait's difference, rail and CH events later by at
  * most MODEL_SLACK_US, rail edges on one 4-tick grid. Fails the test (after
  * printing both lists) on the first that is not. */
-void board_assert_matches(const board_capture *word, const board_capture *pins);
+board_match board_assert_matches(const board_capture *word, const board_capture *pins);
 
 #endif

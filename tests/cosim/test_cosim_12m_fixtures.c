@@ -46,10 +46,14 @@ static void run_both(const rc_profile *p, board_capture *word, board_capture *pi
     board_run(true, false, p, &cfg, pins);
     ck_assert_int_eq(word->res.end, RC_RUN_COMPLETE);
     ck_assert_int_eq(pins->res.end, RC_RUN_COMPLETE);
-    fprintf(stderr, "%s: %zu events, %.3f s of profile, %llu clock cycles at 12 MHz\n",
-            p->files[0], pins->n_ev, (double)pins->res.end_us / 1e6,
-            (unsigned long long)pins->cycles);
-    board_assert_matches(word, pins);
+    board_match m = board_assert_matches(word, pins);
+    fprintf(stderr,
+            "%s: %.3f s of profile, %llu clock cycles at 12 MHz; %zu events: %zu waits, "
+            "%zu sequencer events exactly shifted, %zu rail and CH events up to %lld us "
+            "later\n",
+            p->files[0], (double)pins->res.end_us / 1e6, (unsigned long long)pins->cycles,
+            pins->n_ev, pins->n_ev - m.exact - m.model, m.exact, m.model,
+            (long long)m.max_lag_us);
 }
 
 static size_t count(const board_capture *c, rc_event_kind kind)
