@@ -52,15 +52,24 @@ module sampler #(
     reg            take;      // the second clock of a sample
     reg            first;     // ... which opened a block
     reg            beyond_q;  // ... which falls beyond the open block
+    reg            closed;    // a block closed on the last clock
     reg [11:0]     vl, vh, al, ah;
     reg [ST_W-1:0] out_start;
     reg [47:0]     out_codes;  // {a_max, a_min, v_max, v_min}
 
     // now minus the closed block's age: its start under now's high bits,
-    // one less when the low bits wrapped since.
-    wire            wrapped  = out_start > now[ST_W-1:0];
-    wire [TS_W-1:0] out_tick = {now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped},
-                                out_start};
+    // one less when the low bits wrapped since. Registered, so the compare
+    // and the decrement do not run on into the record writer's byte
+    // multiplexer: a clock behind now, which is still after the start, so
+    // blk_valid pulses a clock after the block closes (closed), with the
+    // whole record ready.
+    wire                 wrapped = out_start > now[ST_W-1:0];
+    reg  [TS_W-ST_W-1:0] out_hi;
+    always @(posedge clk) begin
+        if (rst) out_hi <= {(TS_W - ST_W){1'b0}};
+        else out_hi <= now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped};
+    end
+    wire [TS_W-1:0] out_tick = {out_hi, out_start};
 
     assign blk_rec = {4'd0, out_codes[47:36], 4'd0, out_codes[35:24],
                       4'd0, out_codes[23:12], 4'd0, out_codes[11:0],
@@ -79,7 +88,8 @@ module sampler #(
     wire            beyond = offset >= block_ticks;
 
     always @(posedge clk) begin
-        blk_valid <= 1'b0;
+        blk_valid <= closed && !rst;
+        closed    <= 1'b0;
         take      <= 1'b0;
         if (rst || restart || !enable) begin
             open <= 1'b0;
@@ -103,7 +113,7 @@ module sampler #(
             end
             if (take) begin
                 if (beyond_q) begin
-                    blk_valid <= 1'b1;
+                    closed    <= 1'b1;
                     out_start <= start_lo;
                     out_codes <= {ah, al, vh, vl};
                     start_lo  <= start_lo + block_ticks;
