@@ -111,6 +111,7 @@ static bool is_sequencer_event(const rc_event *e)
 {
     switch ((rc_event_kind)e->kind) {
     case RC_EV_SEGMENT:
+    case RC_EV_MARK:
     case RC_EV_RAIL_CUT:
     case RC_EV_RAIL_RESTORE:
     case RC_EV_AC_LOST_ON:
