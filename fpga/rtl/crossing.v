@@ -28,10 +28,9 @@ module crossing #(
 );
     reg known;
 
-    // Compared on the code's 12 bits (a threshold above them is out of
-    // reach), so the carry chains are 12 cells long rather than 16.
-    wire rise = (rise_code[15:12] == 4'd0) && (in_code >= rise_code[11:0]);
-    wire fall = (fall_code[15:12] != 4'd0) || (in_code < fall_code[11:0]);
+    wire [15:0] code = {4'd0, in_code};
+    wire        rise = code >= rise_code;
+    wire        fall = code < fall_code;
 
     always @(posedge clk) begin
         ev_valid <= 1'b0;
