@@ -148,15 +148,27 @@ START_TEST(slow_ramp_reaches_the_threshold_at_the_gateware_tick)
 }
 END_TEST
 
-/* One code over 20 s: the slope truncates to 0 and the setpoint stays at
- * the start for the whole ramp, as the gateware's does. */
-START_TEST(shallow_ramp_holds_its_start)
+/* Shallow ramps, where the truncation of the slope shows most: two codes
+ * over 20 s have slope trunc(2 * 2^24 / 2e7) = 1 (not 1.68), so the
+ * setpoint moves to 10001 only at k = 2^24 = 16777216 (the exact line: at
+ * 10 s) and never reaches 10002 within the ramp; one code over 20 s has
+ * slope 0 and holds its start throughout, as the gateware does. */
+START_TEST(shallow_ramp_moves_with_the_truncated_slope)
 {
     static capture c;
-    run("level 10000mV\nrestore\nhold 1ms\nramp to 10001mV over 20s\nhold 1ms\n", 1, &c);
-    ck_assert_int_eq(rc_link_ramp_slope(10000, 10001, 20000000), 0);
+    run("level 10000mV\nrestore\nhold 1ms\nramp to 10002mV over 20s\nhold 1ms\n", 1, &c);
+    ck_assert_int_eq(rc_link_ramp_slope(10000, 10002, 20000000), 1);
     ck_assert_uint_eq(c.ns, 21);
-    ck_assert_int_eq(lround(c.s[20].rail_v * 1000.0), 10000);
+    /* sample at t s: k = t * 10^6 - 1001 */
+    ck_assert_int_eq(lround(c.s[10].rail_v * 1000.0), 10000);
+    ck_assert_int_eq(lround(c.s[16].rail_v * 1000.0), 10000);
+    ck_assert_int_eq(lround(c.s[17].rail_v * 1000.0), 10001);
+    ck_assert_int_eq(lround(c.s[20].rail_v * 1000.0), 10001);
+    ck_assert_int_eq(rc_link_ramp_code(10000, 10002, 1, 16777215), 10000);
+    ck_assert_int_eq(rc_link_ramp_code(10000, 10002, 1, 16777216), 10001);
+    ck_assert_int_eq(rc_link_ramp_slope(10000, 10001, 20000000), 0);
+    ck_assert_int_eq(rc_link_ramp_code(10000, 10001, 0, 19999999), 10000);
+    ck_assert_uint_eq(rc_link_ramp_next_change(10000, 10001, 0, 0), UINT64_MAX);
 }
 END_TEST
 
@@ -210,7 +222,7 @@ int main(void)
     tcase_add_test(tc, up_ramp_codes_at_each_tick);
     tcase_add_test(tc, down_ramp_codes_at_each_tick);
     tcase_add_test(tc, slow_ramp_reaches_the_threshold_at_the_gateware_tick);
-    tcase_add_test(tc, shallow_ramp_holds_its_start);
+    tcase_add_test(tc, shallow_ramp_moves_with_the_truncated_slope);
     tcase_add_test(tc, overshooting_slope_stops_at_the_end_code);
     tcase_add_test(tc, next_change_is_the_next_code);
     suite_add_tcase(s, tc);
