@@ -1,12 +1,13 @@
 `timescale 1ns / 1ps
 `default_nettype none
 // Input-side modules on their own. debounce: glitches shorter than the hold
-// time are ignored, an accepted edge carries the tick its final level began.
+// time are ignored (9 ticks of a 10-tick hold), a level that holds is
+// accepted on the 10th tick and carries the tick its final level began.
 // crossing: no event for the first sample, RAIL_RISE at >= rise, RAIL_FALL
 // strictly below fall, nothing inside the hysteresis band. sampler: min/max
 // per block of block_ticks, blocks on the tick grid. sniffer: bytes at
 // 115 200 Bd (104 clocks per bit) stamped at their start bit, framing errors,
-// quiet after two character times.
+// quiet exactly 20 bit times (2080 clocks) after a byte.
 module tb_inputs;
     reg clk = 1'b0;
     reg rst = 1'b1;
@@ -37,7 +38,11 @@ module tb_inputs;
         .level(level), .edge_valid(edge_valid), .edge_ts(edge_ts)
     );
     integer n_edges = 0;
-    always @(posedge clk) if (edge_valid) n_edges = n_edges + 1;
+    reg [19:0] accepted_at;  // tick of the clock that raised edge_valid
+    always @(posedge clk) if (edge_valid) begin
+        n_edges = n_edges + 1;
+        accepted_at = now[19:0];
+    end
 
     // ---- crossing ------------------------------------------------------------
     reg         restart = 1'b0, s_valid = 1'b0;
@@ -90,9 +95,14 @@ module tb_inputs;
         .quiet(quiet)
     );
     integer n_bytes = 0, n_err = 0;
+    integer cycle = 0, byte_at = 0, quiet_at = 0;  // clock counts
+    reg     quiet_q = 1'b1;
     reg [55:0] last_rec;
     always @(posedge clk) begin
-        if (byte_valid) begin n_bytes = n_bytes + 1; last_rec = byte_rec; end
+        cycle = cycle + 1;
+        quiet_q <= quiet;
+        if (quiet && !quiet_q) quiet_at = cycle;
+        if (byte_valid) begin n_bytes = n_bytes + 1; last_rec = byte_rec; byte_at = cycle; end
         if (err_valid) n_err = n_err + 1;
     end
     reg [47:0] start_at;
@@ -127,6 +137,17 @@ module tb_inputs;
         repeat (4 * 20) @(negedge clk);
         if (n_edges != 1 || level !== 1'b1) fail("steady level not accepted");
         else if (edge_ts < t_change || edge_ts > t_change + 1) fail("edge not stamped with its first tick");
+        else if (accepted_at - edge_ts != 20'd10) begin
+            $display("  accepted %0d ticks after the stamp", accepted_at - edge_ts);
+            fail("edge not accepted on the 10th tick of the hold");
+        end
+        // A low level of 9 ticks is a glitch; one of 10 ticks is accepted.
+        pin = 1'b0; repeat (4 * 9) @(negedge clk); pin = 1'b1;
+        repeat (4 * 20) @(negedge clk);
+        if (n_edges != 1 || level !== 1'b1) fail("a 9-tick level passed the 10-tick hold");
+        pin = 1'b0; repeat (4 * 10 + 2) @(negedge clk); pin = 1'b1;
+        repeat (4 * 20) @(negedge clk);
+        if (n_edges != 3) fail("a 10-tick level was not accepted");
         // Crossing and sampler on the same samples.
         @(negedge clk); restart = 1'b1; @(negedge clk); restart = 1'b0;
         sample(12'd2500, 12'd10);   // first sample: high, no event
@@ -159,6 +180,10 @@ module tb_inputs;
         if (quiet) fail("quiet right after a byte");
         repeat (104 * 22) @(negedge clk);
         if (!quiet) fail("not quiet after two character times");
+        else if (quiet_at - byte_at != 20 * 104) begin
+            $display("  quiet %0d clocks after the byte", quiet_at - byte_at);
+            fail("quiet not exactly 20 bit times after the byte");
+        end
         uart_byte(8'h0a, 1'b0);
         if (n_err != 1 || n_bytes != 1) fail("framing error not reported");
         if (errors == 0) $display("PASS");
