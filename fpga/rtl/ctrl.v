@@ -15,17 +15,17 @@
 // while the segment FIFO stages bytes 0..19 in its free slot (seg_fifo.v);
 // here the field checks run a byte at a time as the bytes arrive, and the
 // first failing field is remembered, so the verdict is ready when the frame
-// ends. Kept in flip-flops: payload bytes 0..3 (block_ticks, PINS, the
-// seg_id RELEASE names, compared when the frame ends) and the two bits
-// CONFIGURE keeps of bytes 20 and 21. A good SEGMENT commits the staged
+// ends. Kept in flip-flops: the last four payload bytes (PINS, the seg_id
+// RELEASE names, compared when the frame ends) and the two bits CONFIGURE
+// keeps of bytes 20 and 21. A good SEGMENT commits the staged
 // slot as the newest FIFO entry; a good CONFIGURE reads the staged slot
-// back (fifo_peek) and takes its fields two clocks after its answer, before
-// the next frame's payload can reach the slot.
+// back (fifo_peek) and takes its fields three clocks after frame_valid,
+// before the next frame's payload can reach the slot.
 //
 // Answers go to the reporter as 34-bit words {kind[1:0], type, seq, info}:
 // kind 0 ACK (info = free FIFO entries after a SEGMENT, else 0), 1 NAK
-// (info = {offset, reason}), 2 IDENTIFY_REPLY, 3 STATUS. An answer leaves
-// on the clock after frame_valid.
+// (info = {offset, reason}), 2 IDENTIFY_REPLY, 3 STATUS. The answer is a
+// wire, written to the reply FIFO on frame_valid's own clock.
 //
 // The manual outputs (man_pins, man_code) are what the rail gets while the
 // sequencer is not playing: reset (all off, code 0) until CONFIGURE, then
@@ -82,8 +82,8 @@ module ctrl #(
     output reg           trip_clear,
     output reg  [1:0]    man_pins,
     output reg  [15:0]   man_code,
-    output reg           reply_valid,
-    output reg  [33:0]   reply
+    output wire          reply_valid,   // with frame_valid
+    output wire [33:0]   reply
 );
     localparam [2:0] S_UNCONFIGURED = 3'd0, S_IDLE = 3'd1, S_ARMED = 3'd2,
                      S_RUNNING = 3'd3, S_DONE = 3'd4, S_TRIPPED = 3'd5;
@@ -102,19 +102,19 @@ module ctrl #(
         else state = 3'd1 + {1'b0, seq_state};
     end
 
-    // Payload bytes 0..3 and what CONFIGURE keeps of bytes 20 and 21.
-    reg [7:0] pb [0:3];
-    reg [1:0] cfg_pins, cfg_flags;
+    // The last four payload bytes, the latest on top: RELEASE's seg_id once
+    // its four bytes are in, PINS' code and pins in bits 31:8 once its three
+    // are, and byte i - 2 (bits 23:16 while byte i arrives) for the
+    // fall_code / rise_code check. What CONFIGURE keeps of bytes 20 and 21.
+    reg [31:0] last4;
+    reg [1:0]  cfg_pins, cfg_flags;
     always @(posedge clk) begin
         if (pl_valid) begin
-            if (pl_index[6:2] == 5'd0) pb[pl_index[1:0]] <= pl_data;
+            last4 <= {pl_data, last4[31:8]};
             if (pl_index == 7'd20) cfg_pins <= pl_data[1:0];
             if (pl_index == 7'd21) cfg_flags <= pl_data[1:0];
         end
     end
-    wire [7:0]  b2    = pb[2];
-    wire [15:0] u16_0 = {pb[1], pb[0]};
-    wire [31:0] u32_0 = {pb[3], b2, pb[1], pb[0]};
 
     // a > b, decided one bit at a time from the least significant end. With
     // a constant operand this folds into a few LUTs, where a plain compare
@@ -160,7 +160,7 @@ module ctrl #(
     // the sequencer (seq_event) or a stop (state), both seen here on the
     // clock they happen, so the verdict is the one of this clock.
     reg host_id;
-    always @(posedge clk) host_id <= (seq_wait_on == 3'd1) && (seq_seg_id == u32_0);
+    always @(posedge clk) host_id <= (seq_wait_on == 3'd1) && (seq_seg_id == last4);
     wire host_wait = (state == S_RUNNING) && !seq_event && host_id;
 
     reg allowed;
@@ -184,7 +184,7 @@ module ctrl #(
     // above MAX_DAC_CODE" (codes sit at even offsets); blk_gt and blk_lt,
     // block_ticks so far above 1 000 000 and below MIN_BLOCK_TICKS; nz, "the
     // field so far is not zero"; fall_gt, fall_code's bytes so far above
-    // rise_code's, with hold the last two bytes so fall_code (bytes 4, 5)
+    // rise_code's, from byte i - 2 in last4, so fall_code (bytes 4, 5)
     // meets rise_code (6, 7) a byte at a time; sniff_ge4, byte 18 at 4 or
     // more.
     localparam [31:0] BLK_MAX = 32'd1_000_000;
@@ -195,13 +195,12 @@ module ctrl #(
     wire [1:0] bi     = pl_index[1:0];
     wire       d_nz   = pl_data != 8'd0;
     reg        nz, code_gt, blk_gt, blk_lt, fall_gt, sniff_ge4;
-    reg [15:0] hold;
     wire       nz_field  = ((is_cfg ? pl_index[0] : pl_index != 7'd4) && nz) || d_nz;
     wire       code_over = pl_index[0] ? byte_greater(pl_data, MAX_DAC_CODE[15:8], code_gt)
                                        : byte_greater(pl_data, MAX_DAC_CODE[7:0], 1'b0);
     wire       blk_over  = byte_greater(pl_data, BLK_MAX[8 * bi +: 8], bi != 2'd0 && blk_gt);
     wire       blk_under = byte_greater(BLK_MIN[8 * bi +: 8], pl_data, bi != 2'd0 && blk_lt);
-    wire       fall_rise = byte_greater(hold[7:0], pl_data, pl_index[0] && fall_gt);
+    wire       fall_rise = byte_greater(last4[23:16], pl_data, pl_index[0] && fall_gt);
 
     // The field that fails with this byte, if any: {fails, clamp, offset}.
     reg       bad, bad_clamp;
@@ -253,7 +252,6 @@ module ctrl #(
             blk_gt    <= blk_over;
             blk_lt    <= blk_under;
             fall_gt   <= fall_rise;
-            hold      <= {pl_data, hold[15:8]};
             if (pl_index == 7'd18) sniff_ge4 <= pl_data[7:2] != 6'd0;
             if (pl_index == 7'd0) begin
                 f_bad   <= bad;
@@ -302,18 +300,31 @@ module ctrl #(
     wire [15:0] st_wd    = staged[127:112];
     wire [15:0] st_deb   = staged[143:128];
     wire [15:0] st_sniff = staged[159:144];
-    wire unused_staged = &{1'b0, staged[31:0]};
+    wire unused_staged = &{1'b0, staged[31:20]};
     reg cfg_load;
 
     // Free FIFO entries once this SEGMENT is in.
     wire [LW-1:0] free_after = DEPTH - fifo_level - 1'b1;
 
-    task answer(input [1:0] kind, input [15:0] info);
-        begin
-            reply_valid <= 1'b1;
-            reply       <= {kind, frame_type, frame_seq, info};
+    // The answer, written to the reply FIFO on frame_valid's own clock.
+    reg [1:0]  kind;
+    reg [15:0] info;
+    always @(*) begin
+        info = 16'd0;
+        if (reason != R_NONE) begin
+            kind = K_NAK;
+            info = {offset, reason};
+        end else if (frame_type == T_IDENTIFY) begin
+            kind = K_IDENTIFY;
+        end else if (frame_type == T_HEARTBEAT) begin
+            kind = K_STATUS;
+        end else begin
+            kind = K_ACK;
+            if (is_seg) info = {{(16 - LW){1'b0}}, free_after};
         end
-    endtask
+    end
+    assign reply_valid = frame_valid;
+    assign reply       = {kind, frame_type, frame_seq, info};
 
     task apply_safe;
         begin
@@ -332,7 +343,6 @@ module ctrl #(
         fifo_commit <= 1'b0;
         fifo_peek   <= 1'b0;
         trip_clear  <= 1'b0;
-        reply_valid <= 1'b0;
         cfg_load    <= fifo_peek;
         if (rst) begin
             cfg_load         <= 1'b0;
@@ -350,7 +360,6 @@ module ctrl #(
             flags            <= 2'b00;
             man_pins         <= 2'b00;
             man_code         <= 16'd0;
-            reply            <= 34'd0;
         end else begin
             if (underrun) apply_safe();
             if (cfg_load) load_config();
@@ -364,13 +373,13 @@ module ctrl #(
         end
     end
 
-    // The CONFIGURE answered two clocks ago: its fields from the staged slot
-    // and from payload bytes 0..3 and 20..21, which no later frame has
+    // The CONFIGURE of three clocks ago: its fields from the staged slot
+    // and from payload bytes 20..21, which no later frame has
     // reached yet (its first payload byte is at least six clocks away).
     task load_config;
         begin
             configured       <= 1'b1;
-            block_ticks      <= u32_0[19:0];
+            block_ticks      <= staged[19:0];
             fall_code        <= st_fall;
             rise_code        <= st_rise;
             ovp_code         <= st_ovp;
@@ -389,19 +398,9 @@ module ctrl #(
 
     task execute;
         begin
-            if (reason != R_NONE) begin
-                answer(K_NAK, {offset, reason});
-            end else begin
+            if (reason == R_NONE) begin
                 case (frame_type)
-                    T_IDENTIFY:  answer(K_IDENTIFY, 16'd0);
-                    T_HEARTBEAT: answer(K_STATUS, 16'd0);
-                    T_SEGMENT: begin
-                        fifo_commit <= 1'b1;
-                        answer(K_ACK, {{(16 - LW){1'b0}}, free_after});
-                    end
-                    default: answer(K_ACK, 16'd0);
-                endcase
-                case (frame_type)
+                    T_SEGMENT: fifo_commit <= 1'b1;
                     T_CONFIGURE: begin
                         fifo_peek <= 1'b1;
                         seq_stop  <= 1'b1;
@@ -415,8 +414,8 @@ module ctrl #(
                     end
                     T_PINS: begin
                         seq_stop <= 1'b1;  // DONE -> IDLE; no effect in IDLE
-                        man_pins <= b2[1:0];
-                        man_code <= u16_0;
+                        man_pins <= last4[25:24];
+                        man_code <= last4[23:8];
                     end
                     T_RELEASE: release_hit <= 1'b1;
                     T_CLEAR_TRIP: begin

@@ -47,8 +47,7 @@ module dac_spi #(
 
     reg          busy;
     reg          primed;  // a first word has been written since reset
-    reg [15:0]   shift;
-    reg [15:0]   word;
+    reg [15:0]   shift;   // the word, rotated left a bit per SCLK cycle
     reg [4:0]    bits_left;
     reg [HW-1:0] half;
 
@@ -62,7 +61,6 @@ module dac_spi #(
             busy      <= 1'b0;
             primed    <= 1'b0;
             shift     <= 16'd0;
-            word      <= 16'd0;
             bits_left <= 5'd0;
             half      <= {HW{1'b0}};
             sent_code <= 16'd0;
@@ -74,9 +72,8 @@ module dac_spi #(
                     busy      <= 1'b1;
                     primed    <= 1'b1;
                     cs_n      <= 1'b0;
-                    word      <= safe_code;
                     mosi      <= safe_code[15];
-                    shift     <= {safe_code[14:0], 1'b0};
+                    shift     <= safe_code;
                     bits_left <= 5'd16;
                     half      <= HALF_LAST;
                 end
@@ -85,16 +82,17 @@ module dac_spi #(
             end else begin
                 half <= HALF_LAST;
                 if (bits_left == 5'd0) begin
+                    // Sixteen rotations: shift holds the word again.
                     cs_n      <= 1'b1;
                     busy      <= 1'b0;
-                    sent_code <= word;
+                    sent_code <= shift;
                 end else if (!sclk) begin
                     sclk <= 1'b1;
                 end else begin
                     sclk      <= 1'b0;
                     bits_left <= bits_left - 1'b1;
-                    mosi      <= shift[15];
-                    shift     <= {shift[14:0], 1'b0};
+                    mosi      <= shift[14] && bits_left != 5'd1;
+                    shift     <= {shift[14:0], shift[15]};
                 end
             end
         end

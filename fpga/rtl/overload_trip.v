@@ -36,8 +36,9 @@ module overload_trip #(
     reg [CW-1:0] v_run;
     reg [CW-1:0] a_run;
 
-    wire v_over = {4'd0, in_v} >= ovp_code;
-    wire a_over = {4'd0, in_a} >= ocp_code;
+    // On 12 bits: a limit above every code is never reached.
+    wire v_over = ovp_code[15:12] == 4'd0 && in_v >= ovp_code[11:0];
+    wire a_over = ocp_code[15:12] == 4'd0 && in_a >= ocp_code[11:0];
     wire v_hit  = v_over && (v_run + 1'b1 >= NEED);
     wire a_hit  = a_over && (a_run + 1'b1 >= NEED);
 

@@ -103,10 +103,14 @@ module sequencer #(
     wire [TS_W-1:0] tick_next = now + 1'b1;
 
     // Ramp step with the stop at end_code; 41 bits so neither direction wraps.
+    // One carry chain compares both ways: sum + ~end + 1 carries out when
+    // sum >= end (going up), sum + ~end when sum > end (going down).
     wire [40:0] acc_sum  = {1'b0, acc} + {{9{slope[31]}}, slope};
     wire        going_up = !slope[31];
-    wire        reached  = going_up ? (acc_sum[40] || acc_sum[39:24] >= end_code)
-                                    : (acc_sum[40] || acc_sum[39:24] <= end_code);
+    /* verilator lint_off UNUSEDSIGNAL */  // only the carry out is used
+    wire [17:0] cmp      = {1'b0, acc_sum[39:24], 1'b1} + {1'b0, ~end_code, going_up};
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire        reached  = acc_sum[40] || (going_up ? cmp[17] : !cmp[17]);
     wire [39:0] acc_step = (slope == 32'sd0) ? acc : (reached ? {end_code, 24'd0} : acc_sum[39:0]);
 
     wire last_tick = (remaining == 48'd1);
@@ -140,7 +144,7 @@ module sequencer #(
                 end_code  <= 16'd0;
                 last      <= 1'b0;
                 hit_tick  <= {TS_W{1'b0}};
-                a_kind    <= 8'd0;
+                a_kind    <= EV_WAIT_DONE;  // bits 1, 2 never change
                 a_arg     <= 8'd0;
                 a_value   <= 32'd0;
                 a_tick    <= {TS_W{1'b0}};

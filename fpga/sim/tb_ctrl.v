@@ -138,19 +138,23 @@ module tb_ctrl;
         end
     endtask
 
-    // One frame; the answer must come exactly one clock later (the monitor
-    // above counts it on the clock after that), and a CONFIGURE is applied
-    // two clocks after its answer, before the next frame could end.
+    // One frame; the answer is written on frame_valid's own clock (the
+    // monitor above counts it on that clock's edge), and a CONFIGURE is
+    // applied three clocks after frame_valid, before the next frame could
+    // end.
     task frame(input [7:0] t, input [6:0] len);
         begin
             frame_only(t, len);
+            #1;
+            if (reply_valid !== 1'b1) fail("no answer on the frame's clock");
             @(negedge clk);
             frame_valid = 1'b0;
-            if (reply_valid !== 1'b1) fail("no answer on the clock after the frame");
-            @(negedge clk);
+            #1;
+            if (reply_valid !== 1'b0) fail("answer longer than one clock");
             if (n_reply != n0 + 1) fail("not exactly one answer");
             else if (last_reply[31:24] !== t || last_reply[23:16] !== frame_seq)
                 fail("answer type or seq wrong");
+            @(negedge clk);
             @(negedge clk);
         end
     endtask

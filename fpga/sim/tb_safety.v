@@ -41,6 +41,16 @@ module tb_safety;
         .ovp(ovp), .ocp(ocp), .ovp_trip(ovp_trip), .ocp_trip(ocp_trip),
         .v_code(v_code), .a_code(a_code), .v_ts(v_ts), .a_ts(a_ts)
     );
+    // Limits just above the 12-bit codes (4096, 0x8FFF): never reached.
+    wire hi_ovp, hi_ocp;
+    /* verilator lint_off PINCONNECTEMPTY */
+    overload_trip #(.TS_W(20), .TRIP_SAMPLES(1)) trip_hi (
+        .clk(clk), .rst(rst), .clear(clear), .ovp_code(16'h1000), .ocp_code(16'h8fff),
+        .in_valid(in_valid), .in_v(in_v), .in_a(in_a), .in_ts(now),
+        .ovp(hi_ovp), .ocp(hi_ocp), .ovp_trip(), .ocp_trip(),
+        .v_code(), .a_code(), .v_ts(), .a_ts()
+    );
+    /* verilator lint_on PINCONNECTEMPTY */
     integer n_ovp = 0, n_ocp = 0;
     always @(posedge clk) begin
         if (ovp_trip) n_ovp = n_ovp + 1;
@@ -98,6 +108,10 @@ module tb_safety;
             fail("guard outputs not off after reset");
 
         // Overload trips.
+        sample(12'd4095, 12'd4095);
+        if (hi_ovp || hi_ocp) fail("a limit above 4095 tripped");
+        clear = 1'b1; @(negedge clk); clear = 1'b0;
+        n_ovp = 0; n_ocp = 0;
         sample(12'd3899, 12'd2999);
         if (ovp || ocp || n_ovp != 0) fail("tripped below the limits");
         sample(12'd3900, 12'd100);
