@@ -52,7 +52,6 @@ module sampler #(
     reg            take;      // the second clock of a sample
     reg            first;     // ... which opened a block
     reg            beyond_q;  // ... which falls beyond the open block
-    reg            closed;    // a block closed on the last clock
     reg [11:0]     vl, vh, al, ah;
     reg [ST_W-1:0] out_start;
     reg [47:0]     out_codes;  // {a_max, a_min, v_max, v_min}
@@ -60,9 +59,12 @@ module sampler #(
     // now minus the closed block's age: its start under now's high bits,
     // one less when the low bits wrapped since. Registered, so the compare
     // and the decrement do not run on into the record writer's byte
-    // multiplexer: a clock behind now, which is still after the start, so
-    // blk_valid pulses a clock after the block closes (closed), with the
-    // whole record ready.
+    // multiplexer: a clock behind now, which is still after the start. The
+    // high bits are therefore complete a clock after blk_valid, and first
+    // read (in byte 2) on the third: rec_writer takes byte i of the record
+    // on the (i + 1)th clock after blk_valid. blk_valid itself is not
+    // delayed: the cosimulation shim sees a closed block's bytes reach the
+    // FIFO within the tick of its closing sample (fpga/cosim/cosim_hw.cpp).
     wire                 wrapped = out_start > now[ST_W-1:0];
     reg  [TS_W-ST_W-1:0] out_hi;
     always @(posedge clk) begin
@@ -88,8 +90,7 @@ module sampler #(
     wire            beyond = offset >= block_ticks;
 
     always @(posedge clk) begin
-        blk_valid <= closed && !rst;
-        closed    <= 1'b0;
+        blk_valid <= 1'b0;
         take      <= 1'b0;
         if (rst || restart || !enable) begin
             open <= 1'b0;
@@ -113,7 +114,7 @@ module sampler #(
             end
             if (take) begin
                 if (beyond_q) begin
-                    closed    <= 1'b1;
+                    blk_valid <= 1'b1;
                     out_start <= start_lo;
                     out_codes <= {ah, al, vh, vl};
                     start_lo  <= start_lo + block_ticks;

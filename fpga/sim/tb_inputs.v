@@ -5,7 +5,8 @@
 // accepted on the 10th tick and carries the tick its final level began.
 // crossing: no event for the first sample, RAIL_RISE at >= rise, RAIL_FALL
 // strictly below fall, nothing inside the hysteresis band. sampler: min/max
-// per block of block_ticks, blocks on the tick grid. sniffer: bytes at
+// per block of block_ticks, blocks on the tick grid from the first sample's
+// tick, their full ticks right across a carry above the 20-bit stamps. sniffer: bytes at
 // 115 200 Bd (104 clocks per bit) stamped at their start bit, framing errors,
 // quiet exactly 20 bit times (2080 clocks) after a byte.
 module tb_inputs;
@@ -23,7 +24,9 @@ module tb_inputs;
 
     reg [1:0]  div = 2'd0;
     wire       tick = (div == 2'd3);
-    reg [47:0] now = 48'd1000;
+    // Device time starts 121 ticks before 19 * 2^20, so the sample blocks
+    // (from tick 106 on) cross a carry into the bits above the 20-bit stamps.
+    reg [47:0] now = 48'h0000_012F_FF87;
     always @(posedge clk) begin
         div <= div + 1'b1;
         if (tick) now <= now + 1'b1;
@@ -48,6 +51,7 @@ module tb_inputs;
     reg         restart = 1'b0, s_valid = 1'b0;
     reg  [11:0] s_v = 12'd0, s_a = 12'd0;
     reg  [19:0] s_ts = 20'd0;
+    reg  [47:0] s_full = 48'd0;
     wire        high, x_valid, x_rise;
     wire [11:0] x_code;
     wire [19:0] x_ts;
@@ -67,17 +71,23 @@ module tb_inputs;
         .in_valid(s_valid), .in_v(s_v), .in_a(s_a), .in_ts(s_ts), .now(now),
         .blk_valid(b_valid), .blk_rec(b_rec)
     );
+    // The record's high tick bits follow a clock after b_valid (sampler.v),
+    // before the record writer reads them: take it then.
     integer n_b = 0;
     reg [111:0] blocks [0:15];
-    always @(posedge clk) if (b_valid) begin
-        blocks[n_b] = b_rec;
-        n_b = n_b + 1;
+    reg         b_valid_q = 1'b0;
+    always @(posedge clk) begin
+        b_valid_q <= b_valid;
+        if (b_valid_q) begin
+            blocks[n_b] = b_rec;
+            n_b = n_b + 1;
+        end
     end
 
     task sample(input [11:0] v, input [11:0] a);
         begin
             @(negedge clk);
-            s_v = v; s_a = a; s_ts = now[19:0]; s_valid = 1'b1;
+            s_v = v; s_a = a; s_ts = now[19:0]; s_full = now; s_valid = 1'b1;
             @(negedge clk);
             s_valid = 1'b0;
             repeat (14) @(negedge clk);   // 4 ticks between samples
@@ -124,6 +134,7 @@ module tb_inputs;
     endtask
 
     reg [19:0] t_change;
+    reg [47:0] t_first;
     integer i;
     initial begin
         repeat (4) @(negedge clk);
@@ -151,6 +162,7 @@ module tb_inputs;
         // Crossing and sampler on the same samples.
         @(negedge clk); restart = 1'b1; @(negedge clk); restart = 1'b0;
         sample(12'd2500, 12'd10);   // first sample: high, no event
+        t_first = s_full;
         if (n_x != 0 || high !== 1'b1) fail("first sample produced an event or wrong state");
         sample(12'd2000, 12'd20);   // in the band: nothing
         if (n_x != 0) fail("event inside the hysteresis band");
@@ -162,10 +174,14 @@ module tb_inputs;
         if (n_x != 2 || !x_rise || x_code !== 12'd2200) fail("no RAIL_RISE at 2200");
         for (i = 0; i < 6; i = i + 1) sample(12'd100 + i, 12'd7);
         // Samples every 4 ticks, blocks of 10 ticks starting at the first sample.
-        if (n_b < 3) fail("too few sample blocks");
+        if (n_b < 4) fail("too few sample blocks");
         else begin
-            if (blocks[1][47:0] - blocks[0][47:0] !== 48'd10 || blocks[2][47:0] - blocks[1][47:0] !== 48'd10)
-                fail("blocks not 10 ticks apart");
+            for (i = 0; i < 4; i = i + 1) begin
+                if (blocks[i][47:0] !== t_first + 10 * i) begin
+                    $display("  block %0d at %h, want %h", i, blocks[i][47:0], t_first + 10 * i);
+                    fail("block ticks not 10 apart from the first sample's");
+                end
+            end
             // Block 0 holds samples 0..2 (ticks +0, +4, +8): v 1999..2500, a 10..30.
             if (blocks[0][63:48] !== 16'd1999 || blocks[0][79:64] !== 16'd2500 ||
                 blocks[0][95:80] !== 16'd10 || blocks[0][111:96] !== 16'd30) begin
