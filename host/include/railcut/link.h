@@ -345,8 +345,8 @@ rc_status rc_link_seg_from_segment(const rc_segment *s, uint32_t seg_id, bool la
  * encoder refuses those). rc_link_ramp_slope: trunc((end - start) * 2^24 /
  * ticks), codes per tick with 24 fraction bits, toward zero; ticks > 0.
  * rc_link_ramp_code: the code at offset k of the entry, the integer part of
- * start * 2^24 + k * slope, held at end once it reaches end in the slope's
- * direction. rc_link_ramp_next_change: the first offset after k at which
+ * (start * 2^24 + k * slope) / 2^24, held at end once it reaches end in the
+ * slope's direction. rc_link_ramp_next_change: the first offset after k at which
  * that code differs from the code at k; UINT64_MAX when it never does. */
 int64_t rc_link_ramp_slope(int64_t start_code, int64_t end_code, uint64_t ticks);
 int64_t rc_link_ramp_code(int64_t start_code, int64_t end_code, int64_t slope, uint64_t k);

@@ -18,7 +18,7 @@
  *     code per mV and one tick per microsecond, computed by the link
  *     encoder's functions: slope = trunc((to - from) * 2^24 / dur), and the
  *     setpoint at k = t - start is the integer part of
- *     from * 2^24 + k * slope, held at to once it gets there;
+ *     (from * 2^24 + k * slope) / 2^24, held at to once it gets there;
  *   - WAIT: ends at the microsecond its event happens (RC_EV_WAIT_DONE) or at
  *     start + duration (RC_EV_WAIT_TIMEOUT), and the next segment starts
  *     then. "ready" and "down" are states as well as events: a wait for ready
