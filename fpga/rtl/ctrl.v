@@ -94,7 +94,11 @@ module ctrl #(
                      R_STATE = 8'd4, R_FIFO_FULL = 8'd5, R_CLAMP = 8'd6, R_EMPTY = 8'd7,
                      R_TRIPPED = 8'd8;
     localparam [1:0] K_ACK = 2'd0, K_NAK = 2'd1, K_IDENTIFY = 2'd2, K_STATUS = 2'd3;
-    localparam [LW-1:0] DEPTH = FIFO_DEPTH[LW-1:0];
+    generate
+        if (FIFO_DEPTH != (1 << (LW - 1))) begin : g_bad_level
+            ctrl_fifo_depth_must_be_two_to_the_lw_minus_one u_error ();
+        end
+    endgenerate
 
     always @(*) begin
         if (tripped) state = S_TRIPPED;
@@ -116,21 +120,11 @@ module ctrl #(
         end
     end
 
-    // a > b, decided one bit at a time from the least significant end. With
-    // a constant operand this folds into a few LUTs, where a plain compare
-    // costs a carry chain as wide as its operands (one logic cell a bit).
-    function greater(input [31:0] a, input [31:0] b);
-        integer k;
-        begin
-            greater = 1'b0;
-            for (k = 0; k < 32; k = k + 1) begin
-                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
-            end
-        end
-    endfunction
-
-    // a > b over a byte, with g the verdict of the less significant bytes:
-    // one step of a little-endian comparison made as the bytes arrive.
+    // a > b over a byte, decided one bit at a time from the least
+    // significant end (a few LUTs with a constant operand, where a plain
+    // compare costs a carry chain), with g the verdict of the less
+    // significant bytes: one step of a little-endian comparison made as the
+    // bytes arrive.
     function byte_greater(input [7:0] a, input [7:0] b, input g);
         integer k;
         begin
@@ -267,7 +261,8 @@ module ctrl #(
 
     // At the frame's end: the first failing field, then FIFO_FULL / EMPTY.
     // Every type with fields has a payload, so f_bad is this frame's.
-    wire fifo_full = !greater({{(32 - LW){1'b0}}, DEPTH}, {{(32 - LW){1'b0}}, fifo_level});
+    // The level is at most DEPTH = 2^(LW-1): full is its top bit.
+    wire fifo_full = fifo_level[LW-1];
     reg [7:0] f_reason;
     always @(*) begin
         if ((is_cfg || is_seg || is_pins) && f_bad) f_reason = f_clamp ? R_CLAMP : R_RANGE;
@@ -303,8 +298,9 @@ module ctrl #(
     wire unused_staged = &{1'b0, staged[31:20]};
     reg cfg_load;
 
-    // Free FIFO entries once this SEGMENT is in.
-    wire [LW-1:0] free_after = DEPTH - fifo_level - 1'b1;
+    // Free FIFO entries once this SEGMENT is in: DEPTH - 1 - level, below
+    // DEPTH = 2^(LW-1) simply the level's low bits inverted.
+    wire [LW-1:0] free_after = {1'b0, ~fifo_level[LW-2:0]};
 
     // The answer, written to the reply FIFO on frame_valid's own clock.
     reg [1:0]  kind;

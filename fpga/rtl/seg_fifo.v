@@ -38,7 +38,7 @@ module seg_fifo #(
     output reg  [8*BYTES-1:0]     rd_data,
     output reg                    rd_valid,
     output wire                   empty,
-    output wire [$clog2(DEPTH):0] level
+    output reg  [$clog2(DEPTH):0] level
 );
     localparam integer AW    = $clog2(DEPTH) + 1;  // slot address: 2 * DEPTH slots
     localparam integer PAIRS = BYTES / 2;
@@ -52,8 +52,9 @@ module seg_fifo #(
     reg [AW-1:0] wr_ptr;
     reg [AW-1:0] rd_ptr;
 
-    // At most DEPTH entries, so the pointers' difference is the level.
-    assign level = wr_ptr - rd_ptr;
+    // The level is counted, not taken as the pointers' difference: the
+    // command layer's FIFO_FULL check and the free entries in a SEGMENT's
+    // ACK start from it, and a subtraction there was the longest path.
     assign empty = (wr_ptr == rd_ptr);
 
     wire          do_read = rd_en && !empty;
@@ -81,9 +82,12 @@ module seg_fifo #(
         if (rst || clear) begin
             wr_ptr <= {AW{1'b0}};
             rd_ptr <= {AW{1'b0}};
+            level  <= {AW{1'b0}};
         end else begin
             if (commit) wr_ptr <= wr_ptr + 1'b1;
             if (do_read) rd_ptr <= rd_ptr + 1'b1;
+            if (commit && !do_read) level <= level + 1'b1;
+            if (do_read && !commit) level <= level - 1'b1;
             rd_valid <= do_read;
         end
     end

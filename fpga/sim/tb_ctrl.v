@@ -424,6 +424,21 @@ module tb_ctrl;
             watchdog_ms !== 16'd700 || safe_dac_code !== 16'd1234 || flags !== 2'd3)
             fail("back-to-back CONFIGURE fields wrong");
         read_entry({8'd5, 8'h83, 32'hfff0_0000, MAX, 16'd1000, 48'd5000, 32'h0a0b_0c0d});
+        // A SEGMENT committed on the clock the oldest entry is read: the
+        // level stays at 1 and the entries keep their order.
+        good_segment(32'd21);
+        frame(8'h03, 7'd20);
+        good_segment(32'd22);
+        frame_only(8'h03, 7'd20);
+        @(negedge clk);
+        frame_valid = 1'b0;
+        if (fifo_commit !== 1'b1) fail("no commit on the clock after frame_valid");
+        seg_rd = 1'b1;
+        @(negedge clk);
+        seg_rd = 1'b0;
+        if (seg_data[31:0] !== 32'd21 || seg_level !== 7'd1) fail("commit and read on one clock");
+        read_entry({8'd5, 8'h83, 32'hfff0_0000, MAX, 16'd1000, 48'd5000, 32'd22});
+        if (seg_level !== 7'd0) fail("level not 0 after the last read");
         frame(8'h06, 7'd0); expect_ack(16'd0);
         if (seg_level !== 7'd0) fail("STOP did not empty the FIFO");
 
