@@ -28,18 +28,8 @@ module dac_spi #(
     localparam integer HW = (HALF_CLKS > 1) ? $clog2(HALF_CLKS) : 1;
     localparam [HW-1:0] HALF_LAST = HALF_CLKS[HW-1:0] - 1'b1;
 
-    // a > b, decided one bit at a time from the least significant end. With
-    // a constant operand this folds into a few LUTs, where a plain compare
-    // costs a carry chain as wide as its operands (one logic cell a bit).
-    function greater(input [16:0] a, input [16:0] b);
-        integer k;
-        begin
-            greater = 1'b0;
-            for (k = 0; k < 17; k = k + 1) begin
-                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
-            end
-        end
-    endfunction
+    localparam integer GREATER_W = 17;
+    `include "greater.vh"
 
     // Compared at 17 bits so the clamp stays a real comparison for any MAX_CODE.
     wire        over      = greater({1'b0, code}, {1'b0, MAX_CODE});

@@ -73,18 +73,8 @@ module event_queue #(
     wire                 wrapped = stamp > now[ST_W-1:0];
     wire [TS_W-ST_W-1:0] tick_hi = now[TS_W-1:ST_W] - {{(TS_W - ST_W - 1){1'b0}}, wrapped};
 
-    // a > b, decided one bit at a time from the least significant end. With
-    // a constant operand this folds into a few LUTs, where a plain compare
-    // costs a carry chain as wide as its operands (one logic cell a bit).
-    function greater(input [LW-1:0] a, input [LW-1:0] b);
-        integer k;
-        begin
-            greater = 1'b0;
-            for (k = 0; k < LW; k = k + 1) begin
-                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
-            end
-        end
-    endfunction
+    localparam integer GREATER_W = LW;
+    `include "greater.vh"
 
     // Room for a whole record, registered to keep the FIFO's free count off
     // the path into the pick and the loss count: last clock's free count,

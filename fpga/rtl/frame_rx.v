@@ -46,18 +46,8 @@ module frame_rx #(
     assign pl_index = index;
     assign pl_data  = in_data;
 
-    // a > b, decided one bit at a time from the least significant end. With
-    // a constant operand this folds into a few LUTs, where a plain compare
-    // costs a carry chain as wide as its operands (one logic cell a bit).
-    function greater(input [7:0] a, input [7:0] b);
-        integer k;
-        begin
-            greater = 1'b0;
-            for (k = 0; k < 8; k = k + 1) begin
-                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
-            end
-        end
-    endfunction
+    localparam integer GREATER_W = 8;
+    `include "greater.vh"
 
     wire [15:0] crc_next;
     crc16 u_crc (.crc_in(crc), .data(in_data), .crc_out(crc_next));

@@ -48,18 +48,8 @@ module rec_writer #(
         end
     end
 
-    // a > b, decided one bit at a time from the least significant end. With
-    // a constant operand this folds into a few LUTs, where a plain compare
-    // costs a carry chain as wide as its operands (one logic cell a bit).
-    function greater(input [LW-1:0] a, input [LW-1:0] b);
-        integer k;
-        begin
-            greater = 1'b0;
-            for (k = 0; k < LW; k = k + 1) begin
-                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
-            end
-        end
-    endfunction
+    localparam integer GREATER_W = LW;
+    `include "greater.vh"
 
     wire room   = !greater({{(LW - CW){1'b0}}, NB}, fifo_free);
     wire resume = (DRAIN != 0) ? fifo_empty : room;

@@ -123,18 +123,8 @@ module reporter #(
     // multiplexer over held bits would need about twice that).
     reg [207:0] status;
 
-    // a > b, decided one bit at a time from the least significant end. With
-    // a constant operand this folds into a few LUTs, where a plain compare
-    // costs a carry chain as wide as its operands (one logic cell a bit).
-    function greater(input [15:0] a, input [15:0] b);
-        integer k;
-        begin
-            greater = 1'b0;
-            for (k = 0; k < 16; k = k + 1) begin
-                greater = (a[k] & ~b[k]) | (~(a[k] ^ b[k]) & greater);
-            end
-        end
-    endfunction
+    localparam integer GREATER_W = 16;
+    `include "greater.vh"
 
     // A build without the sniffer (CAPS bit 2 clear) never sends a UART
     // frame; saying so here lets the tools drop the gap arithmetic, which
