@@ -93,18 +93,31 @@ static void run_to(fixture *fx, uint64_t tick)
     }
 }
 
-static void configure(fixture *fx, uint8_t flags)
+/* The configuration most tests use: 1 ms blocks, fall/rise at codes
+ * 32000/36000, trips out of reach, a 1 s watchdog. */
+static rc_link_config default_config(uint8_t flags)
+{
+    return (rc_link_config){.block_ticks = 1000,
+                            .fall_code = 32000,
+                            .rise_code = 36000,
+                            .ovp_code = 60000,
+                            .ocp_code = 60000,
+                            .watchdog_ms = 1000,
+                            .flags = flags};
+}
+
+static void send_config(fixture *fx, const rc_link_config *config)
 {
     rc_link_msg m = {.type = RC_LINK_CONFIGURE};
-    m.u.config = (rc_link_config){.block_ticks = 1000,
-                                  .fall_code = 32000,
-                                  .rise_code = 36000,
-                                  .ovp_code = 60000,
-                                  .ocp_code = 60000,
-                                  .watchdog_ms = 1000,
-                                  .flags = flags};
+    m.u.config = *config;
     put(fx, &m);
     ck_assert_ptr_nonnull(last_of(fx, RC_LINK_ACK));
+}
+
+static void configure(fixture *fx, uint8_t flags)
+{
+    rc_link_config config = default_config(flags);
+    send_config(fx, &config);
 }
 
 static void segment(fixture *fx, uint32_t id, uint64_t dur, uint16_t from, uint16_t to,
@@ -387,17 +400,9 @@ START_TEST(test_uart_lines)
     for (int on = 0; on < 2; on++) {
         fixture fx;
         setup(&fx);
-        rc_link_msg m = {.type = RC_LINK_CONFIGURE};
-        m.u.config = (rc_link_config){.block_ticks = 1000,
-                                      .fall_code = 32000,
-                                      .rise_code = 36000,
-                                      .ovp_code = 60000,
-                                      .ocp_code = 60000,
-                                      .watchdog_ms = 1000,
-                                      .sniff_bit_clocks = on ? 104 : 0,
-                                      .flags = on ? RC_LINK_CFG_UART : 0};
-        put(&fx, &m);
-        ck_assert_ptr_nonnull(last_of(&fx, RC_LINK_ACK));
+        rc_link_config config = default_config(on ? RC_LINK_CFG_UART : 0);
+        config.sniff_bit_clocks = on ? 104 : 0;
+        send_config(&fx, &config);
         segment(&fx, 0, 25000000, 48000, 48000, 0, RC_LINK_PIN_RAIL_EN | RC_LINK_SEG_LAST, 0);
         put_empty(&fx, RC_LINK_ARM);
         put_empty(&fx, RC_LINK_START);
@@ -427,16 +432,11 @@ START_TEST(test_over_voltage_trip)
 {
     fixture fx;
     setup(&fx);
-    rc_link_msg m = {.type = RC_LINK_CONFIGURE};
-    m.u.config = (rc_link_config){.block_ticks = 1000,
-                                  .fall_code = 32000,
-                                  .rise_code = 36000,
-                                  .ovp_code = 44000,
-                                  .ocp_code = 60000,
-                                  .watchdog_ms = 1000,
-                                  .safe_dac_code = 20000,
-                                  .safe_pins = RC_LINK_PIN_RAIL_EN};
-    put(&fx, &m);
+    rc_link_config config = default_config(0);
+    config.ovp_code = 44000;
+    config.safe_dac_code = 20000;
+    config.safe_pins = RC_LINK_PIN_RAIL_EN;
+    send_config(&fx, &config);
     segment(&fx, 0, 100000, 48000, 48000, 0, RC_LINK_PIN_RAIL_EN | RC_LINK_SEG_LAST, 0);
     put_empty(&fx, RC_LINK_ARM);
     put_empty(&fx, RC_LINK_START);
