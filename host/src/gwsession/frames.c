@@ -19,37 +19,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/grow.h"
 #include "gwsession/gwsession.h"
 
 void rc_gws_push_event(rc_gws *s, uint64_t tick, rc_event_kind kind, int32_t value,
                        const char *text)
 {
-    if (s->n_events == s->cap_events) {
-        size_t cap = s->cap_events ? s->cap_events * 2 : 256;
-        rc_event *grown = realloc(s->events, cap * sizeof *grown);
-        if (!grown) {
-            s->nomem = true;
-            return;
-        }
-        s->events = grown;
-        s->cap_events = cap;
+    rc_event *grown = rc_grow(s->events, &s->cap_events, s->n_events + 1, sizeof *grown);
+    if (!grown) {
+        s->nomem = true;
+        return;
     }
+    s->events = grown;
     rc_event_init(&s->events[s->n_events++], (int64_t)(tick - s->start_tick), kind, value,
                   text);
 }
 
 static void push_sample(rc_gws *s, const rc_sample *sample)
 {
-    if (s->n_samples == s->cap_samples) {
-        size_t cap = s->cap_samples ? s->cap_samples * 2 : 1024;
-        rc_sample *grown = realloc(s->samples, cap * sizeof *grown);
-        if (!grown) {
-            s->nomem = true;
-            return;
-        }
-        s->samples = grown;
-        s->cap_samples = cap;
+    rc_sample *grown = rc_grow(s->samples, &s->cap_samples, s->n_samples + 1, sizeof *grown);
+    if (!grown) {
+        s->nomem = true;
+        return;
     }
+    s->samples = grown;
     s->samples[s->n_samples++] = *sample;
 }
 

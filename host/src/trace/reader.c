@@ -49,21 +49,6 @@ bool rc_read_at(rc_trace *t, uint64_t offset, void *dst, size_t len)
     return true;
 }
 
-/* Returns buf grown (by doubling) to hold need elements; NULL when out of
- * memory, leaving buf and *cap as they were. */
-void *rc_grow(void *buf, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return buf;
-    size_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *p = realloc(buf, n * elem);
-    if (p)
-        *cap = n;
-    return p;
-}
-
 rc_status rc_load_chunk(rc_trace *t, chunk_cache *cache, uint64_t offset, uint32_t type,
                         uint32_t len, bool *verified, rc_error *err)
 {

@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 
+#include "core/grow.h"
 #include "trace/format.h"
 
 #define RC_READ_BATCH 1024
@@ -107,7 +108,6 @@ struct rc_trace {
     rc_sample batch[RC_READ_BATCH];
 };
 
-void *rc_grow(void *buf, size_t *cap, size_t need, size_t elem);
 bool rc_read_at(rc_trace *t, uint64_t offset, void *dst, size_t len);
 
 /* Loads a whole chunk (header, payload, CRC) at offset into cache and
